@@ -1,0 +1,96 @@
+/**
+ * Thin route handlers: authenticate, parse the input with the protocol's zod schema,
+ * call one coordinator operation, return JSON. One error shape for everything:
+ * `{"error":{"code","message","field?"}}` — a NimbleError keeps its status, a ZodError
+ * becomes 422 naming the field, anything else a 500 that leaks nothing internal.
+ */
+import { ZodError, type ZodType } from 'zod'
+import { isNimbleError, NimbleError, ERROR_STATUS, type ErrorBody } from '@/lib/protocol'
+import { getCoordinator } from '@/server/container'
+import type { Coordinator } from '@/server/coordinator'
+
+export type Handler<P> = (ctx: { req: Request; c: Coordinator; params: P }) => Promise<Response | unknown>
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } })
+}
+
+export function errorResponse(e: unknown): Response {
+  if (isNimbleError(e)) {
+    const n = e as NimbleError
+    return json(n.toJSON(), ERROR_STATUS[n.code] ?? 400)
+  }
+  if (e instanceof ZodError) {
+    const issue = e.issues[0]
+    const field = issue?.path.join('.') || undefined
+    const body: ErrorBody = { error: { code: 'invalid_body', message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid request body'}`, ...(field ? { field } : {}) } }
+    return json(body, 422)
+  }
+  console.error('unhandled API error', e instanceof Error ? e.message : e)
+  return json({ error: { code: 'internal', message: 'internal error; the coordinator log has the details' } }, 500)
+}
+
+/** Wraps a handler. `auth: 'owner'` requires the owner's bearer key. */
+export function route<P = Record<string, never>>(opts: { auth: 'owner' | 'public' }, fn: Handler<P>) {
+  return async (req: Request, ctx?: { params?: Promise<P> }): Promise<Response> => {
+    try {
+      const c = getCoordinator()
+      if (opts.auth === 'owner') c.authorize(req.headers.get('authorization'))
+      const params = ((await ctx?.params) ?? {}) as P
+      const out = await fn({ req, c, params })
+      return out instanceof Response ? out : json(out)
+    } catch (e) {
+      return errorResponse(e)
+    }
+  }
+}
+
+/** Reads a request body as text, refusing more than `limit` bytes without buffering it all. */
+export async function readText(req: Request, limit: number, accept: string[]): Promise<string> {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  if (accept.length && !accept.includes(type)) {
+    throw new NimbleError({ code: 'unsupported_media_type', message: `send the body as ${accept.join(' or ')} (got ${type || 'no content type'})` })
+  }
+  const declared = Number(req.headers.get('content-length') ?? 'NaN')
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit)
+  if (!req.body) return ''
+  const reader = req.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  const buf = new Uint8Array(total)
+  let off = 0
+  for (const ch of chunks) {
+    buf.set(ch, off)
+    off += ch.byteLength
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf)
+  } catch {
+    throw new NimbleError({ code: 'invalid_csv', message: 'the body is not valid UTF-8 text' })
+  }
+}
+
+export async function readJson<T>(req: Request, schema: ZodType<T>, limit = 1024 * 1024): Promise<T> {
+  const text = await readText(req, limit, ['application/json'])
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new NimbleError({ code: 'bad_request', message: 'the body is not valid JSON' })
+  }
+  return schema.parse(raw)
+}
+
+function tooLarge(limit: number): NimbleError {
+  return new NimbleError({ code: 'payload_too_large', message: `the upload is larger than the limit of ${limit} bytes (NIMBLE_MAX_UPLOAD_BYTES)` })
+}

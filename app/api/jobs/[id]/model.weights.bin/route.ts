@@ -1,0 +1,10 @@
+import { route } from '../../../_lib/http'
+
+export const dynamic = 'force-dynamic'
+
+export const GET = route<{ id: string }>({ auth: 'owner' }, async ({ c, params }) => {
+  const { weightsBin } = await c.modelArtifacts(params.id)
+  return new Response(weightsBin, {
+    headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="model.weights.bin"', 'cache-control': 'no-store' },
+  })
+})

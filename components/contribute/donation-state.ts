@@ -1,0 +1,109 @@
+/** Everything the contribute page shows, as one reducer the donation session drives. Pure. */
+import type { Backend, FromWorker, Task } from '@/lib/protocol'
+
+export type BackendChoice = 'auto' | Backend
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu']
+
+export type Connection = 'connecting' | 'connected' | 'reconnecting' | 'stopped'
+export type Phase = 'idle' | 'starting' | 'ready' | 'stopped'
+export type ReadyInfo = Omit<Extract<FromWorker, { type: 'ready' }>, 'type'>
+
+export type ActiveTask = {
+  instanceId: number
+  taskId: number
+  jobId: string
+  round: number
+  shard: number
+  rows: number
+  fraction: number
+  loss: number | null
+}
+
+export type LogEntry = { id: number; at: number; text: string; level: 'info' | 'error' }
+
+export type DonationState = {
+  phase: Phase
+  connection: Connection
+  status: string | null
+  ready: ReadyInfo | null
+  deviceId: string | null
+  task: ActiveTask | null
+  /** Results the coordinator acknowledged in this page session. */
+  tasksDone: number
+  /** The coordinator's own verified counts (`device:stats`). */
+  stats: { tasksDone: number; tasksRejected: number } | null
+  error: string | null
+  log: LogEntry[]
+}
+
+export type DonationAction =
+  | { type: 'start' }
+  | { type: 'status'; message: string }
+  | { type: 'ready'; info: ReadyInfo }
+  | { type: 'connection'; connection: Connection }
+  | { type: 'device'; deviceId: string }
+  | { type: 'task-start'; task: Task }
+  | { type: 'task-progress'; instanceId: number; fraction: number; loss: number | null }
+  | { type: 'task-end'; instanceId: number }
+  | { type: 'task-drop' }
+  | { type: 'task-done' }
+  | { type: 'stats'; stats: { tasksDone: number; tasksRejected: number } }
+  | { type: 'error'; message: string | null }
+  | { type: 'log'; text: string; level?: 'info' | 'error'; at: number }
+  | { type: 'stopped' }
+
+const LOG_LIMIT = 80
+
+export const initialDonationState: DonationState = {
+  phase: 'idle',
+  connection: 'stopped',
+  status: null,
+  ready: null,
+  deviceId: null,
+  task: null,
+  tasksDone: 0,
+  stats: null,
+  error: null,
+  log: [],
+}
+
+export function donationReducer(state: DonationState, action: DonationAction): DonationState {
+  switch (action.type) {
+    case 'start':
+      return { ...state, phase: 'starting', connection: 'stopped', status: 'Starting the compute worker…', ready: null, task: null, error: null }
+    case 'status':
+      return { ...state, status: action.message }
+    case 'ready':
+      return { ...state, phase: 'ready', ready: action.info, status: `Ready on ${action.info.backend}.` }
+    case 'connection':
+      return { ...state, connection: action.connection }
+    case 'device':
+      return { ...state, deviceId: action.deviceId }
+    case 'task-start': {
+      const t = action.task
+      return {
+        ...state,
+        task: { instanceId: t.instanceId, taskId: t.taskId, jobId: t.jobId, round: t.round, shard: t.shard, rows: t.rows, fraction: 0, loss: null },
+      }
+    }
+    case 'task-progress':
+      if (state.task?.instanceId !== action.instanceId) return state
+      return { ...state, task: { ...state.task, fraction: action.fraction, loss: action.loss ?? state.task.loss } }
+    case 'task-end':
+      return state.task?.instanceId === action.instanceId ? { ...state, task: null } : state
+    case 'task-drop':
+      return { ...state, task: null }
+    case 'task-done':
+      return { ...state, tasksDone: state.tasksDone + 1 }
+    case 'stats':
+      return { ...state, stats: action.stats }
+    case 'error':
+      return { ...state, error: action.message }
+    case 'log': {
+      const id = (state.log[0]?.id ?? 0) + 1
+      return { ...state, log: [{ id, at: action.at, text: action.text, level: action.level ?? 'info' }, ...state.log].slice(0, LOG_LIMIT) }
+    }
+    case 'stopped':
+      return { ...state, phase: 'stopped', connection: 'stopped', task: null, status: 'Stopped. Nothing is running on this device.' }
+  }
+}

@@ -1,0 +1,26 @@
+'use client'
+
+import { useCallback, useEffect, useReducer, useRef } from 'react'
+import { DonationSession } from './donation-session'
+import { donationReducer, initialDonationState, type BackendChoice } from './donation-state'
+
+/** Start and stop donations from React; the session outlives re-renders and stops on unmount. */
+export function useDonation() {
+  const [state, dispatch] = useReducer(donationReducer, initialDonationState)
+  const session = useRef<DonationSession | null>(null)
+
+  const start = useCallback((choice: BackendChoice) => {
+    session.current?.stop()
+    session.current = new DonationSession(dispatch, choice)
+    session.current.start()
+  }, [])
+
+  const stop = useCallback(() => {
+    session.current?.stop('Stopped. Thank you for donating!')
+    session.current = null
+  }, [])
+
+  useEffect(() => () => session.current?.stop('Left the page.'), [])
+
+  return { state, start, stop }
+}

@@ -1,0 +1,67 @@
+'use client'
+
+import Link from 'next/link'
+import { useEffect, useState } from 'react'
+import { z } from 'zod'
+import { JobView } from '@/lib/protocol'
+import { api } from '../api-client'
+import { ErrorNote } from '../error-note'
+import { formatDateTime } from '../format'
+import { useOwnerKey } from '../owner-key-store'
+import { StatusBadge } from '../status-badge'
+
+const JobList_ = z.object({ jobs: z.array(JobView) })
+
+/** The owner's jobs, newest first, each linking to its live page. */
+export function JobList() {
+  const key = useOwnerKey()
+  const [jobs, setJobs] = useState<JobView[] | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [reload, setReload] = useState(0)
+
+  useEffect(() => {
+    if (!key) return
+    const ctrl = new AbortController()
+    setError(null)
+    api('/api/jobs', { parse: JobList_.parse, signal: ctrl.signal })
+      .then((r) => setJobs([...r.jobs].sort((a, b) => b.createdAt.localeCompare(a.createdAt))))
+      .catch((e: unknown) => {
+        if (!ctrl.signal.aborted) setError(e)
+      })
+    return () => ctrl.abort()
+  }, [key, reload])
+
+  return (
+    <section className="card" aria-labelledby="jobs-title">
+      <div className="card-head">
+        <h2 id="jobs-title">Your jobs</h2>
+        <button type="button" className="btn" onClick={() => setReload((n) => n + 1)} disabled={!key}>
+          Refresh
+        </button>
+      </div>
+      <ErrorNote error={error} />
+      {!key ? (
+        <p className="muted">Save the owner key above to see your jobs.</p>
+      ) : jobs === null ? (
+        !error && <p className="muted">Loading…</p>
+      ) : jobs.length === 0 ? (
+        <p className="muted">No jobs yet. Upload a CSV to start one.</p>
+      ) : (
+        <ul className="job-list" data-testid="job-list">
+          {jobs.map((j) => (
+            <li key={j.id}>
+              <Link href={`/jobs/${encodeURIComponent(j.id)}`} data-testid="job-link">
+                <span className="job-name">{j.name}</span>
+                <StatusBadge status={j.status} />
+                <span className="muted small">
+                  predicts <code>{j.target}</code> · round {j.round} / {j.totalRounds}
+                </span>
+                <span className="muted small">{formatDateTime(j.createdAt)}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}

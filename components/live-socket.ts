@@ -1,0 +1,73 @@
+'use client'
+/**
+ * One Socket.IO connection to the `/live` namespace per page, authenticated with the owner key.
+ * Reconnects when the key changes; feature hooks (job, network) attach their own listeners and
+ * re-subscribe on every `connect`, so a coordinator restart is invisible apart from the badge.
+ */
+import { useEffect, useState } from 'react'
+import { io, type Socket } from 'socket.io-client'
+import { LIVE_NAMESPACE, type LiveClientToServer, type LiveServerToClient } from '@/lib/protocol'
+import { requestOwnerKey, useOwnerKey } from './owner-key-store'
+
+export type LiveSocket = Socket<LiveServerToClient, LiveClientToServer>
+export type LiveState = 'connecting' | 'connected' | 'reconnecting' | 'offline'
+
+type ConnectError = Error & { data?: { code?: string; message?: string } }
+
+function isAuthError(err: ConnectError): boolean {
+  const code = err.data?.code
+  return code === 'unauthorized' || code === 'forbidden' || /unauthori[sz]ed|owner key|forbidden/i.test(err.message)
+}
+
+export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; error: string | null } {
+  const key = useOwnerKey()
+  const [socket, setSocket] = useState<LiveSocket | null>(null)
+  const [state, setState] = useState<LiveState>('connecting')
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => {
+    const s: LiveSocket = io(LIVE_NAMESPACE, {
+      transports: ['websocket'],
+      auth: key ? { key } : {},
+    })
+    setState('connecting')
+    setError(null)
+    s.on('connect', () => {
+      setState('connected')
+      setError(null)
+    })
+    s.on('disconnect', () => setState(s.active ? 'reconnecting' : 'offline'))
+    s.on('connect_error', (err: ConnectError) => {
+      if (isAuthError(err)) {
+        setState('offline')
+        setError(err.data?.message ?? 'The coordinator refused the owner key.')
+        requestOwnerKey(key ? 'The coordinator refused this owner key. Paste the right one.' : 'Live updates need the owner key.')
+      } else {
+        setState(s.active ? 'reconnecting' : 'offline')
+        setError(s.active ? null : err.message)
+      }
+    })
+    setSocket(s)
+    return () => {
+      s.removeAllListeners()
+      s.disconnect()
+      setSocket(null)
+    }
+  }, [key])
+
+  return { socket, state, error }
+}
+
+/** The label to show for a live connection state. */
+export function liveStateLabel(state: LiveState): string {
+  switch (state) {
+    case 'connected':
+      return 'Live'
+    case 'connecting':
+      return 'Connecting…'
+    case 'reconnecting':
+      return 'Reconnecting…'
+    case 'offline':
+      return 'Offline'
+  }
+}

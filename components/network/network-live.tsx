@@ -1,0 +1,62 @@
+'use client'
+
+import { BarChart } from '../charts/bar-chart'
+import { LiveIndicator } from '../live-indicator'
+import { OwnerKey } from '../owner-key'
+import { useOwnerKey } from '../owner-key-store'
+import { DeviceTable } from './device-table'
+import { NetworkFigures } from './network-figures'
+import { useNetworkLive } from './use-network-live'
+
+/** The /network page: live figures, devices per backend and the device list. */
+export function NetworkLive() {
+  const { network, state, error } = useNetworkLive()
+  const key = useOwnerKey()
+  return (
+    <div className="stack">
+      <div className="row">
+        <LiveIndicator state={state} />
+        {error && (
+          <span className="field-error" role="alert">
+            {error}
+          </span>
+        )}
+      </div>
+      {(!key || state === 'offline') && <OwnerKey />}
+      {!network ? (
+        <p className="muted" aria-live="polite">
+          {state === 'connected' ? 'Loading the network…' : 'Connecting to the coordinator…'}
+        </p>
+      ) : (
+        <>
+          <NetworkFigures network={network} showQueue />
+          <div className="grid-2">
+            <section className="card" aria-labelledby="by-backend">
+              <h2 id="by-backend">Devices by backend</h2>
+              <BarChart
+                title="Devices by backend"
+                testId="backend-chart"
+                data={Object.entries(network.byBackend).map(([label, value]) => ({ label, value }))}
+              />
+            </section>
+            <section className="card" aria-labelledby="queue">
+              <h2 id="queue">Task queue</h2>
+              <BarChart
+                title="Task queue"
+                data={[
+                  { label: 'waiting', value: network.tasks.ready },
+                  { label: 'running', value: network.tasks.leased },
+                  { label: 'done', value: network.tasks.done },
+                ]}
+              />
+            </section>
+          </div>
+          <section className="card" aria-labelledby="devices">
+            <h2 id="devices">Devices online</h2>
+            <DeviceTable devices={network.devices} />
+          </section>
+        </>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,12 @@
+/** The tfjs executor shared by the browser worker, the headless worker and the coordinator. */
+export { buildModel, layerSeed } from './build-model'
+export { readWeights, writeWeights, initialWeights } from './weights'
+export { weightedAverage, type WeightedTensors } from './average'
+export { runTrainTask, readShard, type TrainOptions, type TrainOutcome } from './train'
+export { evaluate, predictProba, type Evaluation } from './evaluate'
+export { clearModelCache } from './model-cache'
+export { exportLayersModel, WEIGHTS_FILE, type ExportedModel, type ExportedModelJson } from './export'
+export { benchmarkMatMul, type BenchmarkOptions } from './benchmark'
+export { describeAdapter, memoryBudget, pickBackend, MAX_GPU_BUDGET, CPU_BUDGET, type GpuAdapterLike } from './device-profile'
+export { mulberry32, permutation } from './prng'
+export { fetchBlob, type FetchBlobOptions } from './blobs'

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { weightShapes } from '../model/shapes'
+import type { ModelSpec } from '../protocol'
+import { buildModel } from './build-model'
+import { initialWeights, readWeights, writeWeights } from './weights'
+import { SPEC, useCpu } from './test-fixtures'
+
+beforeAll(useCpu)
+
+describe('buildModel and weights', () => {
+  const specs: ModelSpec[] = [
+    SPEC,
+    { template: 'logistic', inputSize: 7, outputSize: 2, hidden: [], activation: 'relu' },
+    { template: 'mlp', inputSize: 3, outputSize: 5, hidden: [6, 4, 2], activation: 'tanh' },
+  ]
+
+  it('names and orders weights exactly as lib/model/shapes predicts', () => {
+    for (const spec of specs) {
+      // Build twice so tfjs's uniquified names (dense_0/kernel_1) would show if we read the wrong field.
+      buildModel(spec).dispose()
+      const model = buildModel(spec)
+      expect(readWeights(model).map((w) => ({ name: w.name, shape: w.shape }))).toEqual(weightShapes(spec))
+      expect(model.layers.map((l) => l.name)).toEqual(weightShapes(spec).filter((_, i) => i % 2 === 0).map((w) => w.name.split('/')[0]))
+      model.dispose()
+    }
+  })
+
+  it('initial weights are deterministic per seed, differ across seeds and layers', () => {
+    const a = initialWeights(SPEC, 4)
+    const b = initialWeights(SPEC, 4)
+    const c = initialWeights(SPEC, 5)
+    expect(a).toEqual(b)
+    expect(a[0].data).not.toEqual(c[0].data)
+    expect(Array.from(a[1].data).every((v) => v === 0)).toBe(true) // biases start at zero
+    expect(a[0].data.slice(0, 3)).not.toEqual(a[2].data.slice(0, 3))
+  })
+
+  it('writes weights by name and reads them back', () => {
+    const model = buildModel(SPEC)
+    const w = initialWeights(SPEC, 9)
+    writeWeights(model, [...w].reverse())
+    expect(readWeights(model)).toEqual(w)
+    model.dispose()
+  })
+
+  it('refuses missing, extra, misnamed and misshapen weights with a clear error', () => {
+    const model = buildModel(SPEC)
+    const w = initialWeights(SPEC, 1)
+    const before = tf.memory().numTensors
+    expect(() => writeWeights(model, w.slice(1))).toThrow(/expected 4 weight tensors/)
+    expect(() => writeWeights(model, [...w.slice(1), { ...w[0], name: 'dense_9/kernel' }])).toThrow(/dense_0\/kernel is missing/)
+    expect(() => writeWeights(model, [{ ...w[0], shape: [8, 4] }, ...w.slice(1)])).toThrow(/shape \[8,4\], expected \[4,8\]/)
+    expect(() => writeWeights(model, [{ ...w[0], data: new Float32Array(3) }, ...w.slice(1)])).toThrow(/holds 3 values/)
+    expect(tf.memory().numTensors).toBe(before)
+    model.dispose()
+  })
+})

@@ -1,0 +1,55 @@
+/**
+ * The Socket.IO contract. Two namespaces:
+ *   /devices  contributors' browsers and headless workers (compute)
+ *   /live     dashboards watching jobs and the network (read-only, owner key in auth)
+ * Every inbound payload is parsed with these schemas on the receiving end.
+ */
+import { z } from 'zod'
+import { DeviceProfile } from './device'
+import { Task, TaskFailure, TaskProgress, TaskResultMeta } from './task'
+import type { JobView, NetworkView, RoundPoint } from './api'
+import type { ErrorCode } from './errors'
+
+export const DEVICE_NAMESPACE = '/devices'
+export const LIVE_NAMESPACE = '/live'
+
+export const DeviceHello = z.object({
+  protocolVersion: z.number().int(),
+  /** Returned by a previous hello; lets a device keep its identity across reconnects. */
+  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
+  name: z.string().min(1).max(80),
+  profile: DeviceProfile,
+})
+export type DeviceHello = z.infer<typeof DeviceHello>
+
+export type Ack<T = object> = (res: ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string } }) => void
+
+export interface DeviceClientToServer {
+  'device:hello': (hello: DeviceHello, ack: Ack<{ deviceId: string }>) => void
+  'task:progress': (p: TaskProgress) => void
+  /** The weights travel as a binary attachment (tensor pack). */
+  'task:result': (meta: TaskResultMeta, weights: ArrayBuffer, ack: Ack) => void
+  'task:failed': (f: TaskFailure) => void
+}
+
+export interface DeviceServerToClient {
+  'task:assign': (task: Task) => void
+  'task:cancel': (c: { instanceId: number; reason: string }) => void
+  /** Sent just before the coordinator drops a misbehaving socket. */
+  'device:error': (e: { code: ErrorCode; message: string }) => void
+  'device:stats': (s: { tasksDone: number; tasksRejected: number }) => void
+}
+
+export interface LiveClientToServer {
+  'job:subscribe': (jobId: string, ack: Ack<{ job: JobView }>) => void
+  'job:unsubscribe': (jobId: string) => void
+  'network:subscribe': (ack: Ack<{ network: NetworkView }>) => void
+}
+
+export interface LiveServerToClient {
+  'job:update': (job: JobView) => void
+  'job:round': (p: { jobId: string; point: RoundPoint }) => void
+  'network:update': (n: NetworkView) => void
+}
+
+export const JobIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)

@@ -1,0 +1,60 @@
+import { z } from 'zod'
+import { ModelSpec, TrainHyper } from './model'
+
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest')
+
+/** A content-addressed blob; `url` is relative to the coordinator's origin. */
+export const BlobRef = z.object({ hash: Sha256, bytes: z.number().int().nonnegative(), url: z.string().max(500) })
+export type BlobRef = z.infer<typeof BlobRef>
+
+/**
+ * One training task: start from `weights`, train `hyper.localEpochs` passes over `shard`
+ * (a tensor pack with `x` [n, inputSize] and `y` [n, outputSize] one-hot), and return
+ * the updated weights as a tensor pack in model.getWeights() order.
+ */
+export const TrainTask = z.object({
+  kind: z.literal('train'),
+  /** The lease: results must quote it. A new lease is issued on every (re)assignment. */
+  instanceId: z.number().int().positive(),
+  taskId: z.number().int().positive(),
+  jobId: z.string().max(64),
+  round: z.number().int().nonnegative(),
+  shard: z.number().int().nonnegative(),
+  model: ModelSpec,
+  hyper: TrainHyper,
+  weights: BlobRef,
+  data: BlobRef,
+  /** Number of rows in the shard (known to the coordinator). */
+  rows: z.number().int().positive(),
+  /** Epoch milliseconds after which the lease lapses and the task goes to someone else. */
+  deadline: z.number().int(),
+})
+export type TrainTask = z.infer<typeof TrainTask>
+
+export const Task = TrainTask
+export type Task = TrainTask
+
+/** What a device says about its result. Informational only: the coordinator recomputes what it credits. */
+export const TaskResultMeta = z.object({
+  instanceId: z.number().int().positive(),
+  taskId: z.number().int().positive(),
+  /** Mean training loss over the last local epoch, as the device saw it. */
+  loss: z.number().nullable(),
+  elapsedMs: z.number().nonnegative().max(86_400_000),
+  backend: z.string().max(20),
+})
+export type TaskResultMeta = z.infer<typeof TaskResultMeta>
+
+export const TaskProgress = z.object({
+  instanceId: z.number().int().positive(),
+  /** 0..1 */
+  fraction: z.number().min(0).max(1),
+  loss: z.number().nullable().optional(),
+})
+export type TaskProgress = z.infer<typeof TaskProgress>
+
+export const TaskFailure = z.object({
+  instanceId: z.number().int().positive(),
+  message: z.string().max(2000),
+})
+export type TaskFailure = z.infer<typeof TaskFailure>

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { matchTasks } from './match'
+
+describe('matchTasks', () => {
+  it('gives the first task to the fastest device that fits', () => {
+    const out = matchTasks(
+      [
+        { id: 'slow', gflops: 1, memoryBudget: 1e9 },
+        { id: 'fast', gflops: 20, memoryBudget: 1e9 },
+      ],
+      [
+        { id: 1, memoryBytes: 1e6, flops: 2e9 },
+        { id: 2, memoryBytes: 1e6, flops: 2e9 },
+        { id: 3, memoryBytes: 1e6, flops: 2e9 },
+      ],
+    )
+    expect(out.map((a) => [a.taskId, a.deviceId])).toEqual([
+      [1, 'fast'],
+      [2, 'slow'],
+    ])
+    expect(out[0].expectedMs).toBeCloseTo(100)
+  })
+
+  it('skips devices too small for the task and leaves tasks nobody can hold', () => {
+    const out = matchTasks(
+      [
+        { id: 'tiny', gflops: 50, memoryBudget: 1e3 },
+        { id: 'big', gflops: 1, memoryBudget: 1e9 },
+      ],
+      [
+        { id: 1, memoryBytes: 1e12, flops: 1 },
+        { id: 2, memoryBytes: 1e6, flops: 1 },
+      ],
+    )
+    expect(out).toEqual([{ taskId: 2, deviceId: 'big', expectedMs: expect.any(Number) }])
+  })
+})

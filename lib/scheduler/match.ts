@@ -1,0 +1,21 @@
+/**
+ * Matching policy (pure): which ready task goes to which idle device.
+ * Tasks are taken in priority order (oldest first); each goes to the fastest idle
+ * device whose memory budget holds it. A task no device can hold stays queued.
+ */
+export type DeviceSlot = { id: string; gflops: number; memoryBudget: number }
+export type TaskNeed = { id: number; memoryBytes: number; flops: number }
+export type Assignment = { taskId: number; deviceId: string; expectedMs: number }
+
+export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[]): Assignment[] {
+  const free = [...devices].sort((a, b) => b.gflops - a.gflops || a.id.localeCompare(b.id))
+  const out: Assignment[] = []
+  for (const t of tasks) {
+    if (free.length === 0) break
+    const i = free.findIndex((d) => d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes)
+    if (i < 0) continue
+    const d = free.splice(i, 1)[0]
+    out.push({ taskId: t.id, deviceId: d.id, expectedMs: d.gflops > 0 ? (t.flops / (d.gflops * 1e9)) * 1000 : Infinity })
+  }
+  return out
+}

@@ -1,0 +1,46 @@
+/**
+ * Configuration from environment variables, validated once at start-up.
+ * A bad value stops the process with a message naming the variable and what it expects.
+ */
+import path from 'node:path'
+import { z } from 'zod'
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def)
+
+export const ConfigSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NIMBLE_DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: z.string().optional(),
+  NIMBLE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Largest upload (CSV or prediction input) in bytes. */
+  NIMBLE_MAX_UPLOAD_BYTES: int(50 * 1024 * 1024, 1024),
+  /** Largest single Socket.IO message (a task result carries the model's weights). */
+  NIMBLE_MAX_MESSAGE_BYTES: int(64 * 1024 * 1024, 1024),
+  NIMBLE_MAX_ROWS: int(1_000_000, 1),
+  NIMBLE_MAX_COLUMNS: int(2_000, 1),
+  /** How long a device may hold a task before it goes to someone else. */
+  NIMBLE_LEASE_MS: int(60_000, 500),
+  /** Upper bound on data-parallel shards per round. */
+  NIMBLE_MAX_SHARDS: int(16, 1, 1024),
+  NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+})
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, opts: { dev?: boolean } = {}): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = ConfigSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  if (parsed.data.DATABASE_URL && !parsed.data.DATABASE_URL.startsWith('sqlite:')) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: only the embedded SQLite store is available in this version (leave DATABASE_URL unset)')
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false }
+}

@@ -1,0 +1,16 @@
+/** What every service is given: the store, blobs, the wake-up bus, the log, the config and a clock. */
+import type { Kysely } from 'kysely'
+import type { BlobStore } from './blobs'
+import type { Bus } from './bus'
+import type { Config } from './config'
+import type { Logger } from './log'
+import type { Database } from './store/schema'
+
+export type Ctx = {
+  db: Kysely<Database>
+  blobs: BlobStore
+  bus: Bus
+  log: Logger
+  config: Config
+  now: () => number
+}

@@ -1,0 +1,149 @@
+/**
+ * Wires the services together around one store and one Socket.IO server, and exposes
+ * the domain operations the REST routes call. Start-up order matters: recover leases
+ * (no device is connected yet), then let the planner and assimilator catch up on
+ * whatever the last process left half done, then accept devices.
+ */
+import type { Server as HttpServer } from 'node:http'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { Server as IOServer } from 'socket.io'
+import {
+  DEVICE_NAMESPACE,
+  LIVE_NAMESPACE,
+  type CreateJobBody,
+  type DatasetView,
+  type DeviceClientToServer,
+  type DeviceServerToClient,
+  type JobView,
+  type LiveClientToServer,
+  type LiveServerToClient,
+  type NetworkView,
+  type PredictResponse,
+} from '../lib/protocol'
+import { Assimilator } from './assimilator'
+import { checkBearer, loadOwnerKey, type OwnerKey } from './auth'
+import { BlobStore } from './blobs'
+import { Bus } from './bus'
+import type { Config } from './config'
+import type { Ctx } from './context'
+import { createDataset, datasetView, getDatasetRow, listDatasets } from './datasets'
+import { attachDeviceNamespace } from './device-socket'
+import { Dispatcher } from './dispatcher'
+import { cancelJob, createJob, jobView, listJobs } from './jobs'
+import { Leases } from './leases'
+import { attachLiveNamespace } from './live-socket'
+import type { Logger } from './log'
+import { modelArtifacts, predict } from './model-artifacts'
+import { networkView } from './network'
+import { Planner } from './planner'
+import { Registry } from './registry'
+import { openStore } from './store/db'
+import { TensorCache } from './tensor-cache'
+import { Validator } from './validator'
+
+export type Coordinator = {
+  config: Config
+  ownerKey: OwnerKey
+  blobs: BlobStore
+  authorize(header: string | null): void
+  createDataset(csv: string, name: string): Promise<DatasetView>
+  getDataset(id: string): Promise<DatasetView>
+  listDatasets(): Promise<DatasetView[]>
+  createJob(body: CreateJobBody): Promise<{ id: string }>
+  getJob(id: string): Promise<JobView>
+  listJobs(): Promise<JobView[]>
+  cancelJob(id: string): Promise<JobView>
+  predict(id: string, csv: string): Promise<PredictResponse>
+  modelArtifacts(id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
+  network(): Promise<NetworkView>
+  health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string }>
+  close(): Promise<void>
+}
+
+export async function startCoordinator(config: Config, http: HttpServer, log: Logger): Promise<Coordinator> {
+  await tf.setBackend('cpu')
+  const db = await openStore(config.dataDir)
+  const blobs = new BlobStore(path.join(config.dataDir, 'blobs'))
+  const bus = new Bus()
+  bus.onError((e) => log.error({ err: e }, 'service error'))
+  const ctx: Ctx = { db, blobs, bus, log, config, now: () => Date.now() }
+  const ownerKey = loadOwnerKey(config.dataDir, config.NIMBLE_ADMIN_KEY)
+
+  const registry = new Registry()
+  const tensors = new TensorCache(blobs)
+  const dispatcher = new Dispatcher(ctx, registry)
+  const leases = new Leases(ctx, registry)
+  const validator = new Validator(ctx)
+  const planner = new Planner(ctx, tensors, () => registry.size)
+  const assimilator = new Assimilator(ctx, tensors)
+
+  const recovered = await leases.recoverAfterRestart()
+  if (recovered) log.info({ recovered }, `recovered ${recovered} lease(s) left by the previous process`)
+  await assimilator.scan()
+  await planner.scan()
+
+  const io = new IOServer(http, {
+    maxHttpBufferSize: config.NIMBLE_MAX_MESSAGE_BYTES,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    serveClient: false,
+  })
+  const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as import('socket.io').Namespace<DeviceClientToServer, DeviceServerToClient>
+  const liveNsp = io.of(LIVE_NAMESPACE) as unknown as import('socket.io').Namespace<LiveClientToServer, LiveServerToClient>
+  attachDeviceNamespace(devicesNsp, { ctx, registry, dispatcher, leases, validator })
+  const live = attachLiveNamespace(liveNsp, { ctx, registry, ownerKey: ownerKey.key })
+  assimilator.onPoint = (jobId, point) => liveNsp.to(`job:${jobId}`).emit('job:round', { jobId, point })
+
+  bus.on('tasks:ready', () => void dispatcher.dispatch())
+  bus.on('job:created', (id) => void planner.ensureRound(id))
+  bus.on('task:done', (jobId, round) => {
+    live.pushJob(jobId)
+    void assimilator.tryRound(jobId, round)
+  })
+  bus.on('round:done', (jobId) => void planner.ensureRound(jobId))
+  bus.on('job:changed', (jobId) => {
+    live.pushJob(jobId)
+    live.pushNetwork()
+  })
+  bus.on('network:changed', () => live.pushNetwork())
+  leases.start()
+  const started = Date.now()
+
+  return {
+    config,
+    ownerKey,
+    blobs,
+    authorize: (header) => checkBearer(header, ownerKey.key),
+    createDataset: (csv, name) => createDataset(ctx, csv, name),
+    getDataset: async (id) => datasetView(await getDatasetRow(db, id)),
+    listDatasets: () => listDatasets(db),
+    createJob: (body) => createJob(ctx, body),
+    getJob: (id) => jobView(ctx, id),
+    listJobs: () => listJobs(ctx),
+    async cancelJob(id) {
+      const { leases: held } = await cancelJob(ctx, id)
+      for (const l of held) {
+        const s = registry.get(l.deviceId)
+        if (s && s.busy === l.instanceId) {
+          s.busy = null
+          s.link.cancel(l.instanceId, 'job cancelled')
+        }
+      }
+      void dispatcher.dispatch()
+      return jobView(ctx, id)
+    },
+    predict: (id, csv) => predict(ctx, id, csv),
+    modelArtifacts: (id) => modelArtifacts(ctx, id),
+    network: () => networkView(ctx, registry),
+    async health() {
+      await db.selectFrom('jobs').select('id').limit(1).execute()
+      return { ok: true, devices: registry.size, uptimeSec: Math.round((Date.now() - started) / 1000), db: 'sqlite' }
+    },
+    async close() {
+      leases.stop()
+      await new Promise<void>((resolve) => io.close(() => resolve()))
+      await db.destroy()
+    },
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The /devices namespace: contributors' browsers and headless workers.
+ * Every inbound message is parsed with the protocol's zod schemas; a socket that sends
+ * something malformed is told why (device:error) and dropped, and nothing else is disturbed.
+ * A device that leaves (stop, closed tab, lost network) has its leases freed at once.
+ */
+import crypto from 'node:crypto'
+import type { Namespace, Socket } from 'socket.io'
+import { z } from 'zod'
+import {
+  DeviceHello,
+  NimbleError,
+  PROTOCOL_VERSION,
+  TaskFailure,
+  TaskProgress,
+  TaskResultMeta,
+  type DeviceClientToServer,
+  type DeviceServerToClient,
+  type ErrorCode,
+} from '../lib/protocol'
+import type { Ctx } from './context'
+import type { Dispatcher } from './dispatcher'
+import type { Leases } from './leases'
+import { transition } from './log'
+import type { DeviceSession, Registry } from './registry'
+import type { Validator } from './validator'
+
+const KNOWN_EVENTS = new Set(['device:hello', 'task:progress', 'task:result', 'task:failed'])
+
+type DeviceSocket = Socket<DeviceClientToServer, DeviceServerToClient>
+
+export type DeviceSocketDeps = {
+  ctx: Ctx
+  registry: Registry
+  dispatcher: Dispatcher
+  leases: Leases
+  validator: Validator
+  onProgress?: (jobId: string | null, p: z.infer<typeof TaskProgress>) => void
+}
+
+function reject(socket: DeviceSocket, code: ErrorCode, message: string): void {
+  socket.emit('device:error', { code, message })
+  socket.disconnect(true)
+}
+
+function errorOf(e: unknown): { code: ErrorCode; message: string } {
+  if (e instanceof NimbleError) return { code: e.code, message: e.message }
+  return { code: 'internal', message: 'the coordinator could not process this message' }
+}
+
+function toBytes(x: unknown): Uint8Array | null {
+  if (x instanceof Uint8Array) return x
+  if (x instanceof ArrayBuffer) return new Uint8Array(x)
+  return null
+}
+
+export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, DeviceServerToClient>, deps: DeviceSocketDeps): void {
+  const { ctx, registry, dispatcher, leases, validator } = deps
+  nsp.on('connection', (socket: DeviceSocket) => {
+    let session: DeviceSession | null = null
+    const ip = socket.handshake.address
+    socket.onAny((event: string) => {
+      if (!KNOWN_EVENTS.has(event)) reject(socket, 'invalid_message', `unknown event ${String(event).slice(0, 60)}`)
+    })
+
+    socket.on('device:hello', async (raw: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
+      const parsed = DeviceHello.safeParse(raw)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        reply({ ok: false, error: { code: 'invalid_message', message: `device:hello: ${issue.path.join('.')}: ${issue.message}` } })
+        return reject(socket, 'invalid_message', `device:hello: ${issue.path.join('.')}: ${issue.message}`)
+      }
+      const hello = parsed.data
+      if (hello.protocolVersion !== PROTOCOL_VERSION) {
+        reply({ ok: false, error: { code: 'protocol_mismatch', message: `protocol ${hello.protocolVersion} is not supported; this coordinator speaks ${PROTOCOL_VERSION}: reload the page or update the worker` } })
+        return reject(socket, 'protocol_mismatch', 'protocol version mismatch')
+      }
+      if (session) {
+        reply({ ok: true, deviceId: session.id })
+        return
+      }
+      const id = hello.deviceId ?? `dev_${crypto.randomBytes(9).toString('base64url')}`
+      const best = hello.profile.benchmarks.find((b) => b.backend === hello.profile.backend)
+      const gflops = Math.max(0, best?.gflops ?? 0)
+      const now = ctx.now()
+      // A second connection with the same identity replaces the first.
+      const previous = registry.get(id)
+      if (previous) {
+        registry.remove(id, previous)
+        previous.link.cancel(previous.busy ?? 0, 'replaced by a new connection')
+        await leases.releaseDevice(id)
+      }
+      await ctx.db
+        .insertInto('devices')
+        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now }))
+        .execute()
+      if (!socket.connected) return
+      session = {
+        id,
+        name: hello.name,
+        profile: hello.profile,
+        gflops,
+        connectedAt: now,
+        busy: null,
+        link: {
+          assign: (task) => socket.emit('task:assign', task),
+          cancel: (instanceId, reason) => socket.emit('task:cancel', { instanceId, reason }),
+          stats: (s) => socket.emit('device:stats', s),
+        },
+      }
+      registry.add(session)
+      transition(ctx.log, 'device', id, 'offline', 'online', { backend: hello.profile.backend, gflops: gflops.toFixed(2), kind: hello.profile.kind, ip })
+      reply({ ok: true, deviceId: id })
+      ctx.bus.emit('network:changed')
+      void dispatcher.dispatch()
+    })
+
+    socket.on('task:progress', (raw: unknown) => {
+      const p = TaskProgress.safeParse(raw)
+      if (!p.success) return reject(socket, 'invalid_message', 'task:progress: malformed')
+      if (!session || session.busy !== p.data.instanceId) return
+      deps.onProgress?.(null, p.data)
+    })
+
+    socket.on('task:result', async (rawMeta: unknown, rawWeights: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
+      const meta = TaskResultMeta.safeParse(rawMeta)
+      const bytes = toBytes(rawWeights)
+      if (!meta.success || !bytes) {
+        const why = !meta.success ? `${meta.error.issues[0].path.join('.')}: ${meta.error.issues[0].message}` : 'weights must be a binary attachment'
+        reply({ ok: false, error: { code: 'invalid_message', message: `task:result: ${why}` } })
+        return reject(socket, 'invalid_message', `task:result: ${why}`)
+      }
+      if (!session) {
+        reply({ ok: false, error: { code: 'bad_request', message: 'say device:hello first' } })
+        return
+      }
+      const s = session
+      if (s.busy === meta.data.instanceId) s.busy = null
+      try {
+        await validator.submit(s.id, meta.data, bytes)
+        reply({ ok: true })
+      } catch (e) {
+        reply({ ok: false, error: errorOf(e) })
+      }
+      const dev = await ctx.db.selectFrom('devices').select(['tasks_valid', 'tasks_invalid']).where('id', '=', s.id).executeTakeFirst()
+      if (dev) s.link.stats({ tasksDone: dev.tasks_valid, tasksRejected: dev.tasks_invalid })
+      void dispatcher.dispatch()
+    })
+
+    socket.on('task:failed', async (raw: unknown) => {
+      const f = TaskFailure.safeParse(raw)
+      if (!f.success) return reject(socket, 'invalid_message', 'task:failed: malformed')
+      if (!session) return
+      const s = session
+      if (s.busy === f.data.instanceId) s.busy = null
+      ctx.log.warn({ device: s.id, instance: f.data.instanceId, reason: f.data.message.slice(0, 300) }, `device ${s.id} failed instance ${f.data.instanceId}`)
+      // Same path as a lapsed lease: the task goes back to the queue for someone else.
+      await leases.releaseInstance(f.data.instanceId, s.id)
+      void dispatcher.dispatch()
+    })
+
+    socket.on('disconnect', async (reason) => {
+      if (!session) return
+      const s = session
+      session = null
+      if (!registry.remove(s.id, s)) return
+      transition(ctx.log, 'device', s.id, 'online', 'offline', { reason })
+      await ctx.db.updateTable('devices').set({ last_seen: ctx.now() }).where('id', '=', s.id).execute()
+      await leases.releaseDevice(s.id)
+      ctx.bus.emit('network:changed')
+    })
+  })
+}

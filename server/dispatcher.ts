@@ -1,0 +1,111 @@
+/**
+ * Dispatcher: ready tasks -> idle devices.
+ *
+ * Reads:  tasks (state ready), the registry of connected idle devices.
+ * Writes: tasks ready=>leased (attempts+1), a new `instances` row (the lease) per assignment.
+ * Sends:  task:assign to the chosen device.
+ * The choice of device is lib/scheduler's (pure); this module only makes it durable.
+ */
+import { matchTasks } from '../lib/scheduler/match'
+import { TrainTask, type Task } from '../lib/protocol'
+import { transition } from './log'
+import type { Ctx } from './context'
+import type { Registry } from './registry'
+
+/** Rough memory a training task needs: weights, gradients and two Adam moments, plus a batch of activations. */
+function taskMemory(payload: { model: { inputSize: number; outputSize: number; hidden: number[] }; hyper: { batchSize: number } }): number {
+  const sizes = [payload.model.inputSize, ...payload.model.hidden, payload.model.outputSize]
+  let params = 0
+  let acts = 0
+  for (let i = 1; i < sizes.length; i++) {
+    params += sizes[i - 1] * sizes[i] + sizes[i]
+    acts += sizes[i]
+  }
+  return 4 * (4 * params + payload.hyper.batchSize * (sizes[0] + 2 * acts))
+}
+
+export class Dispatcher {
+  private running = false
+  private again = false
+
+  constructor(
+    private ctx: Ctx,
+    private registry: Registry,
+  ) {}
+
+  /** Assigns as much as it can. Re-entrant calls coalesce into one more pass. */
+  async dispatch(): Promise<void> {
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = true
+    try {
+      do {
+        this.again = false
+        await this.pass()
+      } while (this.again)
+    } catch (e) {
+      this.ctx.log.error({ err: e }, 'dispatch failed')
+    } finally {
+      this.running = false
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const idle = this.registry.idle()
+    if (idle.length === 0) return
+    const { db } = this.ctx
+    const ready = await db
+      .selectFrom('tasks')
+      .select(['id', 'payload_json', 'flops', 'job_id', 'round', 'shard', 'rows'])
+      .where('state', '=', 'ready')
+      .orderBy('id')
+      .limit(idle.length * 4)
+      .execute()
+    if (ready.length === 0) return
+    const payloads = new Map(ready.map((t) => [t.id, JSON.parse(t.payload_json)]))
+    const plan = matchTasks(
+      idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget })),
+      ready.map((t) => ({ id: t.id, flops: t.flops, memoryBytes: taskMemory(payloads.get(t.id)) })),
+    )
+    for (const a of plan) {
+      const device = this.registry.get(a.deviceId)
+      const t = ready.find((r) => r.id === a.taskId)!
+      if (!device || device.busy !== null) continue
+      const now = this.ctx.now()
+      const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
+      const instanceId = await db.transaction().execute(async (trx) => {
+        const res = await trx
+          .updateTable('tasks')
+          .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
+          .where('id', '=', t.id)
+          .where('state', '=', 'ready')
+          .executeTakeFirst()
+        if (Number(res.numUpdatedRows) !== 1) return null
+        const ins = await trx
+          .insertInto('instances')
+          .values({ task_id: t.id, job_id: t.job_id, device_id: device.id, state: 'leased', leased_at: now, deadline })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        return ins.id
+      })
+      if (instanceId === null) continue
+      device.busy = instanceId
+      transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: instanceId, job: t.job_id, round: t.round })
+      const task: Task = TrainTask.parse({
+        kind: 'train',
+        instanceId,
+        taskId: t.id,
+        jobId: t.job_id,
+        round: t.round,
+        shard: t.shard,
+        rows: t.rows,
+        deadline,
+        ...payloads.get(t.id),
+      })
+      device.link.assign(task)
+    }
+    if (plan.length > 0) this.ctx.bus.emit('network:changed')
+  }
+}

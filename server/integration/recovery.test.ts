@@ -1,0 +1,59 @@
+/**
+ * Churn and crashes: a worker is killed mid-round and the coordinator is kill -9'd and
+ * restarted on the same data directory; the workers reconnect by themselves and the
+ * job still succeeds, every task counted exactly once.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { irisCsv } from '../testing/iris'
+import { startCoordinator, startWorker, stopAll, waitUntil } from '../testing/harness'
+
+afterAll(stopAll)
+
+describe('recovery', () => {
+  it('survives a dead worker and a kill -9 of the coordinator', async () => {
+    const iris = irisCsv()
+    let coord = await startCoordinator({ env: { NIMBLE_LEASE_MS: '20000' } })
+    const workers = []
+    for (let i = 0; i < 3; i++) workers.push(await startWorker(coord.url, { name: `r${i}` }))
+    await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 3, 60_000, '3 workers online')
+    const ds = await coord.api.call('POST', '/api/datasets', iris.train)
+    const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'mlp', hidden: [12] }, epochs: 40 })
+    expect(job.status).toBe(201)
+    const id = job.body.id
+    const get = async () => (await coord.api.call('GET', `/api/jobs/${id}`)).body
+
+    // Kill one worker while it holds a task.
+    await waitUntil(async () => (await get()).round >= 3, 60_000, 'round 3')
+    await workers[0].waitFor(/task \d+/, 30_000)
+    await workers[0].kill('SIGKILL')
+
+    // Then crash the coordinator mid-job and bring it back on the same port and data.
+    await waitUntil(async () => (await get()).round >= 10, 90_000, 'round 10')
+    const before = await get()
+    expect(before.status).toBe('running')
+    await coord.kill('SIGKILL')
+    coord = await startCoordinator({ port: coord.port, dataDir: coord.dataDir, env: { NIMBLE_LEASE_MS: '20000' } })
+    await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 2, 60_000, 'workers to reconnect')
+
+    const done = await waitUntil(
+      async () => {
+        const j = await get()
+        if (j.status === 'failed') throw new Error(j.error)
+        return j.status === 'succeeded' ? j : null
+      },
+      180_000,
+      'job to succeed after the crash',
+    )
+    expect(done.round).toBe(40)
+    expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(40).keys()])
+    expect(done.round).toBeGreaterThanOrEqual(before.round)
+    // No task lost and none counted twice.
+    expect(done.tasks.done).toBe(done.tasks.total)
+    expect(done.devices.reduce((a: number, d: { tasks: number }) => a + d.tasks, 0)).toBe(done.tasks.done)
+    expect(done.tasks.reassigned).toBeGreaterThanOrEqual(1)
+
+    const pred = await coord.api.call('POST', `/api/jobs/${id}/predict`, iris.holdout)
+    const correct = pred.body.predictions.filter((p: { label: string }, i: number) => p.label === iris.holdoutLabels[i]).length
+    expect(correct / 30).toBeGreaterThanOrEqual(0.9)
+  }, 400_000)
+})

@@ -1,0 +1,59 @@
+/**
+ * The coordinator and three headless workers (real tfjs on the cpu backend) train on Iris
+ * through the REST API; accuracy is measured on 30 rows the coordinator never saw.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { irisCsv } from '../testing/iris'
+import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+
+let coord: Coord
+const iris = irisCsv()
+
+beforeAll(async () => {
+  coord = await startCoordinator()
+  for (let i = 0; i < 3; i++) await startWorker(coord.url, { name: `w${i}` })
+  await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 3, 60_000, '3 workers online')
+}, 180_000)
+
+afterAll(stopAll)
+
+async function trainAndScore(model: object, epochs: number) {
+  const ds = await coord.api.call('POST', '/api/datasets', iris.train, { 'x-filename': 'iris.csv' })
+  expect(ds.status).toBe(201)
+  expect(ds.body.rows).toBe(120)
+  expect(ds.body.columns.map((c: { type: string }) => c.type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'categorical'])
+  const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model, epochs })
+  expect(job.status).toBe(201)
+  const done = await waitUntil(
+    async () => {
+      const j = await coord.api.call('GET', `/api/jobs/${job.body.id}`)
+      if (j.body.status === 'failed') throw new Error(`job failed: ${j.body.error}`)
+      return j.body.status === 'succeeded' ? j.body : null
+    },
+    150_000,
+    'job to succeed',
+  )
+  const pred = await coord.api.call('POST', `/api/jobs/${job.body.id}/predict`, iris.holdout)
+  expect(pred.status).toBe(200)
+  expect(pred.body.predictions).toHaveLength(30)
+  const correct = pred.body.predictions.filter((p: { label: string }, i: number) => p.label === iris.holdoutLabels[i]).length
+  return { job: done, accuracy: correct / 30 }
+}
+
+describe('distributed training on Iris', () => {
+  it('trains a logistic regression to at least 90% on held-out rows', async () => {
+    const { job, accuracy } = await trainAndScore({ template: 'logistic' }, 40)
+    expect(accuracy).toBeGreaterThanOrEqual(0.9)
+    expect(job.history).toHaveLength(40)
+    // Every round's tasks were spread over the fleet and each counted exactly once.
+    expect(job.devices.length).toBeGreaterThanOrEqual(2)
+    expect(job.tasks.done).toBe(job.tasks.total)
+    expect(job.devices.reduce((a: number, d: { tasks: number }) => a + d.tasks, 0)).toBe(job.tasks.done)
+  }, 200_000)
+
+  it('trains an MLP to at least 90% on held-out rows', async () => {
+    const { job, accuracy } = await trainAndScore({ template: 'mlp', hidden: [16] }, 40)
+    expect(accuracy).toBeGreaterThanOrEqual(0.9)
+    expect(job.test.accuracy).toBeGreaterThan(0.8)
+  }, 200_000)
+})

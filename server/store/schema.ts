@@ -1,0 +1,109 @@
+/** The database is the truth: every service reads and writes these tables and nothing else. Times are epoch ms. */
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+export type TaskState = 'ready' | 'leased' | 'done' | 'cancelled'
+export type InstanceState = 'leased' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'cancelled'
+
+export interface DatasetTable {
+  id: string
+  name: string
+  rows: number
+  bytes: number
+  columns_json: string
+  preview_json: string
+  blob_hash: string
+  created_at: number
+}
+
+export interface JobTable {
+  id: string
+  name: string
+  type: string
+  status: string
+  dataset_id: string
+  /** The owner's request, as accepted. */
+  request_json: string
+  /** Set by the planner: preprocessing, model spec, hyper-parameters, data blobs. Null while queued. */
+  plan_json: string | null
+  /** Rounds completed; the next round to run. */
+  round: number
+  total_rounds: number
+  weights_hash: string | null
+  metrics_json: string | null
+  test_json: string | null
+  error: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface RoundTable {
+  job_id: string
+  /** The round whose results produced these weights (0-based). */
+  round: number
+  weights_hash: string
+  metrics_json: string
+  devices: number
+  created_at: number
+}
+
+export interface TaskTable {
+  id: Generated<number>
+  job_id: string
+  round: number
+  shard: number
+  /** Rows in the shard: the coordinator's own count, used to weight the average. */
+  rows: number
+  state: TaskState
+  /** Everything but the lease: model, hyper-parameters, blob refs. */
+  payload_json: string
+  flops: number
+  attempts: number
+  result_hash: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface InstanceTable {
+  id: Generated<number>
+  task_id: number
+  job_id: string
+  device_id: string
+  state: InstanceState
+  leased_at: number
+  deadline: number
+  finished_at: number | null
+  elapsed_ms: number | null
+  reported_loss: number | null
+  error: string | null
+}
+
+export interface DeviceTable {
+  id: string
+  name: string
+  kind: string
+  backend: string
+  gflops: number
+  profile_json: string
+  first_seen: number
+  last_seen: number
+  tasks_valid: Generated<number>
+  tasks_invalid: Generated<number>
+  tasks_expired: Generated<number>
+}
+
+export interface Database {
+  datasets: DatasetTable
+  jobs: JobTable
+  rounds: RoundTable
+  tasks: TaskTable
+  instances: InstanceTable
+  devices: DeviceTable
+}
+
+export type JobRow = Selectable<JobTable>
+export type TaskRow = Selectable<TaskTable>
+export type InstanceRow = Selectable<InstanceTable>
+export type DeviceRow = Selectable<DeviceTable>
+export type DatasetRow = Selectable<DatasetTable>
+export type RoundRow = Selectable<RoundTable>
+export type NewTask = Insertable<TaskTable>

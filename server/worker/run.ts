@@ -1,0 +1,195 @@
+/**
+ * The headless worker: a Node process that joins a coordinator's /devices namespace like a
+ * browser does and runs the same lib/compute executor.
+ *
+ * Connection: Socket.IO over websocket, reconnecting forever (the client's default). Every
+ * `connect` re-sends `device:hello` with the same device id; a disconnect drops the task in
+ * flight, because the coordinator frees the leases of disconnected devices.
+ * Tasks: one at a time. `task:assign` is parsed, its blobs fetched over HTTP and checked,
+ * trained, and answered with `task:result` (weights as a binary attachment) or `task:failed`;
+ * `task:cancel` aborts it. Every event is logged as one line.
+ */
+import { availableParallelism } from 'node:os'
+import { io, type Socket } from 'socket.io-client'
+import { z } from 'zod'
+import { fetchBlob, runTrainTask } from '../../lib/compute'
+import {
+  DEVICE_NAMESPACE,
+  PROTOCOL_VERSION,
+  Task,
+  type DeviceClientToServer,
+  type DeviceHello,
+  type DeviceServerToClient,
+  type TaskResultMeta,
+} from '../../lib/protocol'
+import type { BackendChoice } from './args'
+import { setupBackend, type BackendSetup } from './backends'
+import { readDeviceId, writeDeviceId } from './id-file'
+
+export type RunWorkerOptions = {
+  server: string
+  backend: BackendChoice
+  name: string
+  idFile?: string
+  /** One line per event; default writes to stderr. */
+  log?: (line: string) => void
+  fetch?: typeof fetch
+  /** An already initialised backend: lets tests start several workers in one process. */
+  setup?: BackendSetup
+  /** Called when the coordinator refuses this worker for good (e.g. protocol mismatch). */
+  onFatal?: (error: Error) => void
+}
+
+export type WorkerHandle = {
+  readonly setup: BackendSetup
+  deviceId(): string | undefined
+  stop(): Promise<void>
+}
+
+type DeviceSocket = Socket<DeviceServerToClient, DeviceClientToServer>
+
+const PROGRESS_INTERVAL_MS = 200
+const ACK_TIMEOUT_MS = 30_000
+const CancelMessage = z.object({ instanceId: z.number().int(), reason: z.string().max(2000) })
+const DeviceErrorMessage = z.object({ code: z.string(), message: z.string() })
+
+export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
+  const write = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  let deviceId = opts.idFile ? await readDeviceId(opts.idFile, (m) => write(`worker ${opts.name} ${m}`)) : undefined
+  const log = (msg: string) => write(`worker ${deviceId?.slice(0, 8) ?? opts.name} ${msg}`)
+
+  const setup = opts.setup ?? (await setupBackend(opts.backend, log))
+  log(`using ${setup.backend} (${setup.benchmarks.map((b) => `${b.backend} ${b.gflops} GFLOP/s`).join(', ')})`)
+
+  let current: { instanceId: number; controller: AbortController } | null = null
+  let stopped = false
+  const drop = (reason: string) => {
+    if (current) current.controller.abort(new Error(reason))
+  }
+
+  const socket: DeviceSocket = io(`${opts.server}${DEVICE_NAMESPACE}`, { transports: ['websocket'] })
+
+  socket.on('connect', () => {
+    drop('reconnected: the coordinator freed the old lease')
+    const hello: DeviceHello = {
+      protocolVersion: PROTOCOL_VERSION,
+      ...(deviceId ? { deviceId } : {}),
+      name: opts.name,
+      profile: {
+        kind: 'headless',
+        backend: setup.backend,
+        benchmarks: setup.benchmarks,
+        adapter: setup.adapter,
+        memoryBudget: setup.memoryBudget,
+        userAgent: `nimble-worker node/${process.versions.node}`,
+        hardwareConcurrency: Math.min(4096, availableParallelism()),
+      },
+    }
+    log(`connected to ${opts.server}, saying hello`)
+    socket.timeout(ACK_TIMEOUT_MS).emit('device:hello', hello, (err, res) => {
+      if (err) return log(`hello not acknowledged: ${err.message}`)
+      if (!res.ok) {
+        log(`hello refused: ${res.error.code}: ${res.error.message}`)
+        if (res.error.code === 'protocol_mismatch') {
+          void stop()
+          opts.onFatal?.(new Error(`the coordinator speaks another protocol version: ${res.error.message}`))
+        }
+        return
+      }
+      const changed = res.deviceId !== deviceId
+      deviceId = res.deviceId
+      log(`joined as ${deviceId}`)
+      if (changed && opts.idFile) writeDeviceId(opts.idFile, deviceId).catch((e) => log(`cannot save device id: ${(e as Error).message}`))
+    })
+  })
+
+  socket.on('connect_error', (err) => {
+    if (!stopped) log(`cannot reach ${opts.server} (${err.message}); retrying`)
+  })
+  socket.on('disconnect', (reason) => {
+    log(`disconnected (${reason})`)
+    drop(`disconnected (${reason})`)
+  })
+  socket.on('device:error', (raw) => {
+    const e = DeviceErrorMessage.safeParse(raw)
+    log(e.success ? `coordinator error ${e.data.code}: ${e.data.message}` : 'coordinator sent a malformed device:error')
+  })
+  socket.on('device:stats', (s) => log(`stats ${JSON.stringify(s).slice(0, 200)}`))
+  socket.on('task:cancel', (raw) => {
+    const c = CancelMessage.safeParse(raw)
+    if (!c.success) return log('ignored a malformed task:cancel')
+    if (current?.instanceId === c.data.instanceId) current.controller.abort(new Error(`cancelled: ${c.data.reason}`))
+  })
+  socket.on('task:assign', (raw) => {
+    void handleTask(raw)
+  })
+
+  async function handleTask(raw: unknown): Promise<void> {
+    const parsed = Task.safeParse(raw)
+    if (!parsed.success) {
+      const instanceId = (raw as { instanceId?: unknown })?.instanceId
+      const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 1500)
+      log(`ignored a malformed task: ${why}`)
+      if (typeof instanceId === 'number' && Number.isInteger(instanceId) && instanceId > 0) socket.emit('task:failed', { instanceId, message: `malformed task: ${why}` })
+      return
+    }
+    const task = parsed.data
+    const label = `task ${task.taskId} round ${task.round}`
+    if (current) {
+      log(`${label} refused: busy with instance ${current.instanceId}`)
+      socket.emit('task:failed', { instanceId: task.instanceId, message: `busy with task instance ${current.instanceId}` })
+      return
+    }
+    const mine = { instanceId: task.instanceId, controller: new AbortController() }
+    current = mine
+    const { signal } = mine.controller
+    log(`${label} shard ${task.shard} assigned (${task.rows} rows, instance ${task.instanceId})`)
+    let lastProgress = 0
+    try {
+      const blobOpts = { signal, fetch: opts.fetch }
+      const [weights, data] = await Promise.all([fetchBlob(task.weights, opts.server, blobOpts), fetchBlob(task.data, opts.server, blobOpts)])
+      const out = await runTrainTask(task, weights, data, {
+        signal,
+        onProgress: (fraction, loss) => {
+          const now = performance.now()
+          if (fraction < 1 && now - lastProgress < PROGRESS_INTERVAL_MS) return
+          lastProgress = now
+          socket.emit('task:progress', { instanceId: task.instanceId, fraction: Math.min(1, fraction), loss })
+        },
+      })
+      signal.throwIfAborted()
+      const meta: TaskResultMeta = {
+        instanceId: task.instanceId,
+        taskId: task.taskId,
+        loss: out.loss,
+        elapsedMs: Math.min(86_400_000, Math.round(out.elapsedMs)),
+        backend: setup.backend,
+      }
+      log(`${label} done in ${meta.elapsedMs}ms loss ${out.loss === null ? 'n/a' : out.loss.toFixed(4)}`)
+      socket.timeout(ACK_TIMEOUT_MS).emit('task:result', meta, out.weights, (err, res) => {
+        if (err) log(`${label} result not acknowledged: ${err.message}`)
+        else if (!res.ok) log(`${label} result refused: ${res.error.code}: ${res.error.message}`)
+        else log(`${label} result accepted`)
+      })
+    } catch (e) {
+      if (signal.aborted) {
+        log(`${label} dropped: ${(signal.reason as Error)?.message ?? 'aborted'}`)
+      } else {
+        const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000)
+        log(`${label} failed: ${message}`)
+        if (socket.connected) socket.emit('task:failed', { instanceId: task.instanceId, message })
+      }
+    } finally {
+      if (current === mine) current = null
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (stopped) return
+    stopped = true
+    drop('worker stopping')
+    socket.disconnect()
+  }
+
+  return { setup, deviceId: () => deviceId, stop }
+}
