@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react'
 import { io, type Socket } from 'socket.io-client'
 import { LIVE_NAMESPACE, type LiveClientToServer, type LiveServerToClient } from '@/lib/protocol'
-import { requestOwnerKey, useOwnerKey } from './owner-key-store'
+import { readOwnerKey, requestOwnerKey, useOwnerKey } from './owner-key-store'
 
 export type LiveSocket = Socket<LiveServerToClient, LiveClientToServer>
 export type LiveState = 'connecting' | 'connected' | 'reconnecting' | 'offline'
@@ -26,9 +26,11 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
   const [error, setError] = useState<string | null>(null)
 
   useEffect(() => {
+    // Read storage directly: during hydration `key` is still the server snapshot (null).
+    const current = readOwnerKey()
     const s: LiveSocket = io(LIVE_NAMESPACE, {
       transports: ['websocket'],
-      auth: key ? { key } : {},
+      auth: current ? { key: current } : {},
     })
     setState('connecting')
     setError(null)
@@ -41,7 +43,7 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
       if (isAuthError(err)) {
         setState('offline')
         setError(err.data?.message ?? 'The coordinator refused the owner key.')
-        requestOwnerKey(key ? 'The coordinator refused this owner key. Paste the right one.' : 'Live updates need the owner key.')
+        requestOwnerKey(current ? 'The coordinator refused this owner key. Paste the right one.' : 'Live updates need the owner key.')
       } else {
         setState(s.active ? 'reconnecting' : 'offline')
         setError(s.active ? null : err.message)

@@ -22,8 +22,8 @@ async function finishedJob(ctx: Ctx, id: string) {
 
 export async function predict(ctx: Ctx, id: string, csv: string): Promise<PredictResponse> {
   const { plan, weights } = await finishedJob(ctx, id)
-  const { header, rows } = parseCsv(csv, { maxRows: ctx.config.NIMBLE_MAX_ROWS, maxColumns: ctx.config.NIMBLE_MAX_COLUMNS })
-  const { x, rows: n } = transformRows(plan.prep, header, rows, { requireTarget: false })
+  const { header, rows, lines } = parseCsv(csv, { maxRows: ctx.config.NIMBLE_MAX_ROWS, maxColumns: ctx.config.NIMBLE_MAX_COLUMNS })
+  const { x, rows: n } = transformRows(plan.prep, header, rows, { requireTarget: false, lines })
   const probs = predictProba(plan.model, weights, x, n)
   const k = plan.model.outputSize
   const predictions = []

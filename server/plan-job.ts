@@ -38,24 +38,18 @@ export type Plan = {
 }
 
 export function buildPlan(blobs: BlobStore, csv: string, columns: ColumnInfo[], req: CreateTrainJobBody): Plan {
-  const { header, rows } = parseCsv(csv)
-  const prep = fitPreprocessing(header, rows, columns, req.target)
-  const { x, y } = transformRows(prep, header, rows, { requireTarget: true })
+  const { header, rows, lines } = parseCsv(csv)
+  const prep = fitPreprocessing(header, rows, columns, req.target, { lines })
+  const { x, y, labels } = transformRows(prep, header, rows, { requireTarget: true, lines })
   const n = rows.length
   const width = prep.inputSize
   const classes = prep.classes.length
-  const labels = new Int32Array(n)
-  for (let i = 0; i < n; i++) {
-    let best = 0
-    for (let c = 1; c < classes; c++) if (y![i * classes + c] > y![i * classes + best]) best = c
-    labels[i] = best
-  }
   const seed = req.seed ?? 42
   const split = splitRows(n, {
     validation: req.validationSplit ?? DEFAULTS.validationSplit,
     test: req.testSplit ?? DEFAULTS.testSplit,
     seed,
-    labels,
+    labels: labels ?? undefined,
   })
   const part = (idx: Uint32Array) => {
     const pack = packTensors([

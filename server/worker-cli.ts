@@ -7,7 +7,7 @@
 import { parseWorkerArgs, USAGE, UsageError } from './worker/args'
 import { vulkanEnv } from './worker/backends'
 import { alreadyReexecuted, reexecWithEnv } from './worker/reexec'
-import { runWorker } from './worker/run'
+import { runWorker, type WorkerHandle } from './worker/run'
 
 async function main(): Promise<void> {
   let args
@@ -30,7 +30,20 @@ async function main(): Promise<void> {
   }
 
   const log = (line: string) => process.stderr.write(`${line}\n`)
-  const worker = await runWorker({
+  let worker: WorkerHandle | undefined
+  let stopping = false
+  const shutdown = (signal: string) => {
+    // A terminal's Ctrl-C reaches both a re-executing parent and this child: act once.
+    if (stopping) return
+    stopping = true
+    log(`worker stopping (${signal})`)
+    // Dawn (webgpu) keeps Node alive, so exit explicitly once the socket is closed.
+    void (worker?.stop() ?? Promise.resolve()).finally(() => process.exit(0))
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+
+  worker = await runWorker({
     server: args.server,
     backend: args.backend,
     name: args.name,
@@ -41,13 +54,6 @@ async function main(): Promise<void> {
       process.exit(3)
     },
   })
-  const shutdown = (signal: string) => {
-    log(`worker stopping (${signal})`)
-    // Dawn (webgpu) keeps Node alive, so exit explicitly once the socket is closed.
-    void worker.stop().finally(() => process.exit(0))
-  }
-  process.once('SIGINT', () => shutdown('SIGINT'))
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
 }
 
 main().catch((e) => {

@@ -73,7 +73,7 @@ export function JobForm({ dataset }: { dataset: DatasetView }) {
           </FormField>
           {values.template === 'mlp' && (
             <FormField id="hidden" label="Hidden layer sizes" hint="Comma separated, e.g. 32, 16" error={errors.hidden}>
-              <input type="text" inputMode="numeric" {...control('hidden', 'hidden', 'x')} data-testid="hidden-input" />
+              <input type="text" inputMode="numeric" {...control('hidden', 'hidden', 'Comma separated, e.g. 32, 16')} data-testid="hidden-input" />
             </FormField>
           )}
           <FormField id="epochs" label="Rounds (epochs)" error={errors.epochs}>

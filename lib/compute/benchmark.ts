@@ -4,8 +4,9 @@
  *
  * Calibration: one warm-up at a small size (the first WebGPU call compiles shaders, which
  * takes seconds on software WebGPU), then square sizes 64, 128, 256, … until a single
- * timed matMul takes at least `targetMs`. GPU backends get an untimed run at each size
- * first because every new shape may compile new shaders. Reading the result back
+ * timed matMul takes at least `targetMs` (that last size is timed twice, keeping the faster).
+ * GPU backends get an untimed run at each size first because every new shape may compile
+ * new shaders. Reading the result back
  * (`await data()`) forces the work to finish inside the timing.
  *
  * Switches to `backend` itself (awaiting tf.setBackend) when it is not already current;
@@ -39,7 +40,10 @@ export async function benchmarkMatMul(opts: BenchmarkOptions): Promise<Benchmark
     let gflops = 0
     for (size = 64; size <= maxSize; size *= 2) {
       if (gpuLike) await timeMatMul(size)
-      const ms = await timeMatMul(size)
+      let ms = await timeMatMul(size)
+      // A first run at a size can be slow for reasons other than arithmetic (JIT tiering, allocation):
+      // confirm a would-be final measurement with a second run and keep the faster.
+      if (ms >= targetMs) ms = Math.min(ms, await timeMatMul(size))
       gflops = ms > 0 ? (2 * size ** 3) / (ms * 1e6) : 0
       const spent = performance.now() - start
       // The next size costs about 8x (plus a warm-up on GPU): stop if it would blow the cap.

@@ -2,6 +2,7 @@
  * Evaluation and prediction with given weights: the coordinator's own metrics after each
  * round (it never trusts devices' figures) and the prediction API. Inputs are processed
  * in row batches so a large test set never needs one huge activation tensor.
+ * Synchronous (dataSync): meant for the cpu and wasm backends the coordinator runs.
  */
 import * as tf from '@tensorflow/tfjs'
 import { NimbleError, type ModelSpec, type NamedTensor } from '../protocol'

@@ -1,6 +1,6 @@
 /** The tfjs executor shared by the browser worker, the headless worker and the coordinator. */
 export { buildModel, layerSeed } from './build-model'
-export { readWeights, writeWeights, initialWeights } from './weights'
+export { readWeights, readWeightsAsync, writeWeights, initialWeights } from './weights'
 export { weightedAverage, type WeightedTensors } from './average'
 export { runTrainTask, readShard, type TrainOptions, type TrainOutcome } from './train'
 export { evaluate, predictProba, type Evaluation } from './evaluate'

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs'
 import { NimbleError, packTensors, unpackTensors, type NamedTensor, type TrainTask } from '../protocol'
 import { buildModel } from './build-model'
 import { mulberry32, permutation } from './prng'
-import { readWeights, writeWeights } from './weights'
+import { readWeightsAsync, writeWeights } from './weights'
 
 export type TrainOptions = {
   /** Called after every batch with the fraction done and the running mean loss of the current epoch. */
@@ -59,10 +59,11 @@ export async function runTrainTask(task: TrainTask, weightsPack: ArrayBuffer, da
           const indices = tf.tensor1d(idx, 'int32')
           const xb = tf.gather(xs!, indices)
           const yb = tf.gather(ys!, indices)
-          return optimizer.minimize(() => tf.metrics.categoricalCrossentropy(yb, model.apply(xb) as tf.Tensor).mean() as tf.Scalar, true, vars)
+          const lossFn = () => tf.metrics.categoricalCrossentropy(yb, model.apply(xb) as tf.Tensor).mean() as tf.Scalar
+          return optimizer.minimize(lossFn, true, vars) as tf.Scalar // returnCost=true: never null
         })
-        const value = cost ? (await cost.data())[0] : Number.NaN
-        cost?.dispose()
+        const value = (await cost.data())[0]
+        cost.dispose()
         lossSum += value * idx.length
         seen += idx.length
         done++
@@ -75,7 +76,7 @@ export async function runTrainTask(task: TrainTask, weightsPack: ArrayBuffer, da
       }
     }
     opts.signal?.throwIfAborted()
-    const weights = packTensors(readWeights(model))
+    const weights = packTensors(await readWeightsAsync(model))
     return { weights, loss: lastLoss, elapsedMs: performance.now() - started }
   } finally {
     xs?.dispose()

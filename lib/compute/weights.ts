@@ -7,11 +7,25 @@ import * as tf from '@tensorflow/tfjs'
 import { NimbleError, type ModelSpec, type NamedTensor } from '../protocol'
 import { buildModel } from './build-model'
 
+/** The model's weights, synchronously: fine on cpu and wasm; use readWeightsAsync on webgpu. */
 export function readWeights(model: tf.LayersModel): NamedTensor[] {
   return model.weights.map((w) => {
     const value = w.read()
     return { name: w.originalName, shape: [...value.shape], data: Float32Array.from(value.dataSync() as Float32Array) }
   })
+}
+
+/**
+ * Like readWeights, but reads back asynchronously: GPU backends need this (a synchronous
+ * read from WebGPU stalls, and in Node it fails for want of an OffscreenCanvas).
+ */
+export async function readWeightsAsync(model: tf.LayersModel): Promise<NamedTensor[]> {
+  return Promise.all(
+    model.weights.map(async (w) => {
+      const value = w.read()
+      return { name: w.originalName, shape: [...value.shape], data: Float32Array.from((await value.data()) as Float32Array) }
+    }),
+  )
 }
 
 /** Sets every weight of `model` from `tensors` (matched by name). Throws NimbleError('invalid_model') on any mismatch. */

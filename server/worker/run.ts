@@ -2,7 +2,8 @@
  * The headless worker: a Node process that joins a coordinator's /devices namespace like a
  * browser does and runs the same lib/compute executor.
  *
- * Connection: Socket.IO over websocket, reconnecting forever (the client's default). Every
+ * Connection: Socket.IO over websocket, reconnecting forever (the client's default, plus a
+ * delayed rejoin after a server-side drop, which Socket.IO does not retry itself). Every
  * `connect` re-sends `device:hello` with the same device id; a disconnect drops the task in
  * flight, because the coordinator frees the leases of disconnected devices.
  * Tasks: one at a time. `task:assign` is parsed, its blobs fetched over HTTP and checked,
@@ -36,6 +37,8 @@ export type RunWorkerOptions = {
   fetch?: typeof fetch
   /** An already initialised backend: lets tests start several workers in one process. */
   setup?: BackendSetup
+  /** Wait before rejoining after the coordinator dropped this socket (default 5 s). */
+  rejoinDelayMs?: number
   /** Called when the coordinator refuses this worker for good (e.g. protocol mismatch). */
   onFatal?: (error: Error) => void
 }
@@ -109,6 +112,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
   socket.on('disconnect', (reason) => {
     log(`disconnected (${reason})`)
     drop(`disconnected (${reason})`)
+    // Socket.IO reconnects by itself except after a server-side drop; retry those too, unhurried.
+    if (reason === 'io server disconnect' && !stopped) {
+      setTimeout(() => {
+        if (!stopped && socket.disconnected) socket.connect()
+      }, opts.rejoinDelayMs ?? 5000)
+    }
   })
   socket.on('device:error', (raw) => {
     const e = DeviceErrorMessage.safeParse(raw)

@@ -23,7 +23,8 @@ export function errorResponse(e: unknown): Response {
   if (e instanceof ZodError) {
     const issue = e.issues[0]
     const field = issue?.path.join('.') || undefined
-    const body: ErrorBody = { error: { code: 'invalid_body', message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid request body'}`, ...(field ? { field } : {}) } }
+    const code = field === 'model.template' ? 'unknown_template' : 'invalid_body'
+    const body: ErrorBody = { error: { code, message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid request body'}`, ...(field ? { field } : {}) } }
     return json(body, 422)
   }
   console.error('unhandled API error', e instanceof Error ? e.message : e)
