@@ -31,6 +31,7 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
     const s: LiveSocket = io(LIVE_NAMESPACE, {
       transports: ['websocket'],
       auth: current ? { key: current } : {},
+      autoConnect: false,
     })
     setState('connecting')
     setError(null)
@@ -50,7 +51,11 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
       }
     })
     setSocket(s)
+    // Connect on the next tick: hydration (and strict mode) can re-run this effect at once,
+    // and a socket closed before it opens only makes noise.
+    const timer = setTimeout(() => s.connect(), 0)
     return () => {
+      clearTimeout(timer)
       s.removeAllListeners()
       s.disconnect()
       setSocket(null)

@@ -2,6 +2,7 @@
 
 import { useId, useMemo, useState, type KeyboardEvent, type PointerEvent } from 'react'
 import { linear, niceDomain, ticks } from './ticks'
+import { useWidth } from './use-width'
 
 export type LineSeries = {
   label: string
@@ -25,8 +26,7 @@ type Props = {
   testId?: string
 }
 
-const W = 640
-const H = 260
+const H = 240
 const M = { top: 12, right: 16, bottom: 40, left: 56 }
 
 function pathsFor(values: (number | null)[], x: number[], sx: (v: number) => number, sy: (v: number) => number): string {
@@ -47,6 +47,7 @@ function pathsFor(values: (number | null)[], x: number[], sx: (v: number) => num
 export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY = (v) => String(v), emptyText, testId }: Props) {
   const id = useId()
   const [hover, setHover] = useState<number | null>(null)
+  const [boxRef, W] = useWidth<HTMLDivElement>(640)
 
   const geometry = useMemo(() => {
     const xs = x.length ? x : [0]
@@ -57,10 +58,10 @@ export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY =
     const yDom = yDomain ?? niceDomain(Math.min(0, ...all), all.length ? Math.max(...all) : 1)
     const sx = linear(xDom, [M.left, W - M.right])
     const sy = linear(yDom, [H - M.bottom, M.top])
-    const xTicks = ticks(xDom[0], xDom[1], 8).filter((t) => Number.isInteger(t))
+    const xTicks = ticks(xDom[0], xDom[1], Math.max(2, Math.floor(W / 80))).filter((t) => Number.isInteger(t))
     const yTicks = ticks(yDom[0], yDom[1], 5)
     return { sx, sy, xTicks, yTicks, yDom }
-  }, [x, series, yDomain])
+  }, [x, series, yDomain, W])
 
   if (x.length === 0) {
     return (
@@ -115,6 +116,7 @@ export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY =
         </ul>
       </figcaption>
       <div
+        ref={boxRef}
         tabIndex={0}
         role="group"
         aria-labelledby={`${id}-title`}

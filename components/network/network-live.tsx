@@ -3,7 +3,6 @@
 import { BarChart } from '../charts/bar-chart'
 import { LiveIndicator } from '../live-indicator'
 import { OwnerKey } from '../owner-key'
-import { useOwnerKey } from '../owner-key-store'
 import { DeviceTable } from './device-table'
 import { NetworkFigures } from './network-figures'
 import { useNetworkLive } from './use-network-live'
@@ -11,7 +10,6 @@ import { useNetworkLive } from './use-network-live'
 /** The /network page: live figures, devices per backend and the device list. */
 export function NetworkLive() {
   const { network, state, error } = useNetworkLive()
-  const key = useOwnerKey()
   return (
     <div className="stack">
       <div className="row">
@@ -22,7 +20,7 @@ export function NetworkLive() {
           </span>
         )}
       </div>
-      {(!key || state === 'offline') && <OwnerKey />}
+      {state === 'offline' && <OwnerKey />}
       {!network ? (
         <p className="muted" aria-live="polite">
           {state === 'connected' ? 'Loading the network…' : 'Connecting to the coordinator…'}
