@@ -108,6 +108,11 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   })
   bus.on('network:changed', () => live.pushNetwork())
   leases.start()
+  // Devices leave their post-failure cool-down without an event: look again every second.
+  const tick = setInterval(() => {
+    if (registry.idle().length) void dispatcher.dispatch()
+  }, 1000)
+  tick.unref()
   const started = Date.now()
 
   return {
@@ -142,6 +147,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     },
     async close() {
       leases.stop()
+      clearInterval(tick)
       await new Promise<void>((resolve) => io.close(() => resolve()))
       await db.destroy()
     },

@@ -104,6 +104,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         gflops,
         connectedAt: now,
         busy: null,
+        failures: 0,
+        coolUntil: 0,
         link: {
           assign: (task) => socket.emit('task:assign', task),
           cancel: (instanceId, reason) => socket.emit('task:cancel', { instanceId, reason }),
@@ -141,9 +143,12 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       if (s.busy === meta.data.instanceId) s.busy = null
       try {
         await validator.submit(s.id, meta.data, bytes)
+        registry.outcome(s.id, true)
         reply({ ok: true })
       } catch (e) {
-        reply({ ok: false, error: errorOf(e) })
+        const err = errorOf(e)
+        if (err.code === 'invalid_result') registry.outcome(s.id, false)
+        reply({ ok: false, error: err })
       }
       const dev = await ctx.db.selectFrom('devices').select(['tasks_valid', 'tasks_invalid']).where('id', '=', s.id).executeTakeFirst()
       if (dev) s.link.stats({ tasksDone: dev.tasks_valid, tasksRejected: dev.tasks_invalid })
@@ -158,7 +163,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       if (s.busy === f.data.instanceId) s.busy = null
       ctx.log.warn({ device: s.id, instance: f.data.instanceId, reason: f.data.message.slice(0, 300) }, `device ${s.id} failed instance ${f.data.instanceId}`)
       // Same path as a lapsed lease: the task goes back to the queue for someone else.
-      await leases.releaseInstance(f.data.instanceId, s.id)
+      registry.outcome(s.id, false)
+      await leases.releaseInstance(f.data.instanceId, s.id, f.data.message)
+      setTimeout(() => void dispatcher.dispatch(), s.coolUntil - Date.now() + 10).unref()
       void dispatcher.dispatch()
     })
 

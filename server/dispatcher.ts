@@ -65,9 +65,25 @@ export class Dispatcher {
       .execute()
     if (ready.length === 0) return
     const payloads = new Map(ready.map((t) => [t.id, JSON.parse(t.payload_json)]))
+    const failedOn = await db
+      .selectFrom('instances')
+      .select(['task_id', 'device_id'])
+      .where(
+        'task_id',
+        'in',
+        ready.map((t) => t.id),
+      )
+      .where('state', 'in', ['failed', 'invalid', 'expired'])
+      .execute()
     const plan = matchTasks(
       idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget })),
-      ready.map((t) => ({ id: t.id, flops: t.flops, memoryBytes: taskMemory(payloads.get(t.id)) })),
+      ready.map((t) => ({
+        id: t.id,
+        flops: t.flops,
+        memoryBytes: taskMemory(payloads.get(t.id)),
+        avoid: failedOn.filter((f) => f.task_id === t.id).map((f) => f.device_id),
+      })),
+      this.registry.all().map((d) => d.id),
     )
     for (const a of plan) {
       const device = this.registry.get(a.deviceId)

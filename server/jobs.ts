@@ -62,7 +62,7 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
   const [rounds, taskCounts, reassigned, devices] = await Promise.all([
     db.selectFrom('rounds').selectAll().where('job_id', '=', id).orderBy('round').execute(),
     db.selectFrom('tasks').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', id).groupBy('state').execute(),
-    db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', id).where('state', 'in', ['expired', 'abandoned', 'invalid']).executeTakeFirst(),
+    db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', id).where('state', 'in', ['expired', 'abandoned', 'failed', 'invalid']).executeTakeFirst(),
     db
       .selectFrom('instances')
       .innerJoin('devices', 'devices.id', 'instances.device_id')

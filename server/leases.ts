@@ -8,6 +8,7 @@
  */
 import type { Ctx } from './context'
 import { transition } from './log'
+import { failJobIfExhausted } from './task-attempts'
 import type { Registry } from './registry'
 
 export class Leases {
@@ -56,10 +57,10 @@ export class Leases {
   }
 
   /** A device gave up one task (it failed on its side): back to the queue. */
-  async releaseInstance(instanceId: number, deviceId: string): Promise<boolean> {
+  async releaseInstance(instanceId: number, deviceId: string, reason: string): Promise<boolean> {
     const inst = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('id', '=', instanceId).where('device_id', '=', deviceId).where('state', '=', 'leased').executeTakeFirst()
     if (!inst) return false
-    const ok = await this.free(inst, 'abandoned')
+    const ok = await this.free(inst, 'failed', reason)
     if (ok) this.ctx.bus.emit('tasks:ready')
     return ok
   }
@@ -82,10 +83,15 @@ export class Leases {
     return n
   }
 
-  private async free(inst: { id: number; task_id: number; device_id: string }, to: 'expired' | 'abandoned'): Promise<boolean> {
+  private async free(inst: { id: number; task_id: number; device_id: string }, to: 'expired' | 'abandoned' | 'failed', reason?: string): Promise<boolean> {
     const now = this.ctx.now()
     const changed = await this.ctx.db.transaction().execute(async (trx) => {
-      const r = await trx.updateTable('instances').set({ state: to, finished_at: now }).where('id', '=', inst.id).where('state', '=', 'leased').executeTakeFirst()
+      const r = await trx
+        .updateTable('instances')
+        .set({ state: to, finished_at: now, error: reason?.slice(0, 500) ?? null })
+        .where('id', '=', inst.id)
+        .where('state', '=', 'leased')
+        .executeTakeFirst()
       if (Number(r.numUpdatedRows) !== 1) return false
       await trx.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', inst.task_id).where('state', '=', 'leased').execute()
       return true
@@ -93,6 +99,8 @@ export class Leases {
     if (changed) {
       transition(this.ctx.log, 'instance', inst.id, 'leased', to, { task: inst.task_id, device: inst.device_id })
       transition(this.ctx.log, 'task', inst.task_id, 'leased', 'ready', { reason: to })
+      // Devices leaving is not the task's fault; failures and lapses are.
+      if (to !== 'abandoned') await failJobIfExhausted(this.ctx, inst.task_id)
     }
     return changed
   }

@@ -19,6 +19,10 @@ export type DeviceSession = {
   connectedAt: number
   /** The lease the device is working on, or null when idle. */
   busy: number | null
+  /** Consecutive failed or rejected tasks; a device that keeps failing waits before it gets more. */
+  failures: number
+  /** Epoch ms before which the device is given no task (backoff after failures). */
+  coolUntil: number
   link: DeviceLink
 }
 
@@ -40,8 +44,17 @@ export class Registry {
   all(): DeviceSession[] {
     return [...this.sessions.values()]
   }
-  idle(): DeviceSession[] {
-    return this.all().filter((s) => s.busy === null)
+  /** Connected, not working, and not cooling down after a failure. */
+  idle(now = Date.now()): DeviceSession[] {
+    return this.all().filter((s) => s.busy === null && s.coolUntil <= now)
+  }
+
+  /** Records a failure or success and sets the backoff: 1 s, 2 s, 4 s … up to a minute. */
+  outcome(id: string, ok: boolean, now = Date.now()): void {
+    const s = this.sessions.get(id)
+    if (!s) return
+    s.failures = ok ? 0 : s.failures + 1
+    s.coolUntil = ok ? 0 : now + Math.min(60_000, 1000 * 2 ** (s.failures - 1))
   }
   get size(): number {
     return this.sessions.size

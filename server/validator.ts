@@ -14,6 +14,7 @@ import { NimbleError, unpackTensors, type ModelSpec, type NamedTensor, type Task
 import { weightShapes } from '../lib/model/shapes'
 import type { Ctx } from './context'
 import { transition } from './log'
+import { failJobIfExhausted } from './task-attempts'
 
 export function checkWeights(spec: ModelSpec, bytes: Uint8Array): NamedTensor[] {
   const tensors = unpackTensors(bytes)
@@ -61,6 +62,7 @@ export class Validator {
       })
       transition(log, 'instance', inst.id, 'leased', 'invalid', { task: task.id, device: deviceId, reason: message.slice(0, 120) })
       transition(log, 'task', task.id, 'leased', 'ready', { reason: 'invalid result' })
+      await failJobIfExhausted(this.ctx, task.id)
       this.ctx.bus.emit('tasks:ready')
       throw e
     }

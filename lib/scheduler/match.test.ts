@@ -21,6 +21,14 @@ describe('matchTasks', () => {
     expect(out[0].expectedMs).toBeCloseTo(100)
   })
 
+  it('keeps a task off a device that failed it while another device could take it', () => {
+    const devices = [{ id: 'flaky', gflops: 10, memoryBudget: 1e9 }]
+    const task = { id: 7, memoryBytes: 1, flops: 1, avoid: ['flaky'] }
+    expect(matchTasks(devices, [task], ['flaky', 'busy-other'])).toEqual([])
+    // When the failing device is the only one left, it gets another try.
+    expect(matchTasks(devices, [task], ['flaky']).map((a) => a.deviceId)).toEqual(['flaky'])
+  })
+
   it('skips devices too small for the task and leaves tasks nobody can hold', () => {
     const out = matchTasks(
       [

@@ -4,15 +4,24 @@
  * device whose memory budget holds it. A task no device can hold stays queued.
  */
 export type DeviceSlot = { id: string; gflops: number; memoryBudget: number }
-export type TaskNeed = { id: number; memoryBytes: number; flops: number }
+export type TaskNeed = {
+  id: number
+  memoryBytes: number
+  flops: number
+  /** Devices that already failed this task: used only when no other connected device could take it. */
+  avoid?: string[]
+}
 export type Assignment = { taskId: number; deviceId: string; expectedMs: number }
 
-export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[]): Assignment[] {
+export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[], fleet: string[] = devices.map((d) => d.id)): Assignment[] {
   const free = [...devices].sort((a, b) => b.gflops - a.gflops || a.id.localeCompare(b.id))
   const out: Assignment[] = []
   for (const t of tasks) {
     if (free.length === 0) break
-    const i = free.findIndex((d) => d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes)
+    const avoid = new Set(t.avoid ?? [])
+    // Another connected device (idle or not) could take it later: keep it off the ones that failed it.
+    const strict = fleet.some((id) => !avoid.has(id))
+    const i = free.findIndex((d) => (d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes) && !(strict && avoid.has(d.id)))
     if (i < 0) continue
     const d = free.splice(i, 1)[0]
     out.push({ taskId: t.id, deviceId: d.id, expectedMs: d.gflops > 0 ? (t.flops / (d.gflops * 1e9)) * 1000 : Infinity })

@@ -2,7 +2,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
 
 export type TaskState = 'ready' | 'leased' | 'done' | 'cancelled'
-export type InstanceState = 'leased' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'cancelled'
+export type InstanceState = 'leased' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'failed' | 'cancelled'
 
 export interface DatasetTable {
   id: string
