@@ -1,0 +1,11 @@
+/** Tabular data for training: CSV parsing, column inference, preprocessing, splits and shards. Pure: no I/O. */
+export * from './rng'
+export * from './csv'
+export * from './infer'
+export * from './preprocessing'
+export * from './preprocess'
+export * from './transform'
+export * from './target'
+export * from './split'
+export * from './shard'
+export { isBlank, isNumericMissing, parseNumber, parseBoolean } from './cells'
