@@ -1,26 +1,30 @@
 /**
- * Assimilator: valid results -> the job's new weights.
+ * Assimilator: valid results -> the job's new state.
  *
  * Reads:  the accepted results (task result blobs) of a job's current round.
- * Writes: when every shard of the round is done: the example-weighted average of the
- *         returned weights (FedAvg) as a blob, a `rounds` row with the coordinator's own
- *         evaluation (training and validation loss/accuracy), jobs.round+1; after the
- *         last round the held-out test figures and jobs running=>succeeded.
+ * Writes: training: when every shard of the round is done, the example-weighted mean of the
+ *         returned weights (FedAvg), or DiLoCo's outer step over it (outer SGD with Nesterov
+ *         momentum on the mean delta; the momentum buffer is a blob), a `rounds` row with the
+ *         coordinator's own evaluation, jobs.round+1; early stopping keeps the best round's
+ *         weights; after the last round the held-out test report and running=>succeeded.
+ *         inference: the shards' outputs stitched in row order, running=>succeeded.
  * Wakes:  the planner (round:done) for the next round; dashboards (job:changed).
  *
- * Idempotent: the (job, round) primary key of `rounds` and the guard on jobs.round make
- * a round count once, however many times it is triggered (restarts included).
+ * Idempotent: the (job, round) primary key of `rounds` and the guard on jobs.round make a
+ * round count once, however many times it is triggered (restarts included).
  */
-import { evaluate } from '../lib/compute'
+import { outerStep } from '../lib/compute/outer'
 import { weightedAverage } from '../lib/compute/average'
-import { packTensors, unpackTensors, type Metrics, type ModelSpec, type NamedTensor, type RoundPoint } from '../lib/protocol'
+import { packTensors, unpackTensors, type NamedTensor, type RoundPoint } from '../lib/protocol'
 import type { Ctx } from './context'
+import { evaluatePart, roundMetrics } from './evaluation'
+import type { InferPlan } from './infer-job'
 import { transition } from './log'
 import type { Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
+import type { JobRow } from './store/schema'
 
-/** Training-set figures are computed on at most this many rows per round. */
-const TRAIN_EVAL_ROWS = 4096
+export type Best = { round: number; valLoss: number; weightsHash: string }
 
 export class Assimilator {
   private locks = new Map<string, Promise<void>>()
@@ -37,7 +41,7 @@ export class Assimilator {
     for (const j of jobs) await this.tryRound(j.id, j.round)
   }
 
-  /** Serialised per job: concurrent results for the same round average once. */
+  /** Serialised per job: concurrent results for the same round are assimilated once. */
   tryRound(jobId: string, round: number): Promise<void> {
     const prev = this.locks.get(jobId) ?? Promise.resolve()
     const next = prev.then(() => this.assimilate(jobId, round)).catch((e) => this.fail(jobId, e))
@@ -49,17 +53,40 @@ export class Assimilator {
   }
 
   private async assimilate(jobId: string, round: number): Promise<void> {
-    const { db, blobs } = this.ctx
+    const { db } = this.ctx
     const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
     if (!job || job.status !== 'running' || job.round !== round || !job.plan_json) return
-    const tasks = await db.selectFrom('tasks').select(['id', 'state', 'rows', 'result_hash']).where('job_id', '=', jobId).where('round', '=', round).execute()
+    const tasks = await db.selectFrom('tasks').select(['id', 'state', 'rows', 'shard', 'result_hash']).where('job_id', '=', jobId).where('round', '=', round).orderBy('shard').execute()
     if (tasks.length === 0 || tasks.some((t) => t.state !== 'done' || !t.result_hash)) return
-    const plan = JSON.parse(job.plan_json) as Plan
-    const averaged = weightedAverage(tasks.map((t) => ({ tensors: unpackTensors(blobs.readArrayBuffer(t.result_hash!)), weight: t.rows })))
-    const ref = blobs.put(packTensors(averaged))
-    const metrics = this.measure(plan, averaged)
-    const finished = round + 1 >= job.total_rounds
-    const test = finished ? this.testFigures(plan, averaged) : null
+    const plan = JSON.parse(job.plan_json) as Plan | InferPlan
+    if (plan.kind === 'infer') return this.stitch(job, tasks)
+    return this.average(job, plan, round, tasks)
+  }
+
+  private async average(job: JobRow, plan: Plan, round: number, tasks: { rows: number; result_hash: string | null }[]): Promise<void> {
+    const { db, blobs } = this.ctx
+    const jobId = job.id
+    const mean = weightedAverage(tasks.map((t) => ({ tensors: unpackTensors(blobs.readArrayBuffer(t.result_hash!)), weight: t.rows })))
+    let next: NamedTensor[] = mean
+    let outerHash: string | null = job.outer_hash
+    if (plan.algorithm.type === 'diloco') {
+      const global = unpackTensors(blobs.readArrayBuffer(job.weights_hash ?? plan.initialWeights.hash))
+      const momentum = job.outer_hash ? unpackTensors(blobs.readArrayBuffer(job.outer_hash)) : null
+      const step = outerStep(global, mean, momentum, { learningRate: plan.algorithm.outerLearningRate, momentum: plan.algorithm.outerMomentum, nesterov: true })
+      next = step.weights
+      outerHash = blobs.put(packTensors(step.momentum)).hash
+    }
+    const ref = blobs.put(packTensors(next))
+    const { metrics, validation } = roundMetrics(plan, this.tensors, next)
+
+    // Early stopping on validation loss: remember the best round; stop after `patience` rounds without improvement.
+    let best: Best | null = job.best_json ? (JSON.parse(job.best_json) as Best) : null
+    const valLoss = metrics.valLoss ?? metrics.loss ?? Infinity
+    if (!best || valLoss < best.valLoss - (plan.earlyStopping?.minDelta ?? 0)) best = { round, valLoss, weightsHash: ref.hash }
+    const patienceOut = plan.earlyStopping !== null && round - best.round >= plan.earlyStopping.patience
+    const finished = round + 1 >= job.total_rounds || patienceOut
+    const finalHash = plan.earlyStopping && finished ? best.weightsHash : ref.hash
+    const test = finished ? evaluatePart(plan, this.tensors, finalHash === ref.hash ? next : unpackTensors(blobs.readArrayBuffer(finalHash)), plan.test) : null
     const devices = await db.selectFrom('instances').select((eb) => eb.fn.count<number>('device_id').distinct().as('n')).where('job_id', '=', jobId).where('state', '=', 'valid').executeTakeFirst()
     const now = this.ctx.now()
     const done = await db.transaction().execute(async (trx) => {
@@ -67,10 +94,13 @@ export class Assimilator {
         .updateTable('jobs')
         .set({
           round: round + 1,
-          weights_hash: ref.hash,
+          weights_hash: finalHash,
+          outer_hash: outerHash,
+          best_json: JSON.stringify(best),
           metrics_json: JSON.stringify(metrics),
+          validation_json: validation ? JSON.stringify(validation) : null,
           updated_at: now,
-          ...(finished ? { status: 'succeeded', test_json: JSON.stringify(test) } : {}),
+          ...(finished ? { status: 'succeeded', test_json: test ? JSON.stringify(test) : null } : {}),
         })
         .where('id', '=', jobId)
         .where('round', '=', round)
@@ -84,40 +114,44 @@ export class Assimilator {
       return true
     })
     if (!done) return
-    this.ctx.log.info({ job: jobId, round, ...metrics }, `job ${jobId} round ${round} averaged from ${tasks.length} result(s) valAccuracy:${fmt(metrics.valAccuracy)}`)
+    this.ctx.log.info({ job: jobId, round, ...metrics }, `job ${jobId} round ${round} from ${tasks.length} result(s) valLoss:${fmt(metrics.valLoss)} valAccuracy:${fmt(metrics.valAccuracy)}`)
     this.onPoint(jobId, { round, at: new Date(now).toISOString(), devices: Number(devices?.n ?? 0), ...metrics })
-    if (finished) transition(this.ctx.log, 'job', jobId, 'running', 'succeeded', { testAccuracy: fmt(test!.accuracy) })
+    if (finished) transition(this.ctx.log, 'job', jobId, 'running', 'succeeded', { rounds: round + 1, stoppedEarly: patienceOut && round + 1 < job.total_rounds ? 'yes' : undefined, bestRound: best.round })
     this.ctx.bus.emit('job:changed', jobId)
     this.ctx.bus.emit('round:done', jobId, round)
   }
 
-  private measure(plan: Plan, weights: NamedTensor[]): Metrics {
-    const m = plan.model as ModelSpec
-    const part = (hash: string, rows: number, cap: number) => {
-      if (rows === 0) return { loss: null, accuracy: null }
-      const x = this.tensors.tensor(hash, 'x')
-      const y = this.tensors.tensor(hash, 'y')
-      const n = Math.min(rows, cap)
-      return evaluate(m, weights, x.data.subarray(0, n * x.shape[1]), y.data.subarray(0, n * y.shape[1]), n)
+  /** Inference: the shards' outputs, concatenated in shard (= row) order. */
+  private async stitch(job: JobRow, tasks: { rows: number; result_hash: string | null }[]): Promise<void> {
+    const { db, blobs } = this.ctx
+    const parts = tasks.map((t) => unpackTensors(blobs.readArrayBuffer(t.result_hash!)).find((x) => x.name === 'y')!)
+    const width = parts[0].shape[1]
+    const rows = parts.reduce((a, p) => a + p.shape[0], 0)
+    const all = new Float32Array(rows * width)
+    let off = 0
+    for (const p of parts) {
+      all.set(p.data, off)
+      off += p.data.length
     }
-    const train = part(plan.train.ref.hash, plan.train.rows, TRAIN_EVAL_ROWS)
-    const val = part(plan.validation.ref.hash, plan.validation.rows, Infinity)
-    return { loss: train.loss, accuracy: train.accuracy, valLoss: val.loss, valAccuracy: val.accuracy }
-  }
-
-  private testFigures(plan: Plan, weights: NamedTensor[]): { loss: number; accuracy: number; rows: number } | null {
-    if (plan.test.rows === 0) return null
-    const x = this.tensors.tensor(plan.test.ref.hash, 'x')
-    const y = this.tensors.tensor(plan.test.ref.hash, 'y')
-    const r = evaluate(plan.model, weights, x.data, y.data, plan.test.rows)
-    return { loss: r.loss, accuracy: r.accuracy, rows: plan.test.rows }
+    const ref = blobs.put(packTensors([{ name: 'y', shape: [rows, width], data: all }]))
+    const now = this.ctx.now()
+    const r = await db
+      .updateTable('jobs')
+      .set({ round: 1, outputs_hash: ref.hash, status: 'succeeded', updated_at: now })
+      .where('id', '=', job.id)
+      .where('round', '=', 0)
+      .where('status', '=', 'running')
+      .executeTakeFirst()
+    if (Number(r.numUpdatedRows) !== 1) return
+    transition(this.ctx.log, 'job', job.id, 'running', 'succeeded', { rows, shards: tasks.length })
+    this.ctx.bus.emit('job:changed', job.id)
   }
 
   private async fail(jobId: string, e: unknown): Promise<void> {
     const message = e instanceof Error ? e.message : String(e)
     this.ctx.log.error({ err: e, job: jobId }, `job ${jobId} assimilation failed`)
     const now = this.ctx.now()
-    const r = await this.ctx.db.updateTable('jobs').set({ status: 'failed', error: `averaging the round failed: ${message}`, updated_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst()
+    const r = await this.ctx.db.updateTable('jobs').set({ status: 'failed', error: `combining the round's results failed: ${message}`, updated_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst()
     if (Number(r.numUpdatedRows) === 1) {
       transition(this.ctx.log, 'job', jobId, 'running', 'failed')
       await this.ctx.db.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', jobId).where('state', 'in', ['ready', 'leased']).execute()

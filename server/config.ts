@@ -23,6 +23,8 @@ export const ConfigSchema = z.object({
   NIMBLE_LEASE_MS: int(60_000, 500),
   /** A task that failed, lapsed or was rejected this many times fails its job (with the last reason). */
   NIMBLE_MAX_ATTEMPTS: int(10, 1, 1000),
+  /** Largest uploaded or built model, in parameters. */
+  NIMBLE_MAX_MODEL_PARAMS: int(20_000_000, 1),
   /** Upper bound on data-parallel shards per round. */
   NIMBLE_MAX_SHARDS: int(16, 1, 1024),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -19,7 +19,9 @@ import {
   type LiveClientToServer,
   type LiveServerToClient,
   type NetworkView,
+  type ModelView,
   type PredictResponse,
+  type UploadModelBody,
 } from '../lib/protocol'
 import { Assimilator } from './assimilator'
 import { checkBearer, loadOwnerKey, type OwnerKey } from './auth'
@@ -27,14 +29,15 @@ import { BlobStore } from './blobs'
 import { Bus } from './bus'
 import type { Config } from './config'
 import type { Ctx } from './context'
-import { createDataset, datasetView, getDatasetRow, listDatasets } from './datasets'
+import { createDataset, createImageDataset, datasetView, getDatasetRow, listDatasets } from './datasets'
 import { attachDeviceNamespace } from './device-socket'
 import { Dispatcher } from './dispatcher'
 import { cancelJob, createJob, jobView, listJobs } from './jobs'
 import { Leases } from './leases'
 import { attachLiveNamespace } from './live-socket'
 import type { Logger } from './log'
-import { modelArtifacts, predict } from './model-artifacts'
+import { jobOutputs, modelArtifacts, predict } from './model-artifacts'
+import { getModelRow, listModels, modelView, uploadModel } from './models'
 import { networkView } from './network'
 import { Planner } from './planner'
 import { Registry } from './registry'
@@ -48,13 +51,18 @@ export type Coordinator = {
   blobs: BlobStore
   authorize(header: string | null): void
   createDataset(csv: string, name: string): Promise<DatasetView>
+  createImageDataset(zip: Uint8Array, name: string): Promise<DatasetView>
+  uploadModel(body: UploadModelBody): Promise<ModelView>
+  getModel(id: string): Promise<ModelView>
+  listModels(): Promise<ModelView[]>
+  jobOutputs(id: string): Promise<{ json: object; csv: string }>
   getDataset(id: string): Promise<DatasetView>
   listDatasets(): Promise<DatasetView[]>
   createJob(body: CreateJobBody): Promise<{ id: string }>
   getJob(id: string): Promise<JobView>
   listJobs(): Promise<JobView[]>
   cancelJob(id: string): Promise<JobView>
-  predict(id: string, csv: string): Promise<PredictResponse>
+  predict(id: string, body: { csv?: string; zip?: Uint8Array }): Promise<PredictResponse>
   modelArtifacts(id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
   network(): Promise<NetworkView>
   health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string }>
@@ -62,7 +70,14 @@ export type Coordinator = {
 }
 
 export async function startCoordinator(config: Config, http: HttpServer, log: Logger): Promise<Coordinator> {
-  await tf.setBackend('cpu')
+  // The coordinator evaluates every round and serves predictions: wasm is ~20x the pure-JS cpu backend.
+  try {
+    await import('@tensorflow/tfjs-backend-wasm')
+    if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend refused')
+  } catch (e) {
+    log.warn({ err: e }, 'tfjs wasm backend unavailable on the coordinator; using cpu')
+    await tf.setBackend('cpu')
+  }
   const db = await openStore(config.dataDir)
   const blobs = new BlobStore(path.join(config.dataDir, 'blobs'))
   const bus = new Bus()
@@ -121,6 +136,11 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     blobs,
     authorize: (header) => checkBearer(header, ownerKey.key),
     createDataset: (csv, name) => createDataset(ctx, csv, name),
+    createImageDataset: (zip, name) => createImageDataset(ctx, zip, name),
+    uploadModel: (body) => uploadModel(ctx, body),
+    getModel: async (id) => modelView(await getModelRow(ctx, id)),
+    listModels: () => listModels(ctx),
+    jobOutputs: (id) => jobOutputs(ctx, id),
     getDataset: async (id) => datasetView(await getDatasetRow(db, id)),
     listDatasets: () => listDatasets(db),
     createJob: (body) => createJob(ctx, body),
@@ -138,7 +158,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       void dispatcher.dispatch()
       return jobView(ctx, id)
     },
-    predict: (id, csv) => predict(ctx, id, csv),
+    predict: (id, body) => predict(ctx, id, body),
     modelArtifacts: (id) => modelArtifacts(ctx, id),
     network: () => networkView(ctx, registry),
     async health() {

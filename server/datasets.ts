@@ -4,8 +4,8 @@
  */
 import crypto from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { inferColumns, parseCsv } from '../lib/data'
-import { NimbleError, type ColumnInfo, type DatasetView } from '../lib/protocol'
+import { imageInfo, inferColumns, parseCsv, parseImageZip } from '../lib/data'
+import { NimbleError, packTensors, type ColumnInfo, type DatasetView, type ImageInfo } from '../lib/protocol'
 import type { BlobStore } from './blobs'
 import type { Config } from './config'
 import type { Database, DatasetRow } from './store/schema'
@@ -18,7 +18,7 @@ export async function createDataset(deps: DatasetsDeps, csv: string, name: strin
   const columns = inferColumns(header, rows)
   const bytes = Buffer.byteLength(csv)
   const ref = deps.blobs.put(Buffer.from(csv, 'utf8'))
-  const row: DatasetRow = {
+  const row = {
     id: `ds_${crypto.randomBytes(9).toString('base64url')}`,
     name: sanitizeName(name) || 'dataset.csv',
     rows: rows.length,
@@ -30,6 +30,35 @@ export async function createDataset(deps: DatasetsDeps, csv: string, name: strin
   }
   await deps.db.insertInto('datasets').values(row).execute()
   deps.log.info({ dataset: row.id, rows: row.rows, columns: columns.length, bytes }, `dataset ${row.id} state:new=>stored rows:${row.rows}`)
+  return datasetView({ ...row, kind: 'table', image_json: null, pack_hash: null })
+}
+
+/** An image dataset: a zip of one folder per class, or of idx files (MNIST format). Decoded once, kept as a tensor pack. */
+export async function createImageDataset(deps: DatasetsDeps, zip: Uint8Array, name: string): Promise<DatasetView> {
+  const img = parseImageZip(zip, { maxImages: deps.config.NIMBLE_MAX_ROWS })
+  const n = img.labels.length
+  const pack = packTensors([
+    { name: 'x', shape: [n, img.width * img.height * img.channels], data: img.x },
+    { name: 'labels', shape: [n], data: Float32Array.from(img.labels) },
+  ])
+  const raw = deps.blobs.put(zip)
+  const packRef = deps.blobs.put(pack)
+  const info: ImageInfo = imageInfo(img)
+  const row = {
+    id: `ds_${crypto.randomBytes(9).toString('base64url')}`,
+    name: sanitizeName(name) || 'images.zip',
+    rows: n,
+    bytes: zip.byteLength,
+    columns_json: '[]',
+    preview_json: '[]',
+    blob_hash: raw.hash,
+    created_at: Date.now(),
+    kind: 'images',
+    image_json: JSON.stringify(info),
+    pack_hash: packRef.hash,
+  }
+  await deps.db.insertInto('datasets').values(row).execute()
+  deps.log.info({ dataset: row.id, rows: n, classes: info.classes.length }, `dataset ${row.id} state:new=>stored rows:${n} kind:images`)
   return datasetView(row)
 }
 
@@ -44,6 +73,8 @@ export function datasetView(row: DatasetRow): DatasetView {
   return {
     id: row.id,
     name: row.name,
+    kind: row.kind === 'images' ? 'images' : 'table',
+    image: row.image_json ? (JSON.parse(row.image_json) as ImageInfo) : null,
     rows: row.rows,
     bytes: row.bytes,
     columns,

@@ -7,21 +7,21 @@
  * The choice of device is lib/scheduler's (pure); this module only makes it durable.
  */
 import { matchTasks } from '../lib/scheduler/match'
-import { TrainTask, type Task } from '../lib/protocol'
+import { Task as TaskSchema, type Task } from '../lib/protocol'
+import { trainMemoryBytes } from '../lib/model/shapes'
 import { transition } from './log'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
 
-/** Rough memory a training task needs: weights, gradients and two Adam moments, plus a batch of activations. */
-function taskMemory(payload: { model: { inputSize: number; outputSize: number; hidden: number[] }; hyper: { batchSize: number } }): number {
-  const sizes = [payload.model.inputSize, ...payload.model.hidden, payload.model.outputSize]
-  let params = 0
-  let acts = 0
-  for (let i = 1; i < sizes.length; i++) {
-    params += sizes[i - 1] * sizes[i] + sizes[i]
-    acts += sizes[i]
+/** Rough memory a task needs: weights (and for training gradients and optimizer state) plus a batch of activations. */
+function taskMemory(payload: { kind: string; model: Task['model']; hyper?: { batchSize: number }; shapes: { shape: number[] }[] }): number {
+  if (payload.model.template !== 'custom') {
+    try {
+      return trainMemoryBytes(payload.model, payload.hyper?.batchSize ?? 256)
+    } catch {}
   }
-  return 4 * (4 * params + payload.hyper.batchSize * (sizes[0] + 2 * acts))
+  const params = payload.shapes.reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1), 0)
+  return 4 * 4 * params
 }
 
 export class Dispatcher {
@@ -109,16 +109,16 @@ export class Dispatcher {
       if (instanceId === null) continue
       device.busy = instanceId
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: instanceId, job: t.job_id, round: t.round })
-      const task: Task = TrainTask.parse({
-        kind: 'train',
+      const payload = payloads.get(t.id)
+      const task: Task = TaskSchema.parse({
+        ...payload,
         instanceId,
         taskId: t.id,
         jobId: t.job_id,
-        round: t.round,
         shard: t.shard,
         rows: t.rows,
         deadline,
-        ...payloads.get(t.id),
+        ...(payload.kind === 'train' ? { round: t.round } : {}),
       })
       device.link.assign(task)
     }

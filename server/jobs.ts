@@ -3,33 +3,50 @@
  * The job's progress afterwards belongs to the planner and the assimilator.
  */
 import crypto from 'node:crypto'
-import { NimbleError, type ColumnInfo, type CreateJobBody, type JobView, type Metrics, type RoundPoint } from '../lib/protocol'
+import { NimbleError, type CreateJobBody, type CreateTrainJobBody, type EvalReport, type JobView, type Metrics, type RoundPoint } from '../lib/protocol'
 import type { Ctx } from './context'
 import { getDatasetRow } from './datasets'
+import { createInferJob, type InferPlan } from './infer-job'
 import { transition } from './log'
-import { buildPlan, DEFAULTS, type Plan } from './plan-job'
+import { getModelRow, type ModelInfo } from './models'
+import { buildPlan, type Plan } from './plan-job'
+import type { Best } from './assimilator'
 import type { JobRow } from './store/schema'
 
 const EMPTY_METRICS: Metrics = { loss: null, accuracy: null, valLoss: null, valAccuracy: null }
 
 export async function createJob(ctx: Ctx, body: CreateJobBody): Promise<{ id: string }> {
+  if (body.type === 'infer') return createInferJob(ctx, body)
+  return createTrainJob(ctx, body)
+}
+
+async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody): Promise<{ id: string }> {
   const ds = await getDatasetRow(ctx.db, body.datasetId)
-  const columns = JSON.parse(ds.columns_json) as ColumnInfo[]
-  if (!columns.some((c) => c.name === body.target)) {
-    throw new NimbleError({
-      code: 'unknown_column',
-      field: 'target',
-      message: `target column "${body.target}" is not in dataset ${ds.id}; its columns are: ${columns.map((c) => c.name).join(', ')}`,
-    })
+  if (ds.kind !== 'images') {
+    const columns = JSON.parse(ds.columns_json) as { name: string }[]
+    if (!columns.some((c) => c.name === body.target)) {
+      throw new NimbleError({
+        code: 'unknown_column',
+        field: 'target',
+        message: `target column "${body.target}" is not in dataset ${ds.id}; its columns are: ${columns.map((c) => c.name).join(', ')}`,
+      })
+    }
   }
-  const plan = buildPlan(ctx.blobs, ctx.blobs.read(ds.blob_hash).toString('utf8'), columns, body)
+  let custom: { row: Awaited<ReturnType<typeof getModelRow>>; info: ModelInfo } | null = null
+  if (body.model.template === 'custom') {
+    if (!body.model.modelId) throw new NimbleError({ code: 'invalid_body', field: 'model.modelId', message: 'the custom template needs model.modelId (upload the model with POST /api/models)' })
+    const row = await getModelRow(ctx, body.model.modelId)
+    custom = { row, info: JSON.parse(row.info_json) as ModelInfo }
+  }
+  const plan = buildPlan(ctx.blobs, ds, body, custom, ctx.config.NIMBLE_MAX_MODEL_PARAMS)
   const now = ctx.now()
   const id = `job_${crypto.randomBytes(9).toString('base64url')}`
+  const label = { logistic: 'Logistic regression', linear: 'Linear regression', mlp: 'MLP', cnn: 'CNN', custom: 'Custom model' }[body.model.template]
   await ctx.db
     .insertInto('jobs')
     .values({
       id,
-      name: body.name?.trim() || `${body.model.template === 'mlp' ? 'MLP' : 'Logistic regression'} on ${ds.name} → ${body.target}`,
+      name: body.name?.trim() || `${label} on ${ds.name} → ${ds.kind === 'images' ? 'class' : body.target}`,
       type: body.type,
       status: 'queued',
       dataset_id: ds.id,
@@ -43,9 +60,13 @@ export async function createJob(ctx: Ctx, body: CreateJobBody): Promise<{ id: st
       error: null,
       created_at: now,
       updated_at: now,
+      outer_hash: null,
+      best_json: null,
+      validation_json: null,
+      outputs_hash: null,
     })
     .execute()
-  transition(ctx.log, 'job', id, 'new', 'queued', { dataset: ds.id, rounds: plan.totalRounds })
+  transition(ctx.log, 'job', id, 'new', 'queued', { dataset: ds.id, rounds: plan.totalRounds, task: plan.task, template: plan.model.template })
   ctx.bus.emit('job:created', id)
   return { id }
 }
@@ -56,10 +77,31 @@ export async function getJobRow(ctx: Ctx, id: string): Promise<JobRow> {
   return row
 }
 
+/** Blobs devices fetched (weights + data of every lease) and results they sent, in bytes. */
+async function bytesMoved(ctx: Ctx, jobId: string): Promise<{ down: number; up: number }> {
+  const [tasks, inst] = await Promise.all([
+    ctx.db.selectFrom('tasks').select(['id', 'payload_json']).where('job_id', '=', jobId).execute(),
+    ctx.db.selectFrom('instances').select(['task_id', 'result_bytes']).where('job_id', '=', jobId).execute(),
+  ])
+  const fetchBytes = new Map(
+    tasks.map((t) => {
+      const p = JSON.parse(t.payload_json) as { weights: { bytes: number }; data: { bytes: number } }
+      return [t.id, p.weights.bytes + p.data.bytes]
+    }),
+  )
+  let down = 0
+  let up = 0
+  for (const i of inst) {
+    down += fetchBytes.get(i.task_id) ?? 0
+    up += i.result_bytes ?? 0
+  }
+  return { down, up }
+}
+
 export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
   const row = await getJobRow(ctx, id)
   const { db } = ctx
-  const [rounds, taskCounts, reassigned, devices] = await Promise.all([
+  const [rounds, taskCounts, reassigned, devices, moved] = await Promise.all([
     db.selectFrom('rounds').selectAll().where('job_id', '=', id).orderBy('round').execute(),
     db.selectFrom('tasks').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', id).groupBy('state').execute(),
     db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', id).where('state', 'in', ['expired', 'abandoned', 'failed', 'invalid']).executeTakeFirst(),
@@ -71,42 +113,64 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
       .where('instances.state', '=', 'valid')
       .groupBy(['devices.id', 'devices.name', 'devices.backend'])
       .execute(),
+    bytesMoved(ctx, id),
   ])
   const count = (s: string) => Number(taskCounts.find((t) => t.state === s)?.n ?? 0)
   const total = taskCounts.reduce((a, t) => a + Number(t.n), 0)
-  const plan = row.plan_json ? (JSON.parse(row.plan_json) as Plan) : null
+  const plan = row.plan_json ? (JSON.parse(row.plan_json) as Plan | InferPlan) : null
   const request = JSON.parse(row.request_json) as CreateJobBody
   const currentRoundTasks = await db.selectFrom('tasks').select(['state']).where('job_id', '=', id).where('round', '=', row.round).execute()
   const partial = currentRoundTasks.length ? currentRoundTasks.filter((t) => t.state === 'done').length / currentRoundTasks.length : 0
   const progress = row.status === 'succeeded' ? 1 : Math.min(1, (row.round + partial) / Math.max(1, row.total_rounds))
   const history: RoundPoint[] = rounds.map((r) => ({ round: r.round, at: new Date(r.created_at).toISOString(), devices: r.devices, ...(JSON.parse(r.metrics_json) as Metrics) }))
+  const best = row.best_json ? (JSON.parse(row.best_json) as Best) : null
+  const train = plan?.kind === 'train' ? plan : null
+  const outputRows = plan?.kind === 'infer' && row.outputs_hash ? plan.data.rows : 0
   return {
     id: row.id,
     name: row.name,
-    type: 'train',
+    type: row.type === 'infer' ? 'infer' : 'train',
+    task: plan?.task ?? 'classification',
     status: row.status as JobView['status'],
     progress,
     round: row.round,
     totalRounds: row.total_rounds,
     metrics: row.metrics_json ? (JSON.parse(row.metrics_json) as Metrics) : EMPTY_METRICS,
-    test: row.test_json ? JSON.parse(row.test_json) : null,
+    test: row.test_json ? (JSON.parse(row.test_json) as EvalReport) : null,
+    validation: row.validation_json ? (JSON.parse(row.validation_json) as EvalReport) : null,
     history,
     devices: devices.map((d) => ({ id: d.id, name: d.name, backend: d.backend, tasks: Number(d.tasks) })),
     tasks: { total, done: count('done'), running: count('leased'), reassigned: Number(reassigned?.n ?? 0) },
+    bytesMoved: moved,
+    stoppedEarly: row.status === 'succeeded' && row.type === 'train' && row.round < row.total_rounds,
+    bestRound: train?.earlyStopping ? (best?.round ?? null) : null,
+    outputs: row.outputs_hash ? { rows: outputRows, json: `/api/jobs/${id}/outputs`, csv: `/api/jobs/${id}/outputs.csv` } : null,
     datasetId: row.dataset_id,
-    target: request.target,
-    classes: plan?.prep.classes ?? [],
-    config: {
-      template: request.model.template,
-      hidden: plan?.model.hidden ?? [],
-      epochs: row.total_rounds,
-      batchSize: plan?.hyper.batchSize ?? DEFAULTS.batchSize,
-      learningRate: plan?.hyper.learningRate ?? DEFAULTS.learningRate,
-      optimizer: plan?.hyper.optimizer ?? DEFAULTS.optimizer,
-      localEpochs: plan?.hyper.localEpochs ?? DEFAULTS.localEpochs,
-      rows: plan ? { train: plan.train.rows, validation: plan.validation.rows, test: plan.test.rows } : null,
-      inputSize: plan?.model.inputSize ?? null,
-    },
+    target: request.type === 'train' ? request.target : '',
+    classes: plan?.classes ?? [],
+    config: train
+      ? {
+          template: train.model.template,
+          hidden: train.model.hidden,
+          filters: train.model.filters,
+          dropout: train.model.dropout,
+          epochs: row.total_rounds,
+          batchSize: train.hyper.batchSize,
+          learningRate: train.hyper.learningRate,
+          optimizer: train.hyper.optimizer,
+          localEpochs: train.hyper.localEpochs,
+          localSteps: train.hyper.localSteps ?? null,
+          schedule: train.schedule,
+          earlyStopping: train.earlyStopping,
+          algorithm: train.algorithm,
+          classWeights: train.hyper.classWeights ?? null,
+          rows: { train: train.train.rows, validation: train.validation.rows, test: train.test.rows },
+          inputShape: train.model.inputShape,
+          notes: train.notes,
+        }
+      : plan?.kind === 'infer'
+        ? { sourceJobId: plan.sourceJobId, rows: plan.data.rows }
+        : {},
     error: row.error,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),

@@ -1,18 +1,20 @@
 /**
  * What a finished job gives its owner: predictions for new rows (with the training
- * preprocessing) and the trained model as tfjs Layers artifacts (model.json +
- * model.weights.bin) that tf.loadLayersModel loads directly.
+ * preprocessing), the trained model as tfjs Layers artifacts (model.json +
+ * model.weights.bin, with the preprocessing in its metadata) that tf.loadLayersModel
+ * loads directly, and an inference job's stitched outputs.
  */
-import { parseCsv, transformRows } from '../lib/data'
-import { exportLayersModel, predictProba } from '../lib/compute'
-import { NimbleError, unpackTensors, type PredictResponse } from '../lib/protocol'
+import { parseCsv, parseImagesForPredict, transformRows, unscaleTarget } from '../lib/data'
+import { exportLayersModel, predictOutputs } from '../lib/compute'
+import { NimbleError, unpackTensors, type Prediction, type PredictResponse } from '../lib/protocol'
 import type { Ctx } from './context'
+import { outputsTable, type InferPlan } from './infer-job'
 import { getJobRow } from './jobs'
-import type { Plan } from './plan-job'
+import { isImagePrep, type Plan, type TablePrep } from './plan-job'
 
-async function finishedJob(ctx: Ctx, id: string) {
+async function trainedJob(ctx: Ctx, id: string) {
   const row = await getJobRow(ctx, id)
-  if (!row.plan_json || !row.weights_hash) {
+  if (row.type !== 'train' || !row.plan_json || !row.weights_hash) {
     throw new NimbleError({ code: 'not_ready', message: `job ${id} has no trained weights yet (status ${row.status}, round ${row.round}/${row.total_rounds})` })
   }
   const plan = JSON.parse(row.plan_json) as Plan
@@ -20,31 +22,67 @@ async function finishedJob(ctx: Ctx, id: string) {
   return { row, plan, weights }
 }
 
-export async function predict(ctx: Ctx, id: string, csv: string): Promise<PredictResponse> {
-  const { plan, weights } = await finishedJob(ctx, id)
-  const { header, rows, lines } = parseCsv(csv, { maxRows: ctx.config.NIMBLE_MAX_ROWS, maxColumns: ctx.config.NIMBLE_MAX_COLUMNS })
-  const { x, rows: n } = transformRows(plan.prep, header, rows, { requireTarget: false, lines })
-  const probs = predictProba(plan.model, weights, x, n)
-  const k = plan.model.outputSize
-  const predictions = []
-  for (let i = 0; i < n; i++) {
-    let best = 0
-    for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c
-    predictions.push({ label: plan.prep.classes[best] ?? String(best), probability: probs[i * k + best] })
+function unscaler(plan: Plan | InferPlan): (v: number) => number {
+  return isImagePrep(plan.prep) || plan.task !== 'regression' ? (v) => v : (v) => unscaleTarget(plan.prep as TablePrep, v)
+}
+
+/** Table jobs take CSV text; image jobs a zip of images (or an idx images file), answered in file-name order. */
+export async function predict(ctx: Ctx, id: string, body: { csv?: string; zip?: Uint8Array }): Promise<PredictResponse & { files?: string[] }> {
+  const { plan, weights } = await trainedJob(ctx, id)
+  let x: Float32Array
+  let n: number
+  let files: string[] | undefined
+  if (isImagePrep(plan.prep)) {
+    if (!body.zip) throw new NimbleError({ code: 'unsupported_media_type', message: 'this model classifies images: send a zip of images (Content-Type: application/zip)' })
+    const img = parseImagesForPredict(body.zip)
+    if (img.width !== plan.prep.width || img.height !== plan.prep.height || img.channels !== plan.prep.channels) {
+      throw new NimbleError({ code: 'invalid_body', message: `images are ${img.width}x${img.height}x${img.channels}; the model was trained on ${plan.prep.width}x${plan.prep.height}x${plan.prep.channels}` })
+    }
+    x = img.x
+    n = img.names.length
+    files = img.names
+  } else {
+    if (body.csv === undefined) throw new NimbleError({ code: 'unsupported_media_type', message: 'this model takes table rows: send CSV (Content-Type: text/csv)' })
+    const { header, rows, lines } = parseCsv(body.csv, { maxRows: ctx.config.NIMBLE_MAX_ROWS, maxColumns: ctx.config.NIMBLE_MAX_COLUMNS })
+    const t = transformRows(plan.prep, header, rows, { requireTarget: false, lines })
+    x = t.x
+    n = t.rows
   }
-  return { predictions }
+  const out = predictOutputs(plan.model, weights, x, n)
+  const table = outputsTable(plan, { shape: [n, plan.model.outputSize], data: out }, unscaler(plan))
+  const predictions: Prediction[] = table.rows.map((r) =>
+    plan.task === 'regression' ? { label: String(r[0]), probability: null, value: Number(r[0]) } : { label: String(r[0]), probability: Number(r[1]) },
+  )
+  return { predictions, ...(files ? { files } : {}) }
 }
 
 export async function modelArtifacts(ctx: Ctx, id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }> {
-  const { row, plan, weights } = await finishedJob(ctx, id)
+  const { row, plan, weights } = await trainedJob(ctx, id)
   return exportLayersModel(plan.model, weights, {
     nimble: {
       jobId: row.id,
       status: row.status,
       round: row.round,
+      task: plan.task,
       target: plan.prep.target,
-      classes: plan.prep.classes,
+      classes: plan.classes,
+      inputShape: plan.model.inputShape,
       preprocessing: plan.prep,
     },
   })
+}
+
+/** An inference job's outputs: the raw matrix ({shape, data}, row order) and a CSV of predictions. */
+export async function jobOutputs(ctx: Ctx, id: string): Promise<{ json: { shape: number[]; data: number[]; predictions?: string[] }; csv: string }> {
+  const row = await getJobRow(ctx, id)
+  if (row.type !== 'infer' || !row.outputs_hash || !row.plan_json) {
+    throw new NimbleError({ code: 'not_ready', message: `job ${id} has no outputs (type ${row.type}, status ${row.status})` })
+  }
+  const plan = JSON.parse(row.plan_json) as InferPlan
+  const y = unpackTensors(ctx.blobs.readArrayBuffer(row.outputs_hash)).find((t) => t.name === 'y')!
+  const table = outputsTable(plan, y, unscaler(plan))
+  const esc = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+  const csv = [table.header.join(','), ...table.rows.map((r) => r.map(esc).join(','))].join('\n') + '\n'
+  const data = plan.task === 'regression' ? table.rows.map((r) => Number(r[0])) : Array.from(y.data)
+  return { json: { shape: plan.task === 'regression' ? [y.shape[0], 1] : y.shape, data, ...(plan.task === 'classification' ? { predictions: table.rows.map((r) => String(r[0])) } : {}) }, csv }
 }

@@ -11,12 +11,15 @@
  * stored as content-addressed blobs: the same slice is never stored twice.
  */
 import { shardRanges } from '../lib/data'
-import { trainFlops } from '../lib/model/shapes'
+import { forwardFlops, trainFlops } from '../lib/model/shapes'
 import { packTensors, type BlobRef } from '../lib/protocol'
 import type { Ctx } from './context'
 import { transition } from './log'
-import type { Plan } from './plan-job'
+import type { InferPlan } from './infer-job'
+import { roundLearningRate, type Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
+
+type PlannedTask = { rows: number; flops: number; payload: Record<string, unknown> }
 
 export class Planner {
   private shardCache = new Map<string, { ref: BlobRef; rows: number }[]>()
@@ -40,29 +43,22 @@ export class Planner {
     if (job.round >= job.total_rounds) return
     const existing = await db.selectFrom('tasks').select('id').where('job_id', '=', jobId).where('round', '=', job.round).limit(1).executeTakeFirst()
     if (existing) return
-    const plan = JSON.parse(job.plan_json) as Plan
-    const weights = job.weights_hash ? { hash: job.weights_hash, bytes: this.ctx.blobs.size(job.weights_hash), url: `/api/blobs/${job.weights_hash}` } : plan.initialWeights
-    const maxByRows = Math.max(1, Math.floor(plan.train.rows / Math.max(1, Math.min(plan.hyper.batchSize, 8))))
-    const k = Math.max(1, Math.min(this.devicesOnline(), this.ctx.config.NIMBLE_MAX_SHARDS, maxByRows))
-    const shards = this.shards(plan, k)
+    const plan = JSON.parse(job.plan_json) as Plan | InferPlan
     const now = this.ctx.now()
+    const planned = plan.kind === 'infer' ? this.inferTasks(plan) : this.trainTasks(plan, job.round, job.weights_hash)
+    const k = planned.length
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('tasks')
         .values(
-          shards.map((s, i) => ({
+          planned.map((s, i) => ({
             job_id: jobId,
             round: job.round,
             shard: i,
             rows: s.rows,
             state: 'ready' as const,
-            payload_json: JSON.stringify({
-              model: plan.model,
-              hyper: { ...plan.hyper, seed: (plan.seed * 7919 + job.round * 131 + i) | 0 },
-              weights,
-              data: s.ref,
-            }),
-            flops: trainFlops(plan.model, s.rows, plan.hyper.localEpochs),
+            payload_json: JSON.stringify(s.payload),
+            flops: s.flops,
             attempts: 0,
             result_hash: null,
             created_at: now,
@@ -79,20 +75,50 @@ export class Planner {
     this.ctx.bus.emit('tasks:ready')
   }
 
-  private shards(plan: Plan, k: number): { ref: BlobRef; rows: number }[] {
-    const key = `${plan.train.ref.hash}:${k}`
+  /** One training task per shard; the shard count follows the devices online now. */
+  private trainTasks(plan: Plan, round: number, weightsHash: string | null): PlannedTask[] {
+    const weights = weightsHash ? { hash: weightsHash, bytes: this.ctx.blobs.size(weightsHash), url: `/api/blobs/${weightsHash}` } : plan.initialWeights
+    const maxByRows = Math.max(1, Math.floor(plan.train.rows / Math.max(1, Math.min(plan.hyper.batchSize, 8))))
+    const k = Math.max(1, Math.min(this.devicesOnline(), this.ctx.config.NIMBLE_MAX_SHARDS, maxByRows))
+    const learningRate = roundLearningRate(plan, round)
+    return this.shards(plan.train, k).map((s, i) => ({
+      rows: s.rows,
+      flops: plan.hyper.localSteps ? trainFlops(plan.model, plan.hyper.localSteps * plan.hyper.batchSize, 1) : trainFlops(plan.model, s.rows, plan.hyper.localEpochs),
+      payload: {
+        kind: 'train',
+        model: plan.model,
+        hyper: { ...plan.hyper, learningRate, seed: (plan.seed * 7919 + round * 131 + i) | 0 },
+        weights,
+        data: s.ref,
+        shapes: plan.weightShapes,
+      },
+    }))
+  }
+
+  /** Inference rows in contiguous shards, one per device online (at least 256 rows each). */
+  private inferTasks(plan: InferPlan): PlannedTask[] {
+    const k = Math.max(1, Math.min(this.devicesOnline(), this.ctx.config.NIMBLE_MAX_SHARDS, Math.ceil(plan.data.rows / 256)))
+    return this.shards(plan.data, k).map((s) => ({
+      rows: s.rows,
+      flops: forwardFlops(plan.model, s.rows),
+      payload: { kind: 'infer', model: plan.model, weights: plan.weights, data: s.ref, shapes: [{ name: 'y', shape: [s.rows, plan.model.outputSize] }] },
+    }))
+  }
+
+  /** Contiguous slices of a data pack (every tensor in it), stored once each. */
+  private shards(part: { ref: BlobRef; rows: number }, k: number): { ref: BlobRef; rows: number }[] {
+    const key = `${part.ref.hash}:${k}`
     const hit = this.shardCache.get(key)
     if (hit) return hit
-    const x = this.tensors.tensor(plan.train.ref.hash, 'x')
-    const y = this.tensors.tensor(plan.train.ref.hash, 'y')
-    const width = x.shape[1]
-    const classes = y.shape[1]
-    const out = shardRanges(plan.train.rows, k).map(({ start, end }) => {
+    const all = this.tensors.get(part.ref.hash)
+    const out = shardRanges(part.rows, k).map(({ start, end }) => {
       const rows = end - start
-      const pack = packTensors([
-        { name: 'x', shape: [rows, width], data: x.data.slice(start * width, end * width) },
-        { name: 'y', shape: [rows, classes], data: y.data.slice(start * classes, end * classes) },
-      ])
+      const pack = packTensors(
+        all.map((t) => {
+          const w = t.shape.slice(1).reduce((a, b) => a * b, 1)
+          return { name: t.name, shape: [rows, ...t.shape.slice(1)], data: t.data.slice(start * w, end * w) }
+        }),
+      )
       return { ref: this.ctx.blobs.put(pack), rows }
     })
     this.shardCache.set(key, out)

@@ -16,11 +16,11 @@ import type { Ctx } from './context'
 import { transition } from './log'
 import { failJobIfExhausted } from './task-attempts'
 
-export function checkWeights(spec: ModelSpec, bytes: Uint8Array): NamedTensor[] {
+/** Checks a result pack against the tensors the task must return (weights for training, `y` for inference). */
+export function checkResult(expected: { name: string; shape: number[] }[], bytes: Uint8Array): NamedTensor[] {
   const tensors = unpackTensors(bytes)
-  const expected = weightShapes(spec)
   if (tensors.length !== expected.length) {
-    throw new NimbleError({ code: 'invalid_result', message: `result has ${tensors.length} tensors, the model has ${expected.length}` })
+    throw new NimbleError({ code: 'invalid_result', message: `result has ${tensors.length} tensors, the task expects ${expected.length}` })
   }
   expected.forEach((e, i) => {
     const t = tensors[i]
@@ -48,14 +48,15 @@ export class Validator {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is no longer live (${inst.state}); the task went to another device` })
     }
     const task = await db.selectFrom('tasks').selectAll().where('id', '=', inst.task_id).executeTakeFirstOrThrow()
-    const spec = JSON.parse(task.payload_json).model as ModelSpec
+    const payload = JSON.parse(task.payload_json) as { model: ModelSpec; shapes?: { name: string; shape: number[] }[] }
+    const expected = payload.shapes ?? weightShapes(payload.model)
     const now = this.ctx.now()
     try {
-      checkWeights(spec, bytes)
+      checkResult(expected, bytes)
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e)
       await db.transaction().execute(async (trx) => {
-        const r = await trx.updateTable('instances').set({ state: 'invalid', finished_at: now, error: message.slice(0, 500) }).where('id', '=', inst.id).where('state', '=', 'leased').executeTakeFirst()
+        const r = await trx.updateTable('instances').set({ state: 'invalid', finished_at: now, error: message.slice(0, 500), result_bytes: bytes.byteLength }).where('id', '=', inst.id).where('state', '=', 'leased').executeTakeFirst()
         if (Number(r.numUpdatedRows) !== 1) return
         await trx.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').execute()
         await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', deviceId).execute()
@@ -70,7 +71,7 @@ export class Validator {
     const accepted = await db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('instances')
-        .set({ state: 'valid', finished_at: now, elapsed_ms: meta.elapsedMs, reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null })
+        .set({ state: 'valid', finished_at: now, elapsed_ms: meta.elapsedMs, result_bytes: bytes.byteLength, reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null })
         .where('id', '=', inst.id)
         .where('state', '=', 'leased')
         .executeTakeFirst()

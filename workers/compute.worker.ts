@@ -3,15 +3,20 @@
  * contribute page). Keeps tfjs off the page's main thread.
  *
  *   init   probe WebGPU, benchmark the backends (or only `force`), keep the fastest, post `ready`
- *   run    fetch the task's blobs, train, post throttled `progress`, then `result` (weights transferred) or `failed`
+ *   run    fetch the task's blobs, train (any template) or infer, post throttled `progress`, then
+ *          `result` (the weights, or the inference outputs, transferred as `weights`) or `failed`
  *   cancel abort the running task
  *
  * Every inbound message is parsed with the protocol's zod schema; one task at a time;
  * nothing thrown here escapes: init failures become `fatal`, task failures `failed`.
  * tfjs is imported lazily in `init` so a broken bundle or backend is reported, not fatal to the page.
  */
-import { FromWorker, ToWorker, type AdapterInfo, type Backend, type BenchmarkResult, type TrainTask } from '../lib/protocol'
+import { FromWorker, ToWorker, type AdapterInfo, type Backend, type BenchmarkResult, type Task } from '../lib/protocol'
 import type { GpuAdapterLike } from '../lib/compute/device-profile'
+import { BlobCache } from '../lib/compute/blob-cache'
+
+/** Shards repeat from round to round: keep what was fetched (content-addressed, so never stale). */
+const blobCache = new BlobCache(128 * 1024 * 1024)
 
 type Compute = typeof import('../lib/compute')
 type Ready = { backend: Backend; compute: Compute }
@@ -102,7 +107,7 @@ async function probeWebGpu(): Promise<AdapterInfo | null> {
   }
 }
 
-async function run(task: TrainTask, origin: string): Promise<void> {
+async function run(task: Task, origin: string): Promise<void> {
   const fail = (message: string) => post({ type: 'failed', instanceId: task.instanceId, message })
   if (!ready) return fail('the compute worker is not initialised yet')
   if (running) return fail(`busy with task instance ${running.instanceId}; one task at a time`)
@@ -112,8 +117,9 @@ async function run(task: TrainTask, origin: string): Promise<void> {
   let lastProgress = 0
   try {
     const { signal } = controller
-    const [weights, data] = await Promise.all([compute.fetchBlob(task.weights, origin, { signal }), compute.fetchBlob(task.data, origin, { signal })])
-    const out = await compute.runTrainTask(task, weights, data, {
+    const fetchCached = (ref: typeof task.weights) => blobCache.get(ref, () => compute.fetchBlob(ref, origin, { signal }))
+    const [weights, data] = await Promise.all([fetchCached(task.weights), fetchCached(task.data)])
+    const out = await compute.runTask(task, weights, data, {
       signal,
       onProgress: (fraction, loss) => {
         const now = performance.now()
@@ -123,8 +129,8 @@ async function run(task: TrainTask, origin: string): Promise<void> {
       },
     })
     post(
-      { type: 'result', instanceId: task.instanceId, taskId: task.taskId, weights: out.weights, loss: out.loss, elapsedMs: out.elapsedMs, backend },
-      [out.weights],
+      { type: 'result', instanceId: task.instanceId, taskId: task.taskId, weights: out.result, loss: out.loss, elapsedMs: out.elapsedMs, backend },
+      [out.result],
     )
   } catch (e) {
     fail(controller.signal.aborted ? `cancelled: ${errorMessage(controller.signal.reason)}` : errorMessage(e))

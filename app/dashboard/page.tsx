@@ -8,7 +8,7 @@ export default function DashboardPage() {
     <>
       <div className="page-head">
         <h1>Train a model</h1>
-        <p>Upload a CSV, choose what to predict, and Nimble trains the model across the volunteers’ browsers.</p>
+        <p>Upload a CSV or a zip of images, choose what to predict, and Nimble trains the model across the volunteers’ browsers.</p>
       </div>
       <Dashboard />
     </>

@@ -24,6 +24,8 @@ type Props = {
   formatY?: (v: number) => string
   emptyText?: string
   testId?: string
+  /** Vertical markers, e.g. the best round kept by early stopping. */
+  marks?: { x: number; label: string }[]
 }
 
 const H = 240
@@ -44,7 +46,7 @@ function pathsFor(values: (number | null)[], x: number[], sx: (v: number) => num
 }
 
 /** A small responsive SVG line chart with axes, ticks, legend and a hover/keyboard tooltip. */
-export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY = (v) => String(v), emptyText, testId }: Props) {
+export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY = (v) => String(v), emptyText, testId, marks = [] }: Props) {
   const id = useId()
   const [hover, setHover] = useState<number | null>(null)
   const [boxRef, W] = useWidth<HTMLDivElement>(640)
@@ -101,6 +103,7 @@ export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY =
   const summary = series
     .map((s) => `${s.label} ${s.values[last] === null || s.values[last] === undefined ? 'n/a' : formatY(s.values[last]!)}`)
     .join(', ')
+  const marked = marks.map((m) => `${m.label} at ${xLabel} ${m.x}`).join(', ')
 
   return (
     <figure className="chart" data-testid={testId} style={{ margin: 0 }}>
@@ -126,7 +129,7 @@ export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY =
         style={{ position: 'relative' }}
       >
         <p id={`${id}-desc`} className="visually-hidden">
-          {`${x.length} points from ${xLabel} ${x[0]} to ${x[last]}. Latest: ${summary}. Use the arrow keys to read each point.`}
+          {`${x.length} points from ${xLabel} ${x[0]} to ${x[last]}. Latest: ${summary}.${marked ? ` Marked: ${marked}.` : ''} Use the arrow keys to read each point.`}
         </p>
         <svg viewBox={`0 0 ${W} ${H}`} aria-hidden="true" onPointerMove={onPointerMove} onPointerLeave={() => setHover(null)}>
           <g className="chart-grid">
@@ -175,6 +178,14 @@ export function LineChart({ title, x, series, xLabel, yLabel, yDomain, formatY =
                 s.values.map((v, i) =>
                   v === null || !Number.isFinite(v) ? null : <circle key={i} cx={sx(x[i]!)} cy={sy(v)} r={2.5} fill={s.color} />,
                 )}
+            </g>
+          ))}
+          {marks.map((m) => (
+            <g key={`${m.label}-${m.x}`} className="chart-mark" data-testid="chart-mark" data-x={m.x}>
+              <line x1={sx(m.x)} x2={sx(m.x)} y1={M.top} y2={H - M.bottom} />
+              <text x={sx(m.x) + 4} y={M.top + 10}>
+                {m.label}
+              </text>
             </g>
           ))}
           {hover !== null && (

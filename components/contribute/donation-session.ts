@@ -255,7 +255,11 @@ export class DonationSession {
     if (this.tasks.has(task.instanceId)) return
     this.tasks.set(task.instanceId, task)
     this.dispatch({ type: 'task-start', task })
-    this.log(`Training job ${task.jobId}, round ${task.round}, shard ${task.shard} (${task.rows} rows).`)
+    this.log(
+      task.kind === 'train'
+        ? `Training job ${task.jobId}, round ${task.round}, shard ${task.shard} (${task.rows} rows).`
+        : `Inference for job ${task.jobId}, shard ${task.shard} (${task.rows} rows).`,
+    )
     this.worker?.post({ type: 'run', task, origin: location.origin })
   }
 }

@@ -12,7 +12,9 @@ export type ActiveTask = {
   instanceId: number
   taskId: number
   jobId: string
-  round: number
+  kind: Task['kind']
+  /** The training round, or 'inference' for inference tasks (which have no round). */
+  round: number | 'inference'
   shard: number
   rows: number
   fraction: number
@@ -83,7 +85,17 @@ export function donationReducer(state: DonationState, action: DonationAction): D
       const t = action.task
       return {
         ...state,
-        task: { instanceId: t.instanceId, taskId: t.taskId, jobId: t.jobId, round: t.round, shard: t.shard, rows: t.rows, fraction: 0, loss: null },
+        task: {
+          instanceId: t.instanceId,
+          taskId: t.taskId,
+          jobId: t.jobId,
+          kind: t.kind,
+          round: t.kind === 'train' ? t.round : 'inference',
+          shard: t.shard,
+          rows: t.rows,
+          fraction: 0,
+          loss: null,
+        },
       }
     }
     case 'task-progress':

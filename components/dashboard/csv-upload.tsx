@@ -1,21 +1,11 @@
 'use client'
 
 import { useState, type ChangeEvent } from 'react'
-import { DatasetView } from '@/lib/protocol'
-import { api } from '../api-client'
+import type { DatasetView } from '@/lib/protocol'
 import { ErrorNote } from '../error-note'
+import { uploadDataset } from './upload-dataset'
 
-/** Header values must be Latin-1; anything else is percent-encoded. */
-function filenameHeader(name: string): string {
-  return /^[\x20-\x7e]*$/.test(name) ? name : encodeURIComponent(name)
-}
-
-function parseDataset(data: unknown): DatasetView {
-  const inner = data && typeof data === 'object' && 'dataset' in data ? (data as { dataset: unknown }).dataset : data
-  return DatasetView.parse(inner)
-}
-
-/** Pick a CSV and send its raw text to POST /api/datasets. */
+/** Pick a CSV (sent as text) or a zip of images (sent as bytes) and POST it to /api/datasets. */
 export function CsvUpload({ onUploaded }: { onUploaded: (d: DatasetView) => void }) {
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<unknown>(null)
@@ -26,15 +16,7 @@ export function CsvUpload({ onUploaded }: { onUploaded: (d: DatasetView) => void
     setError(null)
     setBusy(file.name)
     try {
-      const text = await file.text()
-      const dataset = await api('/api/datasets', {
-        method: 'POST',
-        body: text,
-        contentType: 'text/csv',
-        headers: { 'X-Filename': filenameHeader(file.name) },
-        parse: parseDataset,
-      })
-      onUploaded(dataset)
+      onUploaded(await uploadDataset(file))
     } catch (err) {
       setError(err)
     } finally {
@@ -45,14 +27,24 @@ export function CsvUpload({ onUploaded }: { onUploaded: (d: DatasetView) => void
 
   return (
     <section className="card" aria-labelledby="upload-title">
-      <h2 id="upload-title">1. Upload a CSV</h2>
+      <h2 id="upload-title">1. Upload data</h2>
       <p className="muted small">
-        One row per example, a header row with column names, and the column you want to predict. Numbers, categories and
-        yes/no columns are all fine.
+        A <strong>CSV</strong>: one row per example, a header row with column names, and the column you want to predict. Numbers,
+        categories, yes/no and free-text columns are all fine.
+        <br />
+        Or a <strong>.zip of images</strong>: one folder per class (<code>cat/001.png</code>, <code>dog/002.jpg</code>…), or MNIST-style
+        idx files.
       </p>
       <div className="field">
-        <label htmlFor="csv-input">CSV file</label>
-        <input id="csv-input" type="file" accept=".csv,text/csv" onChange={onChange} disabled={busy !== null} data-testid="csv-input" />
+        <label htmlFor="csv-input">CSV or zip file</label>
+        <input
+          id="csv-input"
+          type="file"
+          accept=".csv,text/csv,.zip,application/zip"
+          onChange={onChange}
+          disabled={busy !== null}
+          data-testid="csv-input"
+        />
       </div>
       <p aria-live="polite" className="small muted" style={{ marginTop: '0.5rem' }}>
         {busy ? `Uploading ${busy}…` : ''}

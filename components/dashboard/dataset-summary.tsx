@@ -1,69 +1,60 @@
-import type { DatasetView } from '@/lib/protocol'
+import type { ColumnRole, DatasetView } from '@/lib/protocol'
 import { formatBytes, formatNumber } from '../format'
+import type { ColumnRoles } from './column-roles'
+import { ColumnsTable } from './columns-table'
+import { ImageSummary } from './image-summary'
 
-/** What the coordinator understood of the CSV: its columns and first rows. */
-export function DatasetSummary({ dataset }: { dataset: DatasetView }) {
+/** What the coordinator understood of the upload: columns (with "Use as" overrides) and first rows, or the image classes. */
+export function DatasetSummary({
+  dataset,
+  roles,
+  onRoleChange,
+}: {
+  dataset: DatasetView
+  roles: ColumnRoles
+  onRoleChange: (column: string, role: ColumnRole | 'auto') => void
+}) {
+  const images = dataset.kind === 'images' && dataset.image
   return (
-    <section className="card" aria-labelledby="dataset-title" data-testid="dataset">
+    <section className="card" aria-labelledby="dataset-title" data-testid="dataset" data-kind={dataset.kind}>
       <div className="card-head">
         <h2 id="dataset-title">{dataset.name}</h2>
         <span className="muted">
-          <span data-testid="dataset-rows">{formatNumber(dataset.rows, 0)}</span> rows · {dataset.columns.length} columns ·{' '}
-          {formatBytes(dataset.bytes)}
+          <span data-testid="dataset-rows">{formatNumber(dataset.rows, 0)}</span> {images ? 'images' : 'rows'}
+          {!images && <> · {dataset.columns.length} columns</>} · {formatBytes(dataset.bytes)}
         </span>
       </div>
-      <h3>Columns</h3>
-      <div className="table-wrap" style={{ marginBottom: '1rem' }}>
-        <table data-testid="columns-table">
-          <thead>
-            <tr>
-              <th scope="col">Column</th>
-              <th scope="col">Type</th>
-              <th scope="col" className="num">
-                Missing
-              </th>
-              <th scope="col" className="num">
-                Distinct
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {dataset.columns.map((c) => (
-              <tr key={c.name}>
-                <td>{c.name}</td>
-                <td>
-                  <span className="badge">{c.type}</span>
-                </td>
-                <td className="num">{c.missing}</td>
-                <td className="num">{c.distinct}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <h3>First rows</h3>
-      <div className="table-wrap">
-        <table data-testid="preview-table">
-          <thead>
-            <tr>
-              {dataset.columns.map((c) => (
-                <th scope="col" key={c.name}>
-                  {c.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {dataset.preview.map((row, i) => (
-              <tr key={i}>
-                {dataset.columns.map((c, j) => (
-                  <td key={c.name}>{row[j] ?? ''}</td>
+      {images ? (
+        <ImageSummary image={images} />
+      ) : (
+        <>
+          <h3>Columns</h3>
+          <ColumnsTable columns={dataset.columns} roles={roles} onRoleChange={onRoleChange} />
+          <h3>First rows</h3>
+          <div className="table-wrap">
+            <table data-testid="preview-table">
+              <thead>
+                <tr>
+                  {dataset.columns.map((c) => (
+                    <th scope="col" key={c.name}>
+                      {c.name}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {dataset.preview.map((row, i) => (
+                  <tr key={i}>
+                    {dataset.columns.map((c, j) => (
+                      <td key={c.name}>{row[j] ?? ''}</td>
+                    ))}
+                  </tr>
                 ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </section>
   )
 }

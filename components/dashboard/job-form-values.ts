@@ -1,77 +1,114 @@
-/** The job form's raw inputs, their checks, and the CreateTrainJobBody they become. Pure. */
-import type { CreateTrainJobBody } from '@/lib/protocol'
+/** The job form's raw inputs and their defaults (the coordinator's own defaults, so unchanged fields need not be sent). Pure. */
+import type { DatasetView, Optimizer, Template } from '@/lib/protocol'
+
+export type TaskChoice = 'auto' | 'classification' | 'regression'
+export type ScheduleType = 'constant' | 'step' | 'exponential' | 'cosine'
+export type AlgorithmType = 'fedavg' | 'diloco'
 
 export type JobFormValues = {
   name: string
   target: string
-  template: 'logistic' | 'mlp'
+  task: TaskChoice
+  template: Template
   hidden: string
+  /** custom: the id POST /api/models returned. */
+  modelId: string
   epochs: string
   batchSize: string
   learningRate: string
+  // Advanced
+  dropout: string
+  filters: string
+  optimizer: Optimizer
+  momentum: string
+  scheduleType: ScheduleType
+  gamma: string
+  stepRounds: string
+  minLearningRate: string
+  earlyStopping: boolean
+  patience: string
+  minDelta: string
+  classWeights: 'none' | 'balanced'
+  /** Empty: the coordinator's default bucket count. */
+  textFeatures: string
+  textWeighting: 'tfidf' | 'count' | 'binary'
+  algorithm: AlgorithmType
+  outerLearningRate: string
+  outerMomentum: string
+  localMode: 'epochs' | 'steps'
+  localEpochs: string
+  localSteps: string
+  validationSplit: string
+  testSplit: string
+  seed: string
 }
 
 export type JobFormField = keyof JobFormValues
+/** Fields edited through text, number and select controls. */
+export type StringField = { [K in JobFormField]: JobFormValues[K] extends string ? K : never }[JobFormField]
 export type FieldErrors = Partial<Record<JobFormField, string>>
 
-export const DEFAULT_VALUES: Omit<JobFormValues, 'target'> = {
+/** The coordinator's default learning rate per template (server/plan-job.ts). */
+export const DEFAULT_LR: Record<Template, string> = { logistic: '0.05', linear: '0.05', mlp: '0.05', cnn: '0.005', custom: '0.01' }
+
+export const DEFAULT_VALUES: Omit<JobFormValues, 'target' | 'template' | 'learningRate'> = {
   name: '',
-  template: 'logistic',
+  task: 'auto',
   hidden: '16',
+  modelId: '',
   epochs: '30',
   batchSize: '16',
-  learningRate: '0.05',
+  dropout: '0',
+  filters: '16, 32',
+  optimizer: 'adam',
+  momentum: '0.9',
+  scheduleType: 'constant',
+  gamma: '0.5',
+  stepRounds: '10',
+  minLearningRate: '0',
+  earlyStopping: false,
+  patience: '5',
+  minDelta: '0',
+  classWeights: 'none',
+  textFeatures: '',
+  textWeighting: 'tfidf',
+  algorithm: 'fedavg',
+  outerLearningRate: '0.7',
+  outerMomentum: '0.9',
+  localMode: 'epochs',
+  localEpochs: '1',
+  localSteps: '50',
+  validationSplit: '0.2',
+  testSplit: '0.15',
+  seed: '42',
 }
 
-function int(raw: string, min: number, max: number): number | null {
-  const n = Number(raw.trim())
-  return raw.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : null
+/** The label of an image dataset is its folder; the body still names a target. */
+export const IMAGE_TARGET = 'label'
+
+export function initialValues(dataset: DatasetView): JobFormValues {
+  const template: Template = dataset.kind === 'images' ? 'cnn' : 'logistic'
+  const target = dataset.kind === 'images' ? IMAGE_TARGET : (dataset.columns.at(-1)?.name ?? '')
+  return { ...DEFAULT_VALUES, target, template, learningRate: DEFAULT_LR[template] }
 }
 
-export function buildJobBody(datasetId: string, v: JobFormValues): { body: CreateTrainJobBody } | { errors: FieldErrors } {
-  const errors: FieldErrors = {}
-  if (!v.target) errors.target = 'Choose the column to predict.'
-
-  let hidden: number[] | undefined
-  if (v.template === 'mlp') {
-    const parts = v.hidden.split(',').map((s) => s.trim()).filter(Boolean)
-    const sizes = parts.map((p) => int(p, 1, 4096))
-    if (parts.length === 0 || parts.length > 8 || sizes.some((s) => s === null)) {
-      errors.hidden = 'Give 1 to 8 layer sizes between 1 and 4096, separated by commas (e.g. 32, 16).'
-    } else hidden = sizes as number[]
-  }
-
-  const epochs = int(v.epochs, 1, 1000)
-  if (epochs === null) errors.epochs = 'Rounds must be a whole number from 1 to 1000.'
-  const batchSize = int(v.batchSize, 1, 65_536)
-  if (batchSize === null) errors.batchSize = 'Batch size must be a whole number from 1 to 65536.'
-  const learningRate = Number(v.learningRate)
-  if (!(learningRate > 0 && learningRate <= 10)) errors.learningRate = 'Learning rate must be above 0 and at most 10.'
-  if (v.name.length > 200) errors.name = 'Keep the name under 200 characters.'
-
-  if (Object.keys(errors).length > 0) return { errors }
-  return {
-    body: {
-      type: 'train',
-      datasetId,
-      target: v.target,
-      model: { template: v.template, ...(hidden ? { hidden } : {}) },
-      epochs: epochs!,
-      batchSize: batchSize!,
-      learningRate,
-      ...(v.name.trim() ? { name: v.name.trim() } : {}),
-    },
-  }
+/** Changing the template moves the learning rate to the new template's default, unless the owner set their own. */
+export function withTemplate(v: JobFormValues, template: Template): JobFormValues {
+  const lr = v.learningRate.trim() === DEFAULT_LR[v.template] ? DEFAULT_LR[template] : v.learningRate
+  return { ...v, template, learningRate: lr }
 }
 
-/** Which form field a server-side error (`error.field`, e.g. "model.hidden.0") belongs to. */
-export function fieldFor(serverField: string | undefined, code: string): JobFormField | null {
-  if (code === 'unknown_column' || code === 'non_numeric_value') return 'target'
-  if (!serverField) return null
-  const f = serverField.replace(/^body\./, '')
-  if (f.startsWith('model.hidden')) return 'hidden'
-  if (f.startsWith('model')) return 'template'
-  const top = f.split(/[.[]/)[0] as string
-  const known: JobFormField[] = ['name', 'target', 'epochs', 'batchSize', 'learningRate']
-  return (known as string[]).includes(top) ? (top as JobFormField) : null
+/** Choosing a task moves a template that cannot do it to one that can. */
+export function withTask(v: JobFormValues, task: TaskChoice): JobFormValues {
+  const next = { ...v, task }
+  if (task === 'regression' && v.template === 'logistic') return withTemplate(next, 'linear')
+  if (task === 'classification' && v.template === 'linear') return withTemplate(next, 'logistic')
+  return next
 }
+
+/** Fields inside the "Advanced" disclosure: an error in one opens it. */
+export const ADVANCED_FIELDS: readonly JobFormField[] = [
+  'dropout', 'filters', 'optimizer', 'momentum', 'scheduleType', 'gamma', 'stepRounds', 'minLearningRate', 'earlyStopping',
+  'patience', 'minDelta', 'classWeights', 'textFeatures', 'textWeighting', 'algorithm', 'outerLearningRate', 'outerMomentum',
+  'localMode', 'localEpochs', 'localSteps', 'validationSplit', 'testSplit', 'seed',
+]

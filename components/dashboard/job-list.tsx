@@ -45,7 +45,7 @@ export function JobList() {
       ) : jobs === null ? (
         !error && <p className="muted">Loading…</p>
       ) : jobs.length === 0 ? (
-        <p className="muted">No jobs yet. Upload a CSV to start one.</p>
+        <p className="muted">No jobs yet. Upload a CSV or a zip of images to start one.</p>
       ) : (
         <ul className="job-list" data-testid="job-list">
           {jobs.map((j) => (
@@ -54,7 +54,14 @@ export function JobList() {
                 <span className="job-name">{j.name}</span>
                 <StatusBadge status={j.status} />
                 <span className="muted small">
-                  predicts <code>{j.target}</code> · round {j.round} / {j.totalRounds}
+                  {j.type === 'infer' ? (
+                    <>batch inference · {j.outputs?.rows ?? 0} rows predicted</>
+                  ) : (
+                    <>
+                      {j.task === 'regression' ? 'regresses' : 'predicts'} <code>{j.target}</code> · round {j.round} / {j.totalRounds}
+                      {j.stoppedEarly && ' · stopped early'}
+                    </>
+                  )}
                 </span>
                 <span className="muted small">{formatDateTime(j.createdAt)}</span>
               </Link>

@@ -1,17 +1,22 @@
 'use client'
 
 import Link from 'next/link'
+import type { JobView } from '@/lib/protocol'
 import { ApiError } from '../api-client'
 import { ErrorNote } from '../error-note'
 import { LiveIndicator } from '../live-indicator'
 import { OwnerKey } from '../owner-key'
 import { useOwnerKey } from '../owner-key-store'
+import { BatchInferPanel } from './batch-infer-panel'
 import { CancelJob } from './cancel-job'
+import { InferOutputs } from './infer-outputs'
 import { JobCharts } from './job-charts'
 import { JobDevices } from './job-devices'
 import { JobSummary } from './job-summary'
 import { ModelDownload } from './model-download'
 import { PredictPanel } from './predict-panel'
+import { TestReport } from './test-report'
+import { useDataset } from './use-dataset'
 import { useJobLive } from './use-job-live'
 
 /** The /jobs/[id] page body, live over /live. */
@@ -35,16 +40,28 @@ export function JobLive({ id }: { id: string }) {
         <>
           <JobSummary job={job} />
           {(job.status === 'queued' || job.status === 'running') && <CancelJob jobId={job.id} onCancelled={setJob} />}
-          <JobCharts history={job.history} />
+          {job.type === 'infer' ? <InferOutputs job={job} /> : <TrainingResults job={job} />}
           <JobDevices job={job} />
-          {job.status === 'succeeded' && (
-            <div className="grid-2">
-              <ModelDownload jobId={job.id} />
-              <PredictPanel jobId={job.id} />
-            </div>
-          )}
         </>
       )}
     </div>
+  )
+}
+
+function TrainingResults({ job }: { job: JobView }) {
+  const dataset = useDataset(job.status === 'succeeded' ? job.datasetId : undefined)
+  const images = dataset?.kind === 'images'
+  return (
+    <>
+      <JobCharts job={job} />
+      <TestReport job={job} />
+      {job.status === 'succeeded' && (
+        <div className="grid-2">
+          <ModelDownload jobId={job.id} task={job.task} />
+          <PredictPanel jobId={job.id} task={job.task} images={images} />
+          <BatchInferPanel jobId={job.id} images={images} />
+        </div>
+      )}
+    </>
   )
 }

@@ -1,6 +1,7 @@
 'use client'
 
 import { useEffect, useState } from 'react'
+import type { TaskType } from '@/lib/protocol'
 import { apiBlob } from '../api-client'
 import { downloadBlob } from '../download'
 import { ErrorNote } from '../error-note'
@@ -11,7 +12,7 @@ const FILES = [
 ] as const
 
 /** model.json + model.weights.bin, fetched with the owner key and saved through Blob URLs. */
-export function ModelDownload({ jobId }: { jobId: string }) {
+export function ModelDownload({ jobId, task = 'classification' }: { jobId: string; task?: TaskType }) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [origin, setOrigin] = useState('https://your-coordinator')
@@ -32,6 +33,13 @@ export function ModelDownload({ jobId }: { jobId: string }) {
     }
   }
 
+  const predictLine =
+    task === 'regression'
+      ? `// One row of features, preprocessed as in training -> the predicted value
+const [value] = model.predict(tf.tensor2d([features])).dataSync()`
+      : `// One row of features, preprocessed as in training -> class probabilities
+const probabilities = model.predict(tf.tensor2d([features])).dataSync()`
+
   const snippet = `import * as tf from '@tensorflow/tfjs'
 
 // From the two downloaded files (e.g. picked with <input type="file" multiple>):
@@ -42,8 +50,7 @@ const remote = await tf.loadLayersModel('${origin}${base}/model', {
   requestInit: { headers: { Authorization: 'Bearer <owner key>' } },
 })
 
-// One row of features, preprocessed as in training -> class probabilities
-const probabilities = model.predict(tf.tensor2d([features])).dataSync()`
+${predictLine}`
 
   return (
     <section className="card" aria-labelledby="model-title">

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NamedTensor } from '../protocol'
-import { evaluate, predictProba } from './evaluate'
+import { evaluate, predictOutputs, predictProba } from './evaluate'
 import { clearModelCache } from './model-cache'
 import { initialWeights } from './weights'
-import { SPEC, separable, useCpu } from './test-fixtures'
+import { BARS_SPEC, LINE_SPEC, SPEC, bars, line, separable, useCpu } from './test-fixtures'
 
 beforeAll(useCpu)
 afterAll(clearModelCache)
@@ -40,7 +40,7 @@ describe('evaluate and predictProba', () => {
   })
 
   it('batches large inputs with the same answer as small ones', () => {
-    const wide = { ...SPEC, inputSize: 300_000 / 1000, hidden: [4] }
+    const wide = { ...SPEC, inputShape: [300], inputSize: 300, hidden: [4] }
     const w = initialWeights(wide, 1)
     const rows = 5000 // 5000 x 300 values: several batches of 1 Mi values
     const x = new Float32Array(rows * 300).map((_, i) => Math.sin(i))
@@ -62,5 +62,28 @@ describe('evaluate and predictProba', () => {
     expect(() => predictProba(SPEC, weights, new Float32Array(7), 2)).toThrow(/2 rows of 4 need 8/)
     expect(() => evaluate(SPEC, weights, new Float32Array(8), new Float32Array(5), 2)).toThrow(/y holds 5 values/)
     expect(() => evaluate(SPEC, weights, new Float32Array(0), new Float32Array(0), 0)).toThrow(/zero rows/)
+  })
+
+  it('evaluates regression with the mean squared error and no accuracy', () => {
+    const w = [
+      { name: 'dense_0/kernel', shape: [1, 1], data: Float32Array.of(2) },
+      { name: 'dense_0/bias', shape: [1], data: Float32Array.of(1) },
+    ]
+    const x = Float32Array.of(0, 1, -1)
+    expect(Array.from(predictOutputs(LINE_SPEC, w, x, 3))).toEqual([1, 3, -1])
+    const e = evaluate(LINE_SPEC, w, x, Float32Array.of(1, 4, -1), 3)
+    expect(e.accuracy).toBeNull()
+    expect(e.loss).toBeCloseTo(1 / 3, 6)
+  })
+
+  it('reshapes flat rows to images for a cnn, in any batch split', () => {
+    const w = initialWeights(BARS_SPEC, 3)
+    const { x, y } = bars(6)
+    const p = predictOutputs(BARS_SPEC, w, x, 6)
+    expect(p).toHaveLength(12)
+    expect(Array.from(predictOutputs(BARS_SPEC, w, x.subarray(64 * 5), 1))).toEqual(Array.from(p.subarray(10)))
+    const e = evaluate(BARS_SPEC, w, x, y, 6)
+    expect(e.accuracy).toBeGreaterThanOrEqual(0)
+    expect(e.loss).toBeGreaterThan(0)
   })
 })

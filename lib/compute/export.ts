@@ -1,8 +1,9 @@
 /**
- * Exports trained weights as a standard tfjs Layers model: a model.json plus one binary
- * weights file, so anyone can `tf.loadLayersModel('<origin>/api/jobs/ID/model')` when the
+ * Exports trained weights (any template, custom included) as a standard tfjs Layers model:
+ * a model.json plus one binary weights file, so anyone can `tf.loadLayersModel('<origin>/api/jobs/ID/model')` when the
  * coordinator serves the JSON there and the bytes at `<origin>/api/jobs/ID/model.weights.bin`
- * (tfjs resolves manifest paths against the JSON URL's directory).
+ * (tfjs resolves manifest paths against the JSON URL's directory). The loaded model takes
+ * inputs of `modelInputShape(spec)` per example (cnn: [h, w, c]), not the flat data-pack rows.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ModelSpec, NamedTensor } from '../protocol'

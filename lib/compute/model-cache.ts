@@ -13,7 +13,7 @@ const cache = new Map<string, tf.LayersModel>()
 
 /** A model for `spec` holding `weights`. Owned by the cache: do not dispose it. */
 export function modelWithWeights(spec: ModelSpec, weights: NamedTensor[]): tf.LayersModel {
-  const key = JSON.stringify([spec.template, spec.inputSize, spec.outputSize, spec.template === 'mlp' ? spec.hidden : [], spec.activation])
+  const key = JSON.stringify(spec) // the whole spec: any field (dropout, filters, topology…) can change the graph
   let model = cache.get(key)
   if (model) {
     cache.delete(key) // re-insert below: Map order is our LRU order

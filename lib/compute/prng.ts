@@ -27,3 +27,8 @@ export function permutation(n: number, rand: () => number): Int32Array {
   }
   return p
 }
+
+/** Per-layer initializer seed: distinct layers must not draw the same random stream. */
+export function layerSeed(seed: number, layerIndex: number): number {
+  return (Math.imul(seed | 0, 0x9e3779b1) + 7919 * (layerIndex + 1)) >>> 0
+}

@@ -1,27 +1,31 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { weightShapes } from '../model/shapes'
+import { layerPlan, weightShapes } from '../model/shapes'
 import type { ModelSpec } from '../protocol'
 import { buildModel } from './build-model'
 import { initialWeights, readWeights, writeWeights } from './weights'
-import { SPEC, useCpu } from './test-fixtures'
+import { BARS_SPEC, LINE_SPEC, SPEC, spec, useCpu } from './test-fixtures'
 
 beforeAll(useCpu)
 
 describe('buildModel and weights', () => {
   const specs: ModelSpec[] = [
     SPEC,
-    { template: 'logistic', inputSize: 7, outputSize: 2, hidden: [], activation: 'relu' },
-    { template: 'mlp', inputSize: 3, outputSize: 5, hidden: [6, 4, 2], activation: 'tanh' },
+    spec({ template: 'logistic', inputShape: [7], inputSize: 7, outputSize: 2 }),
+    spec({ template: 'mlp', inputShape: [3], inputSize: 3, outputSize: 5, hidden: [6, 4, 2], activation: 'tanh', dropout: 0.3 }),
+    spec({ template: 'mlp', task: 'regression', outputSize: 1, hidden: [5] }),
+    LINE_SPEC,
+    BARS_SPEC,
+    { ...BARS_SPEC, filters: [3, 5], dropout: 0.5, hidden: [], outputSize: 4 },
   ]
 
   it('names and orders weights exactly as lib/model/shapes predicts', () => {
-    for (const spec of specs) {
+    for (const s of specs) {
       // Build twice so tfjs's uniquified names (dense_0/kernel_1) would show if we read the wrong field.
-      buildModel(spec).dispose()
-      const model = buildModel(spec)
-      expect(readWeights(model).map((w) => ({ name: w.name, shape: w.shape }))).toEqual(weightShapes(spec))
-      expect(model.layers.map((l) => l.name)).toEqual(weightShapes(spec).filter((_, i) => i % 2 === 0).map((w) => w.name.split('/')[0]))
+      buildModel(s).dispose()
+      const model = buildModel(s)
+      expect(readWeights(model).map((w) => ({ name: w.name, shape: w.shape }))).toEqual(weightShapes(s))
+      expect(model.layers.map((l) => l.name)).toEqual(layerPlan(s).map((l) => l.name))
       model.dispose()
     }
   })

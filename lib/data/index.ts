@@ -1,4 +1,4 @@
-/** Tabular data for training: CSV parsing, column inference, preprocessing, splits and shards. Pure: no I/O. */
+/** Training data: CSV parsing, column inference, preprocessing (tables and images), class weights, splits and shards. Pure: no I/O. */
 export * from './rng'
 export * from './csv'
 export * from './infer'
@@ -6,6 +6,11 @@ export * from './preprocessing'
 export * from './preprocess'
 export * from './transform'
 export * from './target'
+export * from './text'
+export * from './roles'
+export * from './class-weights'
+export * from './drop-missing'
 export * from './split'
 export * from './shard'
+export * from './images'
 export { isBlank, isNumericMissing, parseNumber, parseBoolean } from './cells'

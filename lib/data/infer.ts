@@ -9,6 +9,8 @@
  *   categorical: few distinct values (≤ max(20, 5% of filled cells)), or short values (≤ 24 characters
  *                on average) of which at most half are distinct;
  *   text:        anything else — free text.
+ * Fitting tells the two kinds of `text` apart (prose becomes text features,
+ * identifiers are left out): see looksLikeFreeText in roles.ts.
  */
 import type { ColumnInfo, ColumnType } from '../protocol'
 import { isBlank, isNumericMissing, parseBoolean, parseNumber } from './cells'

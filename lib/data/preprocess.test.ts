@@ -176,9 +176,14 @@ describe('target checks', () => {
     expect(Array.from(transformRows(prep, ['a', 'grade'], [['1', '1'], ['1', '2.00']], { requireTarget: true }).labels!)).toEqual([0, 1])
   })
 
-  test('a continuous numeric target is refused as regression', () => {
+  test('a continuous numeric target becomes regression, noted; classification can be forced', () => {
     const rows = Array.from({ length: 100 }, (_, i) => [String(i % 3), String(i * 1.5)])
-    expect(expectNimble(() => fit(['a', 'price'], rows, 'price'), 'invalid_body', 'price').message).toContain('regression')
+    const prep = fit(['a', 'price'], rows, 'price')
+    expect(prep.task).toBe('regression')
+    expect(prep.classes).toEqual([])
+    expect(prep.notes.some((n) => n.includes('regression'))).toBe(true)
+    const forced = fitPreprocessing(['a', 'price'], rows, inferColumns(['a', 'price'], rows), 'price', { task: 'classification' })
+    expect(forced.classes).toHaveLength(100)
   })
 
   test('a text or empty target is refused, and so is a table with nothing but the target', () => {

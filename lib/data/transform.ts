@@ -1,19 +1,21 @@
 /**
  * Encodes rows with a fitted Preprocessing into the model's input matrix x
- * (rows × inputSize, row-major) and, for training, the one-hot targets y
- * (rows × classes). Columns are matched by header name, so a prediction CSV may
+ * (rows × inputSize, row-major) and, for training, the targets y: one-hot
+ * (rows × classes) for classification, the standardised target (rows × 1) for
+ * regression. Columns are matched by header name, so a prediction CSV may
  * order them differently or carry extra columns.
  *
  * Missing numeric cells become the training mean (0 after scaling), missing
  * booleans the training share of true, missing categories all zeros. A category
  * never seen in training is all zeros too, or the "other" input when the column
- * has one. Anything else unexpected is an error naming the column and line.
+ * has one; text is a hashed bag of words, so unseen words only land in buckets. Anything else unexpected is an error naming the column and line.
  */
 import { NimbleError } from '../protocol'
 import { isBlank, isNumericMissing, lineField, listNames, parseBoolean, parseNumber, quoteValue } from './cells'
 import { nonNumeric, notBoolean } from './errors'
 import { featureWidth, type FeatureSpec, type Preprocessing } from './preprocessing'
 import { targetKey } from './target'
+import { encodeText } from './text'
 
 export type TransformRowsOptions = {
   /** Training and evaluation need the target in every row; prediction does not read it. */
@@ -25,9 +27,9 @@ export type TransformRowsOptions = {
 export type TransformedRows = {
   /** rows × prep.inputSize, row-major. */
   x: Float32Array
-  /** rows × prep.classes.length one-hot, or null when the target was not required. */
+  /** Classification: rows × prep.classes.length one-hot; regression: rows × 1, (target − mean) / std. Null when the target was not required. */
   y: Float32Array | null
-  /** The class index of each row (what y encodes), or null with y. Handy for stratified splits. */
+  /** The class index of each row (what y encodes); null for regression and when the target was not required. Handy for stratified splits. */
   labels: Int32Array | null
   rows: number
 }
@@ -61,9 +63,10 @@ export function transformRows(
   const n = rows.length
   const width = prep.inputSize
   const x = new Float32Array(n * width)
+  const regression = prep.task === 'regression'
   const classCount = prep.classes.length
-  const y = opts.requireTarget ? new Float32Array(n * classCount) : null
-  const labels = opts.requireTarget ? new Int32Array(n) : null
+  const y = opts.requireTarget ? new Float32Array(regression ? n : n * classCount) : null
+  const labels = opts.requireTarget && !regression ? new Int32Array(n) : null
   const classIndex = new Map(prep.classes.map((c, k) => [c, k]))
   const targetColumn = index.get(prep.target) ?? -1
 
@@ -78,7 +81,8 @@ export function transformRows(
       })
     }
     for (let f = 0; f < encoders.length; f++) encoders[f]!(x, i * width + offsets[f]!, row[columns[f]!], line)
-    if (y && labels) {
+    if (y && regression) y[i] = scaledTarget(prep, row[targetColumn], line)
+    else if (y && labels) {
       const k = classOf(prep, classIndex, row[targetColumn], line)
       labels[i] = k
       y[i * classCount + k] = 1
@@ -129,18 +133,33 @@ function encoderFor(feature: FeatureSpec): Encoder {
         if (k >= 0) x[at + k] = 1
       }
     }
+    case 'text': {
+      const { buckets, weighting, idf } = feature
+      return (x, at, cell) => encodeText(x, at, cell, buckets, weighting, idf)
+    }
   }
+}
+
+function scaledTarget(prep: Preprocessing, cell: string | undefined, line: number): number {
+  const v = parseNumber(cell)
+  if (v === null) {
+    if (isNumericMissing(cell)) throw missingTarget(prep, line)
+    throw nonNumeric(prep.target, cell!, line)
+  }
+  return (v - prep.targetMean!) / prep.targetStd!
+}
+
+function missingTarget(prep: Preprocessing, line: number): NimbleError {
+  return new NimbleError({
+    code: 'invalid_csv',
+    message: `Line ${line} has no value in the target column "${prep.target}". Fill it in or remove the row (dropMissingTarget does that before training).`,
+    field: prep.target,
+  })
 }
 
 function classOf(prep: Preprocessing, classIndex: Map<string, number>, cell: string | undefined, line: number): number {
   const key = targetKey(prep.targetType, cell)
-  if (key === null) {
-    throw new NimbleError({
-      code: 'invalid_csv',
-      message: `Line ${line} has no value in the target column "${prep.target}". Fill it in or remove the row.`,
-      field: prep.target,
-    })
-  }
+  if (key === null) throw missingTarget(prep, line)
   const k = key === undefined ? undefined : classIndex.get(key)
   if (k === undefined) {
     throw new NimbleError({

@@ -1,6 +1,6 @@
 /** REST bodies and views: the dashboard, the README and /api/openapi.json all use these. */
 import { z } from 'zod'
-import { Activation, Optimizer, Template } from './model'
+import { Activation, Optimizer, TaskType, Template } from './model'
 import { Backend } from './device'
 
 export const ColumnType = z.enum(['numeric', 'categorical', 'boolean', 'text', 'empty'])
@@ -16,9 +16,27 @@ export const ColumnInfo = z.object({
 })
 export type ColumnInfo = z.infer<typeof ColumnInfo>
 
+/** How the owner wants a column used; overrides the inferred type. */
+export const ColumnRole = z.enum(['numeric', 'categorical', 'boolean', 'text', 'ignore'])
+export type ColumnRole = z.infer<typeof ColumnRole>
+
+export const ImageInfo = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  channels: z.number().int(),
+  /** Class names (folder names, or the idx labels as strings). */
+  classes: z.array(z.string()),
+  /** Images per class, same order as classes. */
+  counts: z.array(z.number().int()),
+})
+export type ImageInfo = z.infer<typeof ImageInfo>
+
 export const DatasetView = z.object({
   id: z.string(),
   name: z.string(),
+  /** `table` for CSV uploads; `images` for a zip of class folders or idx files. */
+  kind: z.enum(['table', 'images']),
+  image: ImageInfo.nullable(),
   rows: z.number().int(),
   bytes: z.number().int(),
   columns: z.array(ColumnInfo),
@@ -36,7 +54,45 @@ export const CreateTrainJobBody = z.object({
     template: Template,
     hidden: z.array(z.number().int().min(1).max(4096)).max(8).optional(),
     activation: Activation.optional(),
+    dropout: z.number().min(0).max(0.9).optional(),
+    /** cnn: filters per conv block (default [16, 32]). */
+    filters: z.array(z.number().int().min(1).max(512)).min(1).max(4).optional(),
+    /** custom: a model uploaded with POST /api/models. */
+    modelId: z.string().min(1).max(64).optional(),
   }),
+  /** Classification or regression; inferred from the target column when absent. */
+  task: TaskType.optional(),
+  /** Per-column overrides of the inferred types; `ignore` drops a column (IDs, leaks). */
+  columns: z.record(z.string(), ColumnRole).optional(),
+  /** Text columns become a hashed bag of words of `features` buckets, weighted by tf-idf (default), counts or presence. */
+  text: z.object({ features: z.number().int().min(16).max(65_536).optional(), weighting: z.enum(['tfidf', 'count', 'binary']).optional() }).optional(),
+  /** `balanced` weighs each class by rows/(classes × rows in class); or explicit weights by class label. */
+  classWeights: z.union([z.enum(['none', 'balanced']), z.record(z.string(), z.number().positive().max(1e6))]).optional(),
+  momentum: z.number().min(0).max(0.999).optional(),
+  /** The learning rate per round: constant, step (× gamma every `stepRounds`), exponential (× gamma per round) or cosine (to `minLearningRate`). */
+  schedule: z
+    .object({
+      type: z.enum(['constant', 'step', 'exponential', 'cosine']),
+      gamma: z.number().positive().max(1).optional(),
+      stepRounds: z.number().int().min(1).max(1000).optional(),
+      minLearningRate: z.number().min(0).max(10).optional(),
+    })
+    .optional(),
+  /** Stop when validation loss has not improved by `minDelta` for `patience` rounds; the best round's weights are kept. */
+  earlyStopping: z.object({ patience: z.number().int().min(1).max(1000), minDelta: z.number().min(0).max(1e6).optional() }).optional(),
+  /**
+   * How each round's results become the next weights. `fedavg`: the example-weighted mean.
+   * `diloco`: outer SGD with Nesterov momentum over the mean of the devices' weight deltas.
+   */
+  algorithm: z
+    .object({
+      type: z.enum(['fedavg', 'diloco']),
+      outerLearningRate: z.number().positive().max(10).optional(),
+      outerMomentum: z.number().min(0).max(0.999).optional(),
+    })
+    .optional(),
+  /** Mini-batch steps per task; when set it replaces localEpochs. */
+  localSteps: z.number().int().min(1).max(100_000).optional(),
   /** Rounds of distributed training; each round every shard is trained once (one local epoch by default). */
   epochs: z.number().int().min(1).max(1000).optional(),
   batchSize: z.number().int().min(1).max(65_536).optional(),
@@ -51,19 +107,59 @@ export const CreateTrainJobBody = z.object({
 })
 export type CreateTrainJobBody = z.infer<typeof CreateTrainJobBody>
 
-export const CreateJobBody = z.discriminatedUnion('type', [CreateTrainJobBody])
+/** Batch inference with a trained job's model over a dataset with the same columns (target optional). */
+export const CreateInferJobBody = z.object({
+  type: z.literal('infer'),
+  sourceJobId: z.string().min(1).max(64),
+  datasetId: z.string().min(1).max(64),
+  name: z.string().max(200).optional(),
+})
+export type CreateInferJobBody = z.infer<typeof CreateInferJobBody>
+
+export const CreateJobBody = z.discriminatedUnion('type', [CreateTrainJobBody, CreateInferJobBody])
 export type CreateJobBody = z.infer<typeof CreateJobBody>
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
 export type JobStatus = z.infer<typeof JobStatus>
 
+/**
+ * Scalar figures after a round, computed by the coordinator itself (never reported by devices).
+ * Classification fills accuracy and valF1/valAuc; regression fills the valMae/valR2 family.
+ */
 export const Metrics = z.object({
   loss: z.number().nullable(),
   accuracy: z.number().nullable(),
   valLoss: z.number().nullable(),
   valAccuracy: z.number().nullable(),
+  valF1: z.number().nullable().optional(),
+  valAuc: z.number().nullable().optional(),
+  valMae: z.number().nullable().optional(),
+  valR2: z.number().nullable().optional(),
 })
 export type Metrics = z.infer<typeof Metrics>
+
+/** A full evaluation on one split. */
+export const EvalReport = z.object({
+  rows: z.number().int(),
+  loss: z.number(),
+  // classification
+  accuracy: z.number().optional(),
+  /** Macro averages over classes. */
+  precision: z.number().optional(),
+  recall: z.number().optional(),
+  f1: z.number().optional(),
+  /** Binary: ROC AUC of the positive (second) class; multi-class: macro one-vs-rest. */
+  auc: z.number().nullable().optional(),
+  /** confusion[actual][predicted] */
+  confusion: z.array(z.array(z.number().int())).optional(),
+  /** ROC curve points (binary: positive class; multi-class: of the first class vs rest), at most ~101 points. */
+  roc: z.object({ fpr: z.array(z.number()), tpr: z.array(z.number()) }).nullable().optional(),
+  // regression
+  mse: z.number().optional(),
+  mae: z.number().optional(),
+  r2: z.number().optional(),
+})
+export type EvalReport = z.infer<typeof EvalReport>
 
 /** One point of the live curves: the coordinator's own evaluation after a round. */
 export const RoundPoint = Metrics.extend({ round: z.number().int(), at: z.string(), devices: z.number().int() })
@@ -74,15 +170,25 @@ export const JobDevice = z.object({ id: z.string(), name: z.string(), backend: z
 export const JobView = z.object({
   id: z.string(),
   name: z.string(),
-  type: z.literal('train'),
+  type: z.enum(['train', 'infer']),
+  task: TaskType,
   status: JobStatus,
   /** 0..1 */
   progress: z.number(),
   round: z.number().int(),
   totalRounds: z.number().int(),
   metrics: Metrics,
-  /** Accuracy and loss on the held-out test rows, once the job has succeeded. */
-  test: z.object({ loss: z.number(), accuracy: z.number(), rows: z.number().int() }).nullable(),
+  /** The held-out test rows' full evaluation, once a training job has succeeded. */
+  test: EvalReport.nullable(),
+  /** The latest round's full evaluation on the validation rows. */
+  validation: EvalReport.nullable(),
+  /** Bytes the job moved: blobs devices fetched (weights, data) and results they sent. */
+  bytesMoved: z.object({ down: z.number(), up: z.number() }),
+  /** Early stopping: true when it ended before totalRounds; bestRound is the round whose weights were kept. */
+  stoppedEarly: z.boolean(),
+  bestRound: z.number().int().nullable(),
+  /** Inference jobs: rows predicted so far and where to download them. */
+  outputs: z.object({ rows: z.number().int(), json: z.string(), csv: z.string() }).nullable(),
   history: z.array(RoundPoint),
   devices: z.array(JobDevice),
   tasks: z.object({ total: z.number().int(), done: z.number().int(), running: z.number().int(), reassigned: z.number().int() }),
@@ -96,7 +202,9 @@ export const JobView = z.object({
 })
 export type JobView = z.infer<typeof JobView>
 
-export const Prediction = z.object({ label: z.string(), probability: z.number() })
+/** Classification: the most likely label and its probability. Regression: `value` (label is its string form). */
+export const Prediction = z.object({ label: z.string(), probability: z.number().nullable(), value: z.number().optional() })
+export type Prediction = z.infer<typeof Prediction>
 export const PredictResponse = z.object({ predictions: z.array(Prediction) })
 export type PredictResponse = z.infer<typeof PredictResponse>
 
@@ -119,3 +227,27 @@ export const NetworkView = z.object({
   tasks: z.object({ ready: z.number().int(), leased: z.number().int(), done: z.number().int() }),
 })
 export type NetworkView = z.infer<typeof NetworkView>
+
+/** A model uploaded by its owner (tfjs Layers format), checked for layers Nimble can run and for size. */
+export const UploadModelBody = z.object({
+  name: z.string().max(200).optional(),
+  /** model.json's `modelTopology`. */
+  modelTopology: z.record(z.string(), z.unknown()),
+  /** model.json's `weightsManifest`, when initial weights are given. */
+  weightsManifest: z.array(z.object({ paths: z.array(z.string()), weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), dtype: z.string() })) })).optional(),
+  /** The weights file(s) concatenated, base64. */
+  weightData: z.string().optional(),
+})
+export type UploadModelBody = z.infer<typeof UploadModelBody>
+
+export const ModelView = z.object({
+  id: z.string(),
+  name: z.string(),
+  inputShape: z.array(z.number().int()),
+  outputUnits: z.number().int(),
+  params: z.number().int(),
+  layers: z.array(z.object({ className: z.string(), name: z.string() })),
+  hasWeights: z.boolean(),
+  createdAt: z.string(),
+})
+export type ModelView = z.infer<typeof ModelView>

@@ -31,10 +31,32 @@ export const TrainTask = z.object({
 })
 export type TrainTask = z.infer<typeof TrainTask>
 
-export const Task = TrainTask
-export type Task = TrainTask
+/**
+ * One inference task: run the model with `weights` over `data` (a tensor pack with `x`
+ * [rows, inputSize]) and return a tensor pack with `y` [rows, outputSize]: class
+ * probabilities for classification, the predicted value for regression.
+ */
+export const InferTask = z.object({
+  kind: z.literal('infer'),
+  instanceId: z.number().int().positive(),
+  taskId: z.number().int().positive(),
+  jobId: z.string().max(64),
+  shard: z.number().int().nonnegative(),
+  model: ModelSpec,
+  weights: BlobRef,
+  data: BlobRef,
+  rows: z.number().int().positive(),
+  deadline: z.number().int(),
+})
+export type InferTask = z.infer<typeof InferTask>
 
-/** What a device says about its result. Informational only: the coordinator recomputes what it credits. */
+export const Task = z.discriminatedUnion('kind', [TrainTask, InferTask])
+export type Task = z.infer<typeof Task>
+
+/**
+ * What a device says about its result. Informational only: the coordinator recomputes what it credits.
+ * The result itself is a binary tensor pack: the updated weights (train) or `y` (infer).
+ */
 export const TaskResultMeta = z.object({
   instanceId: z.number().int().positive(),
   taskId: z.number().int().positive(),

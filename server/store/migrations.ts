@@ -95,4 +95,26 @@ export const migrations: Record<string, Migration> = {
       void sql
     },
   },
+  '0002_models_images_outer': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('datasets').addColumn('kind', 'text', (c) => c.notNull().defaultTo('table')).execute()
+      await db.schema.alterTable('datasets').addColumn('image_json', 'text').execute()
+      /** Images: the decoded tensor pack (x scaled to 0..1, labels). */
+      await db.schema.alterTable('datasets').addColumn('pack_hash', 'text').execute()
+      await db.schema.alterTable('jobs').addColumn('outer_hash', 'text').execute()
+      await db.schema.alterTable('jobs').addColumn('best_json', 'text').execute()
+      await db.schema.alterTable('jobs').addColumn('validation_json', 'text').execute()
+      await db.schema.alterTable('jobs').addColumn('outputs_hash', 'text').execute()
+      await db.schema.alterTable('instances').addColumn('result_bytes', 'integer').execute()
+      await db.schema
+        .createTable('models')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('topology_json', 'text', (c) => c.notNull())
+        .addColumn('weights_hash', 'text')
+        .addColumn('info_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute()
+    },
+  },
 }

@@ -13,6 +13,19 @@ export interface DatasetTable {
   preview_json: string
   blob_hash: string
   created_at: number
+  kind: Generated<string>
+  image_json: string | null
+  pack_hash: string | null
+}
+
+export interface ModelTable {
+  id: string
+  name: string
+  topology_json: string
+  weights_hash: string | null
+  /** What inspection found: input shape, output units, params, layers, weight shapes. */
+  info_json: string
+  created_at: number
 }
 
 export interface JobTable {
@@ -34,6 +47,14 @@ export interface JobTable {
   error: string | null
   created_at: number
   updated_at: number
+  /** DiLoCo's outer momentum buffer (tensor pack blob). */
+  outer_hash: string | null
+  /** Early stopping: {round, valLoss, weightsHash, stale} of the best round so far. */
+  best_json: string | null
+  /** The latest round's full validation report (EvalReport). */
+  validation_json: string | null
+  /** Inference jobs: the stitched outputs (tensor pack with y). */
+  outputs_hash: string | null
 }
 
 export interface RoundTable {
@@ -75,6 +96,7 @@ export interface InstanceTable {
   elapsed_ms: number | null
   reported_loss: number | null
   error: string | null
+  result_bytes: number | null
 }
 
 export interface DeviceTable {
@@ -98,6 +120,7 @@ export interface Database {
   tasks: TaskTable
   instances: InstanceTable
   devices: DeviceTable
+  models: ModelTable
 }
 
 export type JobRow = Selectable<JobTable>
@@ -106,4 +129,5 @@ export type InstanceRow = Selectable<InstanceTable>
 export type DeviceRow = Selectable<DeviceTable>
 export type DatasetRow = Selectable<DatasetTable>
 export type RoundRow = Selectable<RoundTable>
+export type ModelRow = Selectable<ModelTable>
 export type NewTask = Insertable<TaskTable>

@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net'
 import { Server, type Namespace, type Socket } from 'socket.io'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initialWeights } from '../../lib/compute'
-import { DeviceHello, packTensors, unpackTensors, type TaskResultMeta, type TrainTask } from '../../lib/protocol'
+import { DeviceHello, packTensors, unpackTensors, type InferTask, type ModelSpec, type TaskResultMeta, type TrainTask } from '../../lib/protocol'
 import { setupBackend, type BackendSetup } from './backends'
 import { runWorker, type WorkerHandle } from './run'
 
-const SPEC = { template: 'mlp' as const, inputSize: 4, outputSize: 3, hidden: [8], activation: 'relu' as const }
+const SPEC: ModelSpec = { template: 'mlp', task: 'classification', inputShape: [4], inputSize: 4, outputSize: 3, hidden: [8], activation: 'relu', dropout: 0, filters: [] }
 const blobs = new Map<string, Buffer>()
 let http: HttpServer
 let io: Server
@@ -103,6 +103,36 @@ describe('runWorker', () => {
     expect(progress.at(-1)).toBe(1)
     expect(worker.deviceId()).toBe('dev_test_0001')
     expect(lines.some((l) => /task 10 round 2 done in \d+ms loss \d/.test(l))).toBe(true)
+  })
+
+  it('runs an inference task and returns the outputs pack', async () => {
+    const socket = [...devices.sockets.values()][0]
+    const rows = 7
+    const task: InferTask = {
+      kind: 'infer',
+      instanceId: 2,
+      taskId: 20,
+      jobId: 'job',
+      shard: 1,
+      model: SPEC,
+      weights: addBlob(packTensors(initialWeights(SPEC, 1))),
+      data: addBlob(packTensors([{ name: 'x', shape: [rows, 4], data: new Float32Array(rows * 4).map((_, i) => i / 10) }])),
+      rows,
+      deadline: Date.now() + 60_000,
+    }
+    const result = new Promise<{ meta: TaskResultMeta; body: Buffer }>((resolve) => {
+      socket.once('task:result', (meta: TaskResultMeta, body: Buffer, ack: (r: unknown) => void) => {
+        ack({ ok: true })
+        resolve({ meta, body })
+      })
+    })
+    socket.emit('task:assign', task)
+    const { meta, body } = await result
+    expect(meta).toMatchObject({ instanceId: 2, taskId: 20, loss: null, backend: 'cpu' })
+    const [y] = unpackTensors(body)
+    expect(y).toMatchObject({ name: 'y', shape: [rows, 3] })
+    expect(y.data[0] + y.data[1] + y.data[2]).toBeCloseTo(1, 5)
+    expect(lines.some((l) => /task 20 inference done in \d+ms loss n\/a/.test(l))).toBe(true)
   })
 
   it('reports malformed tasks and bad blobs as task:failed', async () => {

@@ -6,14 +6,19 @@
  * delayed rejoin after a server-side drop, which Socket.IO does not retry itself). Every
  * `connect` re-sends `device:hello` with the same device id; a disconnect drops the task in
  * flight, because the coordinator frees the leases of disconnected devices.
- * Tasks: one at a time. `task:assign` is parsed, its blobs fetched over HTTP and checked,
- * trained, and answered with `task:result` (weights as a binary attachment) or `task:failed`;
+ * Tasks: one at a time. `task:assign` is parsed, its blobs fetched over HTTP and checked, run
+ * (train: any template; infer: predictions), and answered with `task:result` (the weights or
+ * the outputs as a binary attachment) or `task:failed`;
  * `task:cancel` aborts it. Every event is logged as one line.
  */
 import { availableParallelism } from 'node:os'
 import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
-import { fetchBlob, runTrainTask } from '../../lib/compute'
+import { describeTask, fetchBlob, runTask } from '../../lib/compute'
+import { BlobCache } from '../../lib/compute/blob-cache'
+
+/** Shards repeat from round to round: a device keeps what it fetched (content-addressed, so never stale). */
+const blobCache = new BlobCache()
 import {
   DEVICE_NAMESPACE,
   PROTOCOL_VERSION,
@@ -143,7 +148,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       return
     }
     const task = parsed.data
-    const label = `task ${task.taskId} round ${task.round}`
+    const label = describeTask(task)
     if (current) {
       log(`${label} refused: busy with instance ${current.instanceId}`)
       socket.emit('task:failed', { instanceId: task.instanceId, message: `busy with task instance ${current.instanceId}` })
@@ -156,8 +161,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     let lastProgress = 0
     try {
       const blobOpts = { signal, fetch: opts.fetch }
-      const [weights, data] = await Promise.all([fetchBlob(task.weights, opts.server, blobOpts), fetchBlob(task.data, opts.server, blobOpts)])
-      const out = await runTrainTask(task, weights, data, {
+      const fetchCached = (ref: typeof task.weights) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
+      const [weights, data] = await Promise.all([fetchCached(task.weights), fetchCached(task.data)])
+      const out = await runTask(task, weights, data, {
         signal,
         onProgress: (fraction, loss) => {
           const now = performance.now()
@@ -175,7 +181,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
         backend: setup.backend,
       }
       log(`${label} done in ${meta.elapsedMs}ms loss ${out.loss === null ? 'n/a' : out.loss.toFixed(4)}`)
-      socket.timeout(ACK_TIMEOUT_MS).emit('task:result', meta, out.weights, (err, res) => {
+      socket.timeout(ACK_TIMEOUT_MS).emit('task:result', meta, out.result, (err, res) => {
         if (err) log(`${label} result not acknowledged: ${err.message}`)
         else if (!res.ok) log(`${label} result refused: ${res.error.code}: ${res.error.message}`)
         else log(`${label} result accepted`)

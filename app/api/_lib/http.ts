@@ -46,15 +46,29 @@ export function route<P = Record<string, never>>(opts: { auth: 'owner' | 'public
   }
 }
 
+export function contentType(req: Request): string {
+  return (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+}
+
 /** Reads a request body as text, refusing more than `limit` bytes without buffering it all. */
 export async function readText(req: Request, limit: number, accept: string[]): Promise<string> {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  const buf = await readBytes(req, limit, accept)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf)
+  } catch {
+    throw new NimbleError({ code: 'invalid_csv', message: 'the body is not valid UTF-8 text' })
+  }
+}
+
+/** Reads a request body as bytes, refusing more than `limit` bytes without buffering it all. */
+export async function readBytes(req: Request, limit: number, accept: string[]): Promise<Uint8Array> {
+  const type = contentType(req)
   if (accept.length && !accept.includes(type)) {
     throw new NimbleError({ code: 'unsupported_media_type', message: `send the body as ${accept.join(' or ')} (got ${type || 'no content type'})` })
   }
   const declared = Number(req.headers.get('content-length') ?? 'NaN')
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit)
-  if (!req.body) return ''
+  if (!req.body) return new Uint8Array(0)
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
@@ -74,11 +88,7 @@ export async function readText(req: Request, limit: number, accept: string[]): P
     buf.set(ch, off)
     off += ch.byteLength
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf)
-  } catch {
-    throw new NimbleError({ code: 'invalid_csv', message: 'the body is not valid UTF-8 text' })
-  }
+  return buf
 }
 
 export async function readJson<T>(req: Request, schema: ZodType<T>, limit = 1024 * 1024): Promise<T> {

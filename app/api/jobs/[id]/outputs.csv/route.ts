@@ -1,0 +1,8 @@
+import { route } from '../../../_lib/http'
+
+export const dynamic = 'force-dynamic'
+
+export const GET = route<{ id: string }>({ auth: 'owner' }, async ({ c, params }) => {
+  const { csv } = await c.jobOutputs(params.id)
+  return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="predictions-${params.id}.csv"`, 'cache-control': 'no-store' } })
+})
