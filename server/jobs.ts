@@ -77,22 +77,32 @@ export async function getJobRow(ctx: Ctx, id: string): Promise<JobRow> {
   return row
 }
 
-/** Blobs devices fetched (weights + data of every lease) and results they sent, in bytes. */
+/**
+ * Bytes the job moved. Down: the blobs its leases needed, counted once per device and blob
+ * (devices keep content-addressed blobs, so a shard reused across rounds is fetched once).
+ * Up: the results devices sent.
+ */
 async function bytesMoved(ctx: Ctx, jobId: string): Promise<{ down: number; up: number }> {
   const [tasks, inst] = await Promise.all([
     ctx.db.selectFrom('tasks').select(['id', 'payload_json']).where('job_id', '=', jobId).execute(),
-    ctx.db.selectFrom('instances').select(['task_id', 'result_bytes']).where('job_id', '=', jobId).execute(),
+    ctx.db.selectFrom('instances').select(['task_id', 'device_id', 'result_bytes']).where('job_id', '=', jobId).execute(),
   ])
-  const fetchBytes = new Map(
+  const blobsOf = new Map(
     tasks.map((t) => {
-      const p = JSON.parse(t.payload_json) as { weights: { bytes: number }; data: { bytes: number } }
-      return [t.id, p.weights.bytes + p.data.bytes]
+      const p = JSON.parse(t.payload_json) as { weights: { hash: string; bytes: number }; data: { hash: string; bytes: number } }
+      return [t.id, [p.weights, p.data]]
     }),
   )
+  const seen = new Set<string>()
   let down = 0
   let up = 0
   for (const i of inst) {
-    down += fetchBytes.get(i.task_id) ?? 0
+    for (const b of blobsOf.get(i.task_id) ?? []) {
+      const key = `${i.device_id}:${b.hash}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      down += b.bytes
+    }
     up += i.result_bytes ?? 0
   }
   return { down, up }

@@ -118,14 +118,15 @@ export function apiClient(url: string, key: string): ApiClient {
   return {
     async call(method, p, body, headers = {}) {
       const isText = typeof body === 'string'
+      const isBytes = body instanceof Uint8Array
       const res = await fetch(url + p, {
         method,
         headers: {
           authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': isText ? 'text/csv' : 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': isText ? 'text/csv' : isBytes ? 'application/octet-stream' : 'application/json' }),
           ...headers,
         },
-        body: body === undefined ? undefined : isText ? (body as string) : JSON.stringify(body),
+        body: body === undefined ? undefined : isText || isBytes ? (body as string | Uint8Array) : JSON.stringify(body),
       })
       const text = await res.text()
       let parsed: unknown = text
