@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: rounds per second and coordinator overhead per task for a small
  * training job (Iris, logistic regression) with 1, 2 and 4 headless workers (cpu backend),
- * each against a fresh coordinator. Prints a table and writes bench/results/train-rounds.json.
+ * each against a fresh coordinator; then time to accuracy and bytes moved on MNIST next to a
+ * single-process tfjs baseline (bench/time-to-accuracy.ts). Prints tables, writes bench/results/bench.json.
  *
  * Figures per configuration (medians over the job's tasks / rounds):
  *   rounds/s         rounds completed per second of wall time, first lease to last round
@@ -15,6 +16,7 @@ import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { irisCsv } from '../server/testing/iris'
 import { ROOT, startCoordinator, startWorker, stopAll, waitUntil } from '../server/testing/harness'
+import { timeToAccuracy } from './time-to-accuracy'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
 const CONFIGS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number)
@@ -82,9 +84,14 @@ async function main() {
   }
   console.log('\nTraining rounds (Iris, logistic regression, cpu backend, one coordinator on this machine)\n')
   console.table(rows)
-  const out = path.join(ROOT, 'bench/results/train-rounds.json')
+  const accuracy = process.env.BENCH_SKIP_ACCURACY ? [] : await timeToAccuracy(CONFIGS)
+  if (accuracy.length) {
+    console.log('\nTime to validation accuracy (MNIST 8,000 digits, MLP 784-256-10, wasm backend)\n')
+    console.table(accuracy)
+  }
+  const out = path.join(ROOT, 'bench/results/bench.json')
   fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rows }, null, 2))
+  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rounds: rows, timeToAccuracy: accuracy }, null, 2))
   console.log(`\nwrote ${path.relative(ROOT, out)}`)
 }
 

@@ -9,6 +9,7 @@
 import { matchTasks } from '../lib/scheduler/match'
 import { Task as TaskSchema, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
+import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
@@ -76,12 +77,13 @@ export class Dispatcher {
       .where('state', 'in', ['failed', 'invalid', 'expired'])
       .execute()
     const plan = matchTasks(
-      idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget })),
+      idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend })),
       ready.map((t) => ({
         id: t.id,
         flops: t.flops,
         memoryBytes: taskMemory(payloads.get(t.id)),
         avoid: failedOn.filter((f) => f.task_id === t.id).map((f) => f.device_id),
+        backends: requiredBackends(payloads.get(t.id).model, payloads.get(t.id).kind),
       })),
       this.registry.all().map((d) => d.id),
     )

@@ -29,6 +29,17 @@ describe('matchTasks', () => {
     expect(matchTasks(devices, [task], ['flaky']).map((a) => a.deviceId)).toEqual(['flaky'])
   })
 
+  it('gives a task only to a device whose backend can run it', () => {
+    const out = matchTasks(
+      [
+        { id: 'fast-wasm', gflops: 20, memoryBudget: 1e9, backend: 'wasm' },
+        { id: 'slow-gpu', gflops: 1, memoryBudget: 1e9, backend: 'webgpu' },
+      ],
+      [{ id: 1, memoryBytes: 1, flops: 1, backends: ['webgpu', 'cpu'] }],
+    )
+    expect(out.map((a) => a.deviceId)).toEqual(['slow-gpu'])
+  })
+
   it('skips devices too small for the task and leaves tasks nobody can hold', () => {
     const out = matchTasks(
       [

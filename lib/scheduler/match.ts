@@ -3,13 +3,15 @@
  * Tasks are taken in priority order (oldest first); each goes to the fastest idle
  * device whose memory budget holds it. A task no device can hold stays queued.
  */
-export type DeviceSlot = { id: string; gflops: number; memoryBudget: number }
+export type DeviceSlot = { id: string; gflops: number; memoryBudget: number; backend?: string }
 export type TaskNeed = {
   id: number
   memoryBytes: number
   flops: number
   /** Devices that already failed this task: used only when no other connected device could take it. */
   avoid?: string[]
+  /** Backends that can run it (all when absent). */
+  backends?: string[]
 }
 export type Assignment = { taskId: number; deviceId: string; expectedMs: number }
 
@@ -21,7 +23,9 @@ export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[], fleet: stri
     const avoid = new Set(t.avoid ?? [])
     // Another connected device (idle or not) could take it later: keep it off the ones that failed it.
     const strict = fleet.some((id) => !avoid.has(id))
-    const i = free.findIndex((d) => (d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes) && !(strict && avoid.has(d.id)))
+    const i = free.findIndex(
+      (d) => (d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes) && !(strict && avoid.has(d.id)) && (!t.backends || !d.backend || t.backends.includes(d.backend)),
+    )
     if (i < 0) continue
     const d = free.splice(i, 1)[0]
     out.push({ taskId: t.id, deviceId: d.id, expectedMs: d.gflops > 0 ? (t.flops / (d.gflops * 1e9)) * 1000 : Infinity })

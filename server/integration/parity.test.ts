@@ -37,7 +37,7 @@ const table = (csv: string, holdout: string, labels: string[], values?: number[]
 })
 
 const ONLY = process.env.PARITY_ONLY?.split(',')
-const CASES: Case[] = [
+const CASES = ([
   { name: 'iris', ...table(iris.train, iris.holdout, iris.holdoutLabels), req: { ...common, target: 'species', model: { template: 'logistic' }, epochs: 40 }, floor: { accuracy: 0.9 } },
   { name: 'penguins', ...table(penguins.train, penguins.holdout, penguins.holdoutLabels), req: { ...common, target: 'Species', model: { template: 'logistic' }, epochs: 30 }, floor: { accuracy: 0.95 } },
   {
@@ -60,7 +60,7 @@ const CASES: Case[] = [
     req: { ...common, target: 'label', model: { template: 'mlp', hidden: [256] }, epochs: 12, batchSize: 32, learningRate: 0.002 },
     floor: { accuracy: 0.95 },
   },
-].filter((c) => !ONLY || ONLY.includes(c.name))
+] satisfies Case[] as Case[]).filter((c) => !ONLY || ONLY.includes(c.name))
 
 let coord: Coord
 const baselines = new Map<string, Score>()

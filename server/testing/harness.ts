@@ -126,7 +126,7 @@ export function apiClient(url: string, key: string): ApiClient {
           ...(body === undefined ? {} : { 'content-type': isText ? 'text/csv' : isBytes ? 'application/octet-stream' : 'application/json' }),
           ...headers,
         },
-        body: body === undefined ? undefined : isText || isBytes ? (body as string | Uint8Array) : JSON.stringify(body),
+        body: body === undefined ? undefined : isText ? (body as string) : isBytes ? Buffer.from(body as Uint8Array) : JSON.stringify(body),
       })
       const text = await res.text()
       let parsed: unknown = text
