@@ -9,9 +9,10 @@ import { ErrorNote } from '../error-note'
 const FILES = [
   { path: 'model', name: 'model.json' },
   { path: 'model.weights.bin', name: 'model.weights.bin' },
+  { path: 'preprocessing.json', name: 'preprocessing.json' },
 ] as const
 
-/** model.json + model.weights.bin, fetched with the owner key and saved through Blob URLs. */
+/** model.json + model.weights.bin + the preprocessing manifest, fetched with the owner key and saved through Blob URLs. */
 export function ModelDownload({ jobId, task = 'classification' }: { jobId: string; task?: TaskType }) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)

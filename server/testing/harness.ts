@@ -87,8 +87,18 @@ export async function startCoordinator(opts: { port?: number; dataDir?: string; 
   const dataDir = opts.dataDir ?? tempDir()
   const key = 'test-owner-key-0123456789abcdef'
   const p = run(['server/index.ts'], { PORT: String(port), HOST: '127.0.0.1', NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: key, NODE_ENV: 'production', ...opts.env }, `coord:${port}`)
-  await p.waitFor(/listening on http/, 90_000)
   const url = `http://127.0.0.1:${port}`
+  // Ready when /api/health answers (independent of the log level); fail fast if it exits.
+  let exited = false
+  p.child.once('exit', () => (exited = true))
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    if (exited) throw new Error(`coordinator exited during start-up:\n${p.output().slice(-3000)}`)
+    const r = await fetch(`${url}/api/health`).catch(() => null)
+    if (r?.ok) break
+    if (Date.now() > deadline) throw new Error(`coordinator on port ${port} not ready after 120 s:\n${p.output().slice(-3000)}`)
+    await new Promise((res) => setTimeout(res, 200))
+  }
   return { ...p, url, port, dataDir, key, api: apiClient(url, key) }
 }
 
