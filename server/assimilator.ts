@@ -19,6 +19,7 @@ import { packTensors, unpackTensors, type NamedTensor, type RoundPoint } from '.
 import type { Ctx } from './context'
 import { evaluatePart, roundMetrics } from './evaluation'
 import type { InferPlan } from './infer-job'
+import { stageTask, type PipelinePlan } from './pipeline-job'
 import { transition } from './log'
 import type { Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
@@ -55,6 +56,9 @@ export class Assimilator {
   private async assimilate(jobId: string, round: number): Promise<void> {
     const { db } = this.ctx
     const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
+    if (job?.status === 'running' && job.type === 'infer' && job.plan_json && (JSON.parse(job.plan_json) as { kind: string }).kind === 'pipeline') {
+      return this.advancePipeline(job, JSON.parse(job.plan_json) as PipelinePlan)
+    }
     if (!job || job.status !== 'running' || job.round !== round || !job.plan_json) return
     const tasks = await db.selectFrom('tasks').select(['id', 'state', 'rows', 'shard', 'result_hash']).where('job_id', '=', jobId).where('round', '=', round).orderBy('shard').execute()
     if (tasks.length === 0 || tasks.some((t) => t.state !== 'done' || !t.result_hash)) return
@@ -119,6 +123,49 @@ export class Assimilator {
     if (finished) transition(this.ctx.log, 'job', jobId, 'running', 'succeeded', { rounds: round + 1, stoppedEarly: patienceOut && round + 1 < job.total_rounds ? 'yes' : undefined, bestRound: best.round })
     this.ctx.bus.emit('job:changed', jobId)
     this.ctx.bus.emit('round:done', jobId, round)
+  }
+
+  /**
+   * Pipeline: every finished (stage, micro-batch) without a successor gets one (its output is
+   * the next stage's input); when the last stage has every micro-batch, the outputs are
+   * stitched in micro-batch order. Idempotent through the (job, round, shard) unique key.
+   */
+  private async advancePipeline(job: JobRow, plan: PipelinePlan): Promise<void> {
+    const { db, blobs } = this.ctx
+    const K = plan.segments.length
+    const M = plan.microBatches.length
+    const tasks = await db.selectFrom('tasks').select(['round', 'shard', 'state', 'result_hash']).where('job_id', '=', job.id).execute()
+    const have = new Set(tasks.map((t) => `${t.round}:${t.shard}`))
+    const now = this.ctx.now()
+    const next = tasks
+      .filter((t) => t.state === 'done' && t.result_hash && t.round + 1 < K && !have.has(`${t.round + 1}:${t.shard}`))
+      .map((t) => {
+        const planned = stageTask(plan, t.round + 1, t.shard, { hash: t.result_hash!, bytes: blobs.size(t.result_hash!), url: `/api/blobs/${t.result_hash}` })
+        return { job_id: job.id, round: t.round + 1, shard: t.shard, rows: planned.rows, state: 'ready' as const, payload_json: JSON.stringify(planned.payload), flops: planned.flops, attempts: 0, result_hash: null, created_at: now, updated_at: now }
+      })
+    if (next.length) {
+      await db.insertInto('tasks').values(next).onConflict((oc) => oc.columns(['job_id', 'round', 'shard']).doNothing()).execute()
+      const deepest = Math.max(...next.map((t) => t.round))
+      if (deepest > job.round) await db.updateTable('jobs').set({ round: deepest, updated_at: now }).where('id', '=', job.id).where('round', '<', deepest).execute()
+      this.ctx.bus.emit('tasks:ready')
+      this.ctx.bus.emit('job:changed', job.id)
+    }
+    const last = tasks.filter((t) => t.round === K - 1 && t.state === 'done' && t.result_hash).sort((a, b) => a.shard - b.shard)
+    if (last.length < M) return
+    const parts = last.map((t) => unpackTensors(blobs.readArrayBuffer(t.result_hash!)).find((x) => x.name === 'y')!)
+    const width = parts[0].data.length / parts[0].shape[0]
+    const rows = parts.reduce((a, p) => a + p.shape[0], 0)
+    const all = new Float32Array(rows * width)
+    let off = 0
+    for (const p of parts) {
+      all.set(p.data, off)
+      off += p.data.length
+    }
+    const ref = blobs.put(packTensors([{ name: 'y', shape: [rows, width], data: all }]))
+    const r = await db.updateTable('jobs').set({ round: K, outputs_hash: ref.hash, status: 'succeeded', updated_at: now }).where('id', '=', job.id).where('status', '=', 'running').executeTakeFirst()
+    if (Number(r.numUpdatedRows) !== 1) return
+    transition(this.ctx.log, 'job', job.id, 'running', 'succeeded', { rows, stages: K, microBatches: M })
+    this.ctx.bus.emit('job:changed', job.id)
   }
 
   /** Inference: the shards' outputs, concatenated in shard (= row) order. */

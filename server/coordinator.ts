@@ -143,7 +143,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     jobOutputs: (id) => jobOutputs(ctx, id),
     getDataset: async (id) => datasetView(await getDatasetRow(db, id)),
     listDatasets: () => listDatasets(db),
-    createJob: (body) => createJob(ctx, body),
+    createJob: (body) => createJob(ctx, body, registry),
     getJob: (id) => jobView(ctx, id),
     listJobs: () => listJobs(ctx),
     async cancelJob(id) {

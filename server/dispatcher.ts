@@ -7,7 +7,7 @@
  * The choice of device is lib/scheduler's (pure); this module only makes it durable.
  */
 import { matchTasks } from '../lib/scheduler/match'
-import { Task as TaskSchema, type Task } from '../lib/protocol'
+import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
@@ -15,13 +15,14 @@ import type { Ctx } from './context'
 import type { Registry } from './registry'
 
 /** Rough memory a task needs: weights (and for training gradients and optimizer state) plus a batch of activations. */
-function taskMemory(payload: { kind: string; model: Task['model']; hyper?: { batchSize: number }; shapes: { shape: number[] }[] }): number {
-  if (payload.model.template !== 'custom') {
+function taskMemory(payload: { kind: string; model?: ModelSpec; memoryBytes?: number; hyper?: { batchSize: number }; shapes?: { shape: number[] }[] }): number {
+  if (payload.memoryBytes !== undefined) return payload.memoryBytes
+  if (payload.model && payload.model.template !== 'custom') {
     try {
       return trainMemoryBytes(payload.model, payload.hyper?.batchSize ?? 256)
     } catch {}
   }
-  const params = payload.shapes.reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1), 0)
+  const params = (payload.shapes ?? []).reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1), 0)
   return 4 * 4 * params
 }
 
@@ -83,7 +84,8 @@ export class Dispatcher {
         flops: t.flops,
         memoryBytes: taskMemory(payloads.get(t.id)),
         avoid: failedOn.filter((f) => f.task_id === t.id).map((f) => f.device_id),
-        backends: requiredBackends(payloads.get(t.id).model, payloads.get(t.id).kind),
+        backends: payloads.get(t.id).model ? requiredBackends(payloads.get(t.id).model, payloads.get(t.id).kind) : undefined,
+        prefer: payloads.get(t.id).prefer,
       })),
       this.registry.all().map((d) => d.id),
     )
@@ -121,6 +123,7 @@ export class Dispatcher {
         rows: t.rows,
         deadline,
         ...(payload.kind === 'train' ? { round: t.round } : {}),
+        ...(payload.kind === 'stage' ? { stage: t.round, microBatch: t.shard } : {}),
       })
       device.link.assign(task)
     }

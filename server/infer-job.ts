@@ -24,7 +24,7 @@ export type InferPlan = {
 }
 
 export async function createInferJob(ctx: Ctx, body: CreateInferJobBody): Promise<{ id: string }> {
-  const src = await ctx.db.selectFrom('jobs').selectAll().where('id', '=', body.sourceJobId).executeTakeFirst()
+  const src = await ctx.db.selectFrom('jobs').selectAll().where('id', '=', body.sourceJobId ?? '').executeTakeFirst()
   if (!src) throw new NimbleError({ code: 'not_found', field: 'sourceJobId', message: `no job ${body.sourceJobId}` })
   if (src.type !== 'train' || src.status !== 'succeeded' || !src.weights_hash || !src.plan_json) {
     throw new NimbleError({ code: 'not_ready', field: 'sourceJobId', message: `job ${src.id} is a ${src.type} job with status ${src.status}: inference needs a succeeded training job` })

@@ -7,6 +7,8 @@ import { NimbleError, type CreateJobBody, type CreateTrainJobBody, type EvalRepo
 import type { Ctx } from './context'
 import { getDatasetRow } from './datasets'
 import { createInferJob, type InferPlan } from './infer-job'
+import { createPipelineJob, type PipelinePlan } from './pipeline-job'
+import type { Registry } from './registry'
 import { transition } from './log'
 import { getModelRow, type ModelInfo } from './models'
 import { buildPlan, type Plan } from './plan-job'
@@ -15,8 +17,13 @@ import type { JobRow } from './store/schema'
 
 const EMPTY_METRICS: Metrics = { loss: null, accuracy: null, valLoss: null, valAccuracy: null }
 
-export async function createJob(ctx: Ctx, body: CreateJobBody): Promise<{ id: string }> {
-  if (body.type === 'infer') return createInferJob(ctx, body)
+export async function createJob(ctx: Ctx, body: CreateJobBody, registry: Registry): Promise<{ id: string }> {
+  if (body.type === 'infer') {
+    if (!!body.modelId === !!body.sourceJobId) {
+      throw new NimbleError({ code: 'invalid_body', field: body.modelId ? 'sourceJobId' : 'modelId', message: 'an inference job takes exactly one of sourceJobId (a trained job) or modelId (an uploaded model, run as a pipeline)' })
+    }
+    return body.modelId ? createPipelineJob(ctx, registry, body) : createInferJob(ctx, body)
+  }
   return createTrainJob(ctx, body)
 }
 
@@ -87,10 +94,12 @@ async function bytesMoved(ctx: Ctx, jobId: string): Promise<{ down: number; up: 
     ctx.db.selectFrom('tasks').select(['id', 'payload_json']).where('job_id', '=', jobId).execute(),
     ctx.db.selectFrom('instances').select(['task_id', 'device_id', 'result_bytes']).where('job_id', '=', jobId).execute(),
   ])
+  type Ref = { hash: string; bytes: number }
   const blobsOf = new Map(
     tasks.map((t) => {
-      const p = JSON.parse(t.payload_json) as { weights: { hash: string; bytes: number }; data: { hash: string; bytes: number } }
-      return [t.id, [p.weights, p.data]]
+      const p = JSON.parse(t.payload_json) as { weights: Ref | { ref: Ref }[]; data?: Ref; input?: Ref }
+      const weights = Array.isArray(p.weights) ? p.weights.map((w) => w.ref) : [p.weights]
+      return [t.id, [...weights, ...(p.data ? [p.data] : []), ...(p.input ? [p.input] : [])]]
     }),
   )
   const seen = new Set<string>()
@@ -127,15 +136,18 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
   ])
   const count = (s: string) => Number(taskCounts.find((t) => t.state === s)?.n ?? 0)
   const total = taskCounts.reduce((a, t) => a + Number(t.n), 0)
-  const plan = row.plan_json ? (JSON.parse(row.plan_json) as Plan | InferPlan) : null
+  const plan = row.plan_json ? (JSON.parse(row.plan_json) as Plan | InferPlan | PipelinePlan) : null
   const request = JSON.parse(row.request_json) as CreateJobBody
   const currentRoundTasks = await db.selectFrom('tasks').select(['state']).where('job_id', '=', id).where('round', '=', row.round).execute()
   const partial = currentRoundTasks.length ? currentRoundTasks.filter((t) => t.state === 'done').length / currentRoundTasks.length : 0
-  const progress = row.status === 'succeeded' ? 1 : Math.min(1, (row.round + partial) / Math.max(1, row.total_rounds))
+  const pipelineTotal = plan?.kind === 'pipeline' ? plan.segments.length * plan.microBatches.length : 0
+  const progress =
+    row.status === 'succeeded' ? 1 : pipelineTotal ? count('done') / pipelineTotal : Math.min(1, (row.round + partial) / Math.max(1, row.total_rounds))
   const history: RoundPoint[] = rounds.map((r) => ({ round: r.round, at: new Date(r.created_at).toISOString(), devices: r.devices, ...(JSON.parse(r.metrics_json) as Metrics) }))
   const best = row.best_json ? (JSON.parse(row.best_json) as Best) : null
   const train = plan?.kind === 'train' ? plan : null
-  const outputRows = plan?.kind === 'infer' && row.outputs_hash ? plan.data.rows : 0
+  const outputRows = (plan?.kind === 'infer' || plan?.kind === 'pipeline') && row.outputs_hash ? plan.data.rows : 0
+  const pipeline = plan?.kind === 'pipeline' ? await pipelineView(ctx, id, plan) : null
   return {
     id: row.id,
     name: row.name,
@@ -154,6 +166,7 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
     bytesMoved: moved,
     stoppedEarly: row.status === 'succeeded' && row.type === 'train' && row.round < row.total_rounds,
     bestRound: train?.earlyStopping ? (best?.round ?? null) : null,
+    pipeline,
     outputs: row.outputs_hash ? { rows: outputRows, json: `/api/jobs/${id}/outputs`, csv: `/api/jobs/${id}/outputs.csv` } : null,
     datasetId: row.dataset_id,
     target: request.type === 'train' ? request.target : '',
@@ -180,10 +193,39 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
         }
       : plan?.kind === 'infer'
         ? { sourceJobId: plan.sourceJobId, rows: plan.data.rows }
-        : {},
+        : plan?.kind === 'pipeline'
+          ? { modelId: plan.modelId, rows: plan.data.rows, stages: plan.segments.length, microBatchRows: plan.microBatchRows }
+          : {},
     error: row.error,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
+  }
+}
+
+async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promise<NonNullable<JobView['pipeline']>> {
+  const ran = await ctx.db
+    .selectFrom('instances')
+    .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+    .select(['tasks.round as stage', 'instances.device_id as device', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('instances.job_id', '=', jobId)
+    .where('instances.state', '=', 'valid')
+    .groupBy(['tasks.round', 'instances.device_id'])
+    .execute()
+  return {
+    microBatches: plan.microBatches.length,
+    microBatchRows: plan.microBatchRows,
+    bottleneckSec: plan.bottleneckSec,
+    bubbleFraction: plan.bubbleFraction,
+    segments: plan.segments.map((s) => ({
+      stage: s.stage,
+      from: s.from,
+      to: s.to,
+      params: s.params,
+      memoryBytes: s.memoryBytes,
+      plannedDevice: s.plannedDevice,
+      ranOn: ran.filter((r) => Number(r.stage) === s.stage).map((r) => r.device),
+      done: ran.filter((r) => Number(r.stage) === s.stage).reduce((a, r) => a + Number(r.n), 0),
+    })),
   }
 }
 

@@ -78,8 +78,15 @@ export async function jobOutputs(ctx: Ctx, id: string): Promise<{ json: { shape:
   if (row.type !== 'infer' || !row.outputs_hash || !row.plan_json) {
     throw new NimbleError({ code: 'not_ready', message: `job ${id} has no outputs (type ${row.type}, status ${row.status})` })
   }
-  const plan = JSON.parse(row.plan_json) as InferPlan
   const y = unpackTensors(ctx.blobs.readArrayBuffer(row.outputs_hash)).find((t) => t.name === 'y')!
+  if ((JSON.parse(row.plan_json) as { kind: string }).kind === 'pipeline') {
+    // The model's raw outputs, one row per input row.
+    const [n, w] = y.shape
+    const lines = [Array.from({ length: w }, (_, j) => `y_${j}`).join(',')]
+    for (let i = 0; i < n; i++) lines.push(Array.from(y.data.subarray(i * w, (i + 1) * w)).join(','))
+    return { json: { shape: y.shape, data: Array.from(y.data) }, csv: lines.join('\n') + '\n' }
+  }
+  const plan = JSON.parse(row.plan_json) as InferPlan
   const table = outputsTable(plan, y, unscaler(plan))
   const esc = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
   const csv = [table.header.join(','), ...table.rows.map((r) => r.map(esc).join(','))].join('\n') + '\n'

@@ -16,6 +16,7 @@ import { packTensors, type BlobRef } from '../lib/protocol'
 import type { Ctx } from './context'
 import { transition } from './log'
 import type { InferPlan } from './infer-job'
+import { stageTask, type PipelinePlan } from './pipeline-job'
 import { roundLearningRate, type Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
 
@@ -43,9 +44,11 @@ export class Planner {
     if (job.round >= job.total_rounds) return
     const existing = await db.selectFrom('tasks').select('id').where('job_id', '=', jobId).where('round', '=', job.round).limit(1).executeTakeFirst()
     if (existing) return
-    const plan = JSON.parse(job.plan_json) as Plan | InferPlan
+    const plan = JSON.parse(job.plan_json) as Plan | InferPlan | PipelinePlan
     const now = this.ctx.now()
-    const planned = plan.kind === 'infer' ? this.inferTasks(plan) : this.trainTasks(plan, job.round, job.weights_hash)
+    // A pipeline starts with every micro-batch's first stage; the assimilator creates the later stages.
+    if (plan.kind === 'pipeline' && job.round > 0) return
+    const planned = plan.kind === 'pipeline' ? plan.microBatches.map((mb, m) => stageTask(plan, 0, m, mb.ref)) : plan.kind === 'infer' ? this.inferTasks(plan) : this.trainTasks(plan, job.round, job.weights_hash)
     const k = planned.length
     await db.transaction().execute(async (trx) => {
       await trx

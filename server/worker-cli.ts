@@ -1,5 +1,5 @@
 /**
- * The headless worker's command line: `npm run worker -- --server http://127.0.0.1:3000 [--backend …]`.
+ * The headless worker's command line: `npm run worker -- --server http://127.0.0.1:3000 [--backend …] [--memory 1GiB]`.
  * A thin wrapper over server/worker/run.ts: parse arguments, make sure Dawn can find a
  * Vulkan driver when --backend webgpu is asked for (re-executing with LD_LIBRARY_PATH set,
  * which only takes effect at process start), start the worker, stop cleanly on SIGINT/SIGTERM.
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     backend: args.backend,
     name: args.name,
     idFile: args.idFile,
+    memoryBudget: args.memoryBudget,
     log,
     onFatal: (e) => {
       log(`worker: ${e.message}`)

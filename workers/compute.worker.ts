@@ -3,15 +3,16 @@
  * contribute page). Keeps tfjs off the page's main thread.
  *
  *   init   probe WebGPU, benchmark the backends (or only `force`), keep the fastest, post `ready`
- *   run    fetch the task's blobs, train (any template) or infer, post throttled `progress`, then
- *          `result` (the weights, or the inference outputs, transferred as `weights`) or `failed`
+ *   run    fetch the task's blobs, train (any template), infer, or run a pipeline stage's micro-batch
+ *          (its segment stays loaded for the next one), post throttled `progress`, then `result`
+ *          (the weights, or the outputs, transferred as `weights`) or `failed`
  *   cancel abort the running task
  *
  * Every inbound message is parsed with the protocol's zod schema; one task at a time;
  * nothing thrown here escapes: init failures become `fatal`, task failures `failed`.
  * tfjs is imported lazily in `init` so a broken bundle or backend is reported, not fatal to the page.
  */
-import { FromWorker, ToWorker, type AdapterInfo, type Backend, type BenchmarkResult, type Task } from '../lib/protocol'
+import { FromWorker, ToWorker, type AdapterInfo, type Backend, type BenchmarkResult, type BlobRef, type Task } from '../lib/protocol'
 import type { GpuAdapterLike } from '../lib/compute/device-profile'
 import { BlobCache } from '../lib/compute/blob-cache'
 
@@ -117,9 +118,8 @@ async function run(task: Task, origin: string): Promise<void> {
   let lastProgress = 0
   try {
     const { signal } = controller
-    const fetchCached = (ref: typeof task.weights) => blobCache.get(ref, () => compute.fetchBlob(ref, origin, { signal }))
-    const [weights, data] = await Promise.all([fetchCached(task.weights), fetchCached(task.data)])
-    const out = await compute.runTask(task, weights, data, {
+    const fetchCached = (ref: BlobRef) => blobCache.get(ref, () => compute.fetchBlob(ref, origin, { signal }))
+    const out = await compute.runTask(task, fetchCached, {
       signal,
       onProgress: (fraction, loss) => {
         const now = performance.now()

@@ -16,7 +16,7 @@ import {
 } from '@/lib/protocol'
 import { createComputeWorker, type ComputeWorker } from './compute-worker'
 import { buildHello, saveDeviceId } from './device-hello'
-import type { BackendChoice, DonationAction, ReadyInfo } from './donation-state'
+import { taskLabel, type BackendChoice, type DonationAction, type ReadyInfo } from './donation-state'
 
 type DeviceSocket = Socket<DeviceServerToClient, DeviceClientToServer>
 
@@ -255,11 +255,7 @@ export class DonationSession {
     if (this.tasks.has(task.instanceId)) return
     this.tasks.set(task.instanceId, task)
     this.dispatch({ type: 'task-start', task })
-    this.log(
-      task.kind === 'train'
-        ? `Training job ${task.jobId}, round ${task.round}, shard ${task.shard} (${task.rows} rows).`
-        : `Inference for job ${task.jobId}, shard ${task.shard} (${task.rows} rows).`,
-    )
+    this.log(`${task.kind === 'train' ? 'Training' : 'Inference'} for job ${task.jobId}: ${taskLabel(task)} (${task.rows} rows).`)
     this.worker?.post({ type: 'run', task, origin: location.origin })
   }
 }

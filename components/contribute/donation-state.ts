@@ -13,9 +13,8 @@ export type ActiveTask = {
   taskId: number
   jobId: string
   kind: Task['kind']
-  /** The training round, or 'inference' for inference tasks (which have no round). */
-  round: number | 'inference'
-  shard: number
+  /** What the task covers, for people: "training round 2 · shard 0", "inference · shard 1", "stage 2/4 · micro-batch 3". */
+  label: string
   rows: number
   fraction: number
   loss: number | null
@@ -90,8 +89,7 @@ export function donationReducer(state: DonationState, action: DonationAction): D
           taskId: t.taskId,
           jobId: t.jobId,
           kind: t.kind,
-          round: t.kind === 'train' ? t.round : 'inference',
-          shard: t.shard,
+          label: taskLabel(t),
           rows: t.rows,
           fraction: 0,
           loss: null,
@@ -117,5 +115,17 @@ export function donationReducer(state: DonationState, action: DonationAction): D
     }
     case 'stopped':
       return { ...state, phase: 'stopped', connection: 'stopped', task: null, status: 'Stopped. Nothing is running on this device.' }
+  }
+}
+
+/** How the page names a task. Stages count from 1 (stage 1/4 … 4/4); shards and micro-batches from 0, as the coordinator does. */
+export function taskLabel(task: Task): string {
+  switch (task.kind) {
+    case 'train':
+      return `training round ${task.round} · shard ${task.shard}`
+    case 'infer':
+      return `inference · shard ${task.shard}`
+    case 'stage':
+      return `stage ${task.stage + 1}/${task.stages} · micro-batch ${task.microBatch}`
   }
 }

@@ -13,14 +13,14 @@ export function TaskCard({ state }: { state: DonationState }) {
           <>
             <div className="progress-label">
               <span>
-                Job <code>{task.jobId}</code> · {task.round === 'inference' ? 'inference' : `training round ${task.round}`} · shard {task.shard}
+                Job <code>{task.jobId}</code> · {task.label}
               </span>
               <span>{task.loss !== null ? `loss ${formatNumber(task.loss, 4)}` : `${Math.round(task.fraction * 100)}%`}</span>
             </div>
             <ProgressBar
               fraction={task.fraction}
               label="Current task"
-              valueText={`${Math.round(task.fraction * 100)}% of ${task.round === 'inference' ? 'inference' : `round ${task.round}`}, shard ${task.shard}`}
+              valueText={`${Math.round(task.fraction * 100)}% of ${task.label}`}
               testId="task-progress"
             />
           </>

@@ -14,6 +14,7 @@ import { JobCharts } from './job-charts'
 import { JobDevices } from './job-devices'
 import { JobSummary } from './job-summary'
 import { ModelDownload } from './model-download'
+import { PipelinePlan } from './pipeline-plan'
 import { PredictPanel } from './predict-panel'
 import { TestReport } from './test-report'
 import { useDataset } from './use-dataset'
@@ -40,6 +41,7 @@ export function JobLive({ id }: { id: string }) {
         <>
           <JobSummary job={job} />
           {(job.status === 'queued' || job.status === 'running') && <CancelJob jobId={job.id} onCancelled={setJob} />}
+          {job.pipeline ? <PipelinePlan pipeline={job.pipeline} /> : null}
           {job.type === 'infer' ? <InferOutputs job={job} /> : <TrainingResults job={job} />}
           <JobDevices job={job} />
         </>

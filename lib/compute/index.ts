@@ -6,7 +6,20 @@ export { weightedAverage, type WeightedTensors } from './average'
 export { outerStep, isMovingStatistic, type OuterOptions, type OuterResult } from './outer'
 export { runTrainTask, type TrainOptions, type TrainOutcome } from './train'
 export { runInferTask, type InferOptions, type InferOutcome } from './infer'
-export { runTask, describeTask, type TaskOutcome } from './run-task'
+export { runTask, describeTask, describeUnit, type TaskOutcome, type BlobSource } from './run-task'
+export {
+  buildSegment,
+  loadSegmentWeights,
+  splitLayerWeights,
+  segmentLayersFromTopology,
+  runStageTask,
+  clearSegmentCache,
+  type Segment,
+  type LayerWeights,
+  type StageOptions,
+  type StageOutcome,
+} from './segment'
+export { SegmentCache, type SegmentCacheOptions } from './segment-cache'
 export { readShard, readInputs } from './shard'
 export { evaluate, predictOutputs, predictProba, type Evaluation } from './evaluate'
 export { clearModelCache } from './model-cache'

@@ -51,7 +51,8 @@ describe('runInferTask', () => {
 
     const { x, y } = bars(5)
     const data = packTensors([{ name: 'x', shape: [5, 64], data: x }, { name: 'y', shape: [5, 2], data: y }]) // a y is ignored
-    const out = await runTask(inferTask(BARS_SPEC, 5), packTensors(initialWeights(BARS_SPEC, 1)), data)
+    const weightsPack = packTensors(initialWeights(BARS_SPEC, 1))
+    const out = await runTask(inferTask(BARS_SPEC, 5), async (ref) => (ref.url === '/w' ? weightsPack : data))
     expect(out.loss).toBeNull()
     expect(unpackTensors(out.result)[0].shape).toEqual([5, 2])
   })

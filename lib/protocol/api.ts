@@ -107,11 +107,19 @@ export const CreateTrainJobBody = z.object({
 })
 export type CreateTrainJobBody = z.infer<typeof CreateTrainJobBody>
 
-/** Batch inference with a trained job's model over a dataset with the same columns (target optional). */
+/**
+ * Inference. With `sourceJobId`: a trained job's model over a dataset with the same columns
+ * (target optional), rows sharded across devices. With `modelId`: an uploaded model, cut into
+ * segments that fit the devices and run as a pipeline of micro-batches (the dataset's columns
+ * are the model's input features, in order). Exactly one of the two.
+ */
 export const CreateInferJobBody = z.object({
   type: z.literal('infer'),
-  sourceJobId: z.string().min(1).max(64),
+  sourceJobId: z.string().min(1).max(64).optional(),
+  modelId: z.string().min(1).max(64).optional(),
   datasetId: z.string().min(1).max(64),
+  /** Pipeline: rows per micro-batch (default 64). */
+  microBatchRows: z.number().int().min(1).max(65_536).optional(),
   name: z.string().max(200).optional(),
 })
 export type CreateInferJobBody = z.infer<typeof CreateInferJobBody>
@@ -187,6 +195,28 @@ export const JobView = z.object({
   /** Early stopping: true when it ended before totalRounds; bestRound is the round whose weights were kept. */
   stoppedEarly: z.boolean(),
   bestRound: z.number().int().nullable(),
+  /** Pipeline jobs: the segments, their sizes and the devices planned for (and that ran) each. */
+  pipeline: z
+    .object({
+      microBatches: z.number().int(),
+      microBatchRows: z.number().int(),
+      bottleneckSec: z.number(),
+      bubbleFraction: z.number(),
+      segments: z.array(
+        z.object({
+          stage: z.number().int(),
+          from: z.number().int(),
+          to: z.number().int(),
+          params: z.number(),
+          memoryBytes: z.number(),
+          plannedDevice: z.string(),
+          ranOn: z.array(z.string()),
+          done: z.number().int(),
+        }),
+      ),
+    })
+    .nullable()
+    .optional(),
   /** Inference jobs: rows predicted so far and where to download them. */
   outputs: z.object({ rows: z.number().int(), json: z.string(), csv: z.string() }).nullable(),
   history: z.array(RoundPoint),

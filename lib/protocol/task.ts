@@ -50,7 +50,37 @@ export const InferTask = z.object({
 })
 export type InferTask = z.infer<typeof InferTask>
 
-export const Task = z.discriminatedUnion('kind', [TrainTask, InferTask])
+/** One layer of a segment: a tfjs layer's serialized form ({class_name, config}) as in model.json's topology. */
+export const SegmentLayer = z.object({ class_name: z.string().max(100), config: z.record(z.string(), z.unknown()) })
+
+/**
+ * One micro-batch through one pipeline segment (layers [from, to) of the model).
+ * forward: input `x` [rows, ...inputShape] -> result pack `y` [rows, ...outputShape].
+ */
+export const StageTask = z.object({
+  kind: z.literal('stage'),
+  instanceId: z.number().int().positive(),
+  taskId: z.number().int().positive(),
+  jobId: z.string().max(64),
+  stage: z.number().int().nonnegative(),
+  stages: z.number().int().positive(),
+  microBatch: z.number().int().nonnegative(),
+  segment: z.object({
+    from: z.number().int().nonnegative(),
+    to: z.number().int().positive(),
+    layers: z.array(SegmentLayer).min(1).max(10_000),
+    /** Per-example input shape of the segment (without the batch dimension). */
+    inputShape: z.array(z.number().int().positive()).min(1).max(4),
+  }),
+  /** The segment's weights: one tensor pack per layer that has weights, in layer order (content-addressed, cached by devices). */
+  weights: z.array(z.object({ layer: z.number().int().nonnegative(), ref: BlobRef })).max(10_000),
+  input: BlobRef,
+  rows: z.number().int().positive(),
+  deadline: z.number().int(),
+})
+export type StageTask = z.infer<typeof StageTask>
+
+export const Task = z.discriminatedUnion('kind', [TrainTask, InferTask, StageTask])
 export type Task = z.infer<typeof Task>
 
 /**

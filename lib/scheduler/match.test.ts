@@ -40,6 +40,14 @@ describe('matchTasks', () => {
     expect(out.map((a) => a.deviceId)).toEqual(['slow-gpu'])
   })
 
+  it('keeps a pipeline stage on its device while that device is connected, and moves it when it leaves', () => {
+    const idle = [{ id: 'other', gflops: 50, memoryBudget: 1e9 }]
+    const stage = { id: 1, memoryBytes: 1, flops: 1, prefer: 'owner' }
+    expect(matchTasks(idle, [stage], ['other', 'owner'])).toEqual([])
+    expect(matchTasks(idle, [stage], ['other']).map((a) => a.deviceId)).toEqual(['other'])
+    expect(matchTasks([...idle, { id: 'owner', gflops: 1, memoryBudget: 1e9 }], [stage]).map((a) => a.deviceId)).toEqual(['owner'])
+  })
+
   it('skips devices too small for the task and leaves tasks nobody can hold', () => {
     const out = matchTasks(
       [

@@ -12,6 +12,8 @@ export type TaskNeed = {
   avoid?: string[]
   /** Backends that can run it (all when absent). */
   backends?: string[]
+  /** A device that already holds what the task needs (a pipeline stage's weights): it gets the task when idle. */
+  prefer?: string
 }
 export type Assignment = { taskId: number; deviceId: string; expectedMs: number }
 
@@ -23,9 +25,15 @@ export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[], fleet: stri
     const avoid = new Set(t.avoid ?? [])
     // Another connected device (idle or not) could take it later: keep it off the ones that failed it.
     const strict = fleet.some((id) => !avoid.has(id))
-    const i = free.findIndex(
-      (d) => (d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes) && !(strict && avoid.has(d.id)) && (!t.backends || !d.backend || t.backends.includes(d.backend)),
-    )
+    const fits = (d: DeviceSlot) =>
+      (d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes) && !(strict && avoid.has(d.id)) && (!t.backends || !d.backend || t.backends.includes(d.backend))
+    let i: number
+    if (t.prefer && fleet.includes(t.prefer)) {
+      // Its device is connected: wait for it rather than move the stage's weights elsewhere.
+      i = free.findIndex((d) => d.id === t.prefer && fits(d))
+    } else {
+      i = free.findIndex(fits)
+    }
     if (i < 0) continue
     const d = free.splice(i, 1)[0]
     out.push({ taskId: t.id, deviceId: d.id, expectedMs: d.gflops > 0 ? (t.flops / (d.gflops * 1e9)) * 1000 : Infinity })

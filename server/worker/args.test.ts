@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseWorkerArgs, UsageError } from './args'
+import { parseByteSize, parseWorkerArgs, UsageError } from './args'
 
 describe('parseWorkerArgs', () => {
   it('parses every option', () => {
@@ -28,5 +28,31 @@ describe('parseWorkerArgs', () => {
     expect(() => parseWorkerArgs(['--bogus'])).toThrow(UsageError)
     expect(() => parseWorkerArgs(['extra'])).toThrow(UsageError)
     expect(() => parseWorkerArgs(['--name', '  '])).toThrow(/--name/)
+  })
+})
+
+describe('--memory', () => {
+  it('takes plain bytes and SI or binary units, case-insensitively', () => {
+    expect(parseWorkerArgs(['--memory', '8MB']).memoryBudget).toBe(8_000_000)
+    expect(parseWorkerArgs(['--memory', '512KiB']).memoryBudget).toBe(512 * 1024)
+    expect(parseWorkerArgs(['--memory', '1GiB']).memoryBudget).toBe(2 ** 30)
+    expect(parseWorkerArgs(['--memory', '1048576']).memoryBudget).toBe(1048576)
+    expect(parseWorkerArgs(['--memory=1.5 gib']).memoryBudget).toBe(1.5 * 2 ** 30)
+    expect(parseByteSize('64mib')).toBe(64 * 2 ** 20)
+    expect(parseByteSize('2kb')).toBe(2000)
+    expect(parseByteSize('100B')).toBe(100)
+  })
+
+  it('leaves the budget to the backend when absent', () => {
+    expect(parseWorkerArgs([])).not.toHaveProperty('memoryBudget')
+  })
+
+  it('refuses sizes it cannot read with a usage error naming the option', () => {
+    for (const bad of ['', 'lots', '8 XB', '-5MB', '0', '0.1B', '5constructor', '1e3', '99999999TiB']) {
+      expect(() => parseWorkerArgs(['--memory', bad]), bad).toThrow(UsageError)
+      expect(() => parseWorkerArgs(['--memory', bad]), bad).toThrow(/--memory/)
+    }
+    expect(() => parseWorkerArgs(['--memory', 'lots'])).toThrow(/--memory must be a size such as 8MB, 512KiB, 1GiB or a number of bytes, got "lots"/)
+    expect(() => parseWorkerArgs(['--memory'])).toThrow(UsageError)
   })
 })

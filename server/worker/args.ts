@@ -5,7 +5,15 @@ import { parseArgs } from 'node:util'
 export const BACKEND_CHOICES = ['cpu', 'wasm', 'webgpu', 'auto'] as const
 export type BackendChoice = (typeof BACKEND_CHOICES)[number]
 
-export type WorkerArgs = { server: string; backend: BackendChoice; name: string; idFile?: string; help: boolean }
+export type WorkerArgs = {
+  server: string
+  backend: BackendChoice
+  name: string
+  idFile?: string
+  /** Bytes offered for weights and activations; absent: the backend's default budget. */
+  memoryBudget?: number
+  help: boolean
+}
 
 export const USAGE = `Usage: npm run worker -- [options]
        node --import tsx server/worker-cli.ts [options]
@@ -17,6 +25,9 @@ Options:
   --backend NAME    cpu | wasm | webgpu | auto (default auto: benchmarks cpu and wasm, keeps the faster)
   --name NAME       name shown on the network page (default <hostname>-headless)
   --id-file PATH    keep this worker's device id in PATH across restarts
+  --memory SIZE     memory this worker offers for weights and activations, e.g. 8MB, 512KiB, 1GiB
+                    or plain bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024;
+                    default: 256 MiB on cpu and wasm, up to 512 MiB on webgpu)
   -h, --help        show this help`
 
 export class UsageError extends Error {
@@ -35,6 +46,7 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
         backend: { type: 'string' },
         name: { type: 'string' },
         'id-file': { type: 'string' },
+        memory: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -55,5 +67,38 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
   if (!name) throw new UsageError('--name must not be empty')
   const idFile = values['id-file']
   if (idFile !== undefined && !idFile.trim()) throw new UsageError('--id-file must be a path')
-  return { server: url.origin, backend: backend as BackendChoice, name, ...(idFile ? { idFile } : {}), help: values.help ?? false }
+  const memoryBudget = values.memory === undefined ? undefined : parseByteSize(values.memory, '--memory')
+  return {
+    server: url.origin,
+    backend: backend as BackendChoice,
+    name,
+    ...(idFile ? { idFile } : {}),
+    ...(memoryBudget !== undefined ? { memoryBudget } : {}),
+    help: values.help ?? false,
+  }
+}
+
+const UNITS = new Map<string, number>([
+  ['', 1],
+  ['b', 1],
+  ['kb', 1e3],
+  ['mb', 1e6],
+  ['gb', 1e9],
+  ['tb', 1e12],
+  ['kib', 2 ** 10],
+  ['mib', 2 ** 20],
+  ['gib', 2 ** 30],
+  ['tib', 2 ** 40],
+])
+
+/** "8MB", "512KiB", "1.5GiB", "1048576" → bytes (a whole, positive number). Units are case-insensitive. */
+export function parseByteSize(text: string, option = 'size'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
+  const unit = m ? UNITS.get(m[2].toLowerCase()) : undefined
+  const usage = `${option} must be a size such as 8MB, 512KiB, 1GiB or a number of bytes, got "${text}"`
+  if (!m || unit === undefined) throw new UsageError(usage)
+  const bytes = Math.floor(Number(m[1]) * unit)
+  if (bytes < 1) throw new UsageError(`${option} must be at least 1 byte, got "${text}"`)
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${option} is too large: "${text}"`)
+  return bytes
 }

@@ -4,8 +4,9 @@ import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server, type Namespace, type Socket } from 'socket.io'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { initialWeights } from '../../lib/compute'
-import { DeviceHello, packTensors, unpackTensors, type InferTask, type ModelSpec, type TaskResultMeta, type TrainTask } from '../../lib/protocol'
+import * as tf from '@tensorflow/tfjs'
+import { buildModel, initialWeights, segmentLayersFromTopology, splitLayerWeights } from '../../lib/compute'
+import { DeviceHello, packTensors, unpackTensors, type InferTask, type ModelSpec, type StageTask, type TaskResultMeta, type TrainTask } from '../../lib/protocol'
 import { setupBackend, type BackendSetup } from './backends'
 import { runWorker, type WorkerHandle } from './run'
 
@@ -81,10 +82,10 @@ describe('runWorker', () => {
 
   it('says hello, trains an assigned task and returns the weights', async () => {
     const first = nextHello()
-    worker = await runWorker({ server: origin, backend: 'cpu', name: 'test-box', setup, rejoinDelayMs: 50, log: (l) => lines.push(l) })
+    worker = await runWorker({ server: origin, backend: 'cpu', name: 'test-box', setup, rejoinDelayMs: 50, memoryBudget: 8_000_000, log: (l) => lines.push(l) })
     const { socket, hello } = await first
     expect(hello.name).toBe('test-box')
-    expect(hello.profile).toMatchObject({ kind: 'headless', backend: 'cpu', adapter: null })
+    expect(hello.profile).toMatchObject({ kind: 'headless', backend: 'cpu', adapter: null, memoryBudget: 8_000_000 })
     expect(hello.deviceId).toBeUndefined()
 
     const progress: number[] = []
@@ -133,6 +134,43 @@ describe('runWorker', () => {
     expect(y).toMatchObject({ name: 'y', shape: [rows, 3] })
     expect(y.data[0] + y.data[1] + y.data[2]).toBeCloseTo(1, 5)
     expect(lines.some((l) => /task 20 inference done in \d+ms loss n\/a/.test(l))).toBe(true)
+  })
+
+  it('runs a pipeline stage task, keeping the segment loaded for the next micro-batch', async () => {
+    const socket = [...devices.sockets.values()][0]
+    const model = buildModel(SPEC, 1)
+    const weights = splitLayerWeights(model).map((p) => ({ layer: p.layer, ref: addBlob(packTensors(p.tensors)) }))
+    const rows = 3
+    const x = new Float32Array(rows * 4).map((_, i) => i / 7)
+    const expected = tf.tidy(() => (model.predict(tf.tensor2d(x, [rows, 4])) as tf.Tensor).dataSync())
+    const task = (microBatch: number): StageTask => ({
+      kind: 'stage',
+      instanceId: 30 + microBatch,
+      taskId: 300 + microBatch,
+      jobId: 'job',
+      stage: 0,
+      stages: 1,
+      microBatch,
+      segment: (({ outputShape: _, ...segment }) => segment)(segmentLayersFromTopology(model.toJSON(null, false), 0, 2)),
+      weights,
+      input: addBlob(packTensors([{ name: 'x', shape: [rows, 4], data: x }])),
+      rows,
+      deadline: Date.now() + 60_000,
+    })
+    model.dispose()
+    for (const microBatch of [0, 1]) {
+      const result = new Promise<Buffer>((resolve) => {
+        socket.once('task:result', (_meta: TaskResultMeta, body: Buffer, ack: (r: unknown) => void) => {
+          ack({ ok: true })
+          resolve(body)
+        })
+      })
+      socket.emit('task:assign', task(microBatch))
+      const [y] = unpackTensors(await result)
+      expect(y.shape).toEqual([rows, 3])
+      Array.from(expected).forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 6))
+    }
+    expect(lines.some((l) => /task 301 stage 1\/1 micro-batch 1 assigned/.test(l))).toBe(true)
   })
 
   it('reports malformed tasks and bad blobs as task:failed', async () => {

@@ -7,14 +7,15 @@
  * `connect` re-sends `device:hello` with the same device id; a disconnect drops the task in
  * flight, because the coordinator frees the leases of disconnected devices.
  * Tasks: one at a time. `task:assign` is parsed, its blobs fetched over HTTP and checked, run
- * (train: any template; infer: predictions), and answered with `task:result` (the weights or
+ * (train: any template; infer: predictions; stage: one micro-batch through a pipeline segment,
+ * kept loaded for the next), and answered with `task:result` (the weights or
  * the outputs as a binary attachment) or `task:failed`;
  * `task:cancel` aborts it. Every event is logged as one line.
  */
 import { availableParallelism } from 'node:os'
 import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
-import { describeTask, fetchBlob, runTask } from '../../lib/compute'
+import { describeTask, describeUnit, fetchBlob, runTask } from '../../lib/compute'
 import { BlobCache } from '../../lib/compute/blob-cache'
 
 /** Shards repeat from round to round: a device keeps what it fetched (content-addressed, so never stale). */
@@ -23,6 +24,7 @@ import {
   DEVICE_NAMESPACE,
   PROTOCOL_VERSION,
   Task,
+  type BlobRef,
   type DeviceClientToServer,
   type DeviceHello,
   type DeviceServerToClient,
@@ -46,6 +48,8 @@ export type RunWorkerOptions = {
   rejoinDelayMs?: number
   /** Called when the coordinator refuses this worker for good (e.g. protocol mismatch). */
   onFatal?: (error: Error) => void
+  /** Bytes this worker offers for weights and activations (`--memory`); default: the backend's budget. */
+  memoryBudget?: number
 }
 
 export type WorkerHandle = {
@@ -68,6 +72,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
 
   const setup = opts.setup ?? (await setupBackend(opts.backend, log))
   log(`using ${setup.backend} (${setup.benchmarks.map((b) => `${b.backend} ${b.gflops} GFLOP/s`).join(', ')})`)
+  log(`memory budget ${formatBytes(opts.memoryBudget ?? setup.memoryBudget)}${opts.memoryBudget === undefined ? ' (default)' : ''}`)
 
   let current: { instanceId: number; controller: AbortController } | null = null
   let stopped = false
@@ -88,7 +93,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
         backend: setup.backend,
         benchmarks: setup.benchmarks,
         adapter: setup.adapter,
-        memoryBudget: setup.memoryBudget,
+        memoryBudget: opts.memoryBudget ?? setup.memoryBudget,
         userAgent: `nimble-worker node/${process.versions.node}`,
         hardwareConcurrency: Math.min(4096, availableParallelism()),
       },
@@ -157,13 +162,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     const mine = { instanceId: task.instanceId, controller: new AbortController() }
     current = mine
     const { signal } = mine.controller
-    log(`${label} shard ${task.shard} assigned (${task.rows} rows, instance ${task.instanceId})`)
+    log(`${label} ${describeUnit(task)} assigned (${task.rows} rows, instance ${task.instanceId})`)
     let lastProgress = 0
     try {
       const blobOpts = { signal, fetch: opts.fetch }
-      const fetchCached = (ref: typeof task.weights) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
-      const [weights, data] = await Promise.all([fetchCached(task.weights), fetchCached(task.data)])
-      const out = await runTask(task, weights, data, {
+      const fetchCached = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
+      const out = await runTask(task, fetchCached, {
         signal,
         onProgress: (fraction, loss) => {
           const now = performance.now()
@@ -207,4 +211,14 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
   }
 
   return { setup, deviceId: () => deviceId, stop }
+}
+
+function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1 && n % 1024 === 0) {
+    n /= 1024
+    i++
+  }
+  return `${n} ${units[i]}`
 }
