@@ -2,7 +2,9 @@
  * `npm run bench`: rounds per second and coordinator overhead per task for a small
  * training job (Iris, logistic regression) with 1, 2 and 4 headless workers (cpu backend),
  * each against a fresh coordinator; then time to accuracy and bytes moved on MNIST next to a
- * single-process tfjs baseline (bench/time-to-accuracy.ts). Prints tables, writes bench/results/bench.json.
+ * single-process tfjs baseline (bench/time-to-accuracy.ts); and pipeline inference with K = 4
+ * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts).
+ * Prints tables, writes bench/results/bench.json.
  *
  * Figures per configuration (medians over the job's tasks / rounds):
  *   rounds/s         rounds completed per second of wall time, first lease to last round
@@ -16,6 +18,7 @@ import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { irisCsv } from '../server/testing/iris'
 import { ROOT, startCoordinator, startWorker, stopAll, waitUntil } from '../server/testing/harness'
+import { pipelineBench } from './pipeline'
 import { timeToAccuracy } from './time-to-accuracy'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
@@ -84,6 +87,11 @@ async function main() {
   }
   console.log('\nTraining rounds (Iris, logistic regression, cpu backend, one coordinator on this machine)\n')
   console.table(rows)
+  const pipeline = process.env.BENCH_SKIP_PIPELINE ? [] : await pipelineBench()
+  if (pipeline.length) {
+    console.log('\nPipeline inference (16 Dense 256 layers in 4 segments on 4 headless cpu workers, 64-row micro-batches)\n')
+    console.table(pipeline)
+  }
   const accuracy = process.env.BENCH_SKIP_ACCURACY ? [] : await timeToAccuracy(CONFIGS)
   if (accuracy.length) {
     console.log('\nTime to validation accuracy (MNIST 8,000 digits, MLP 784-256-10, wasm backend)\n')
@@ -91,7 +99,7 @@ async function main() {
   }
   const out = path.join(ROOT, 'bench/results/bench.json')
   fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rounds: rows, timeToAccuracy: accuracy }, null, 2))
+  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rounds: rows, pipeline, timeToAccuracy: accuracy }, null, 2))
   console.log(`\nwrote ${path.relative(ROOT, out)}`)
 }
 

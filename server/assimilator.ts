@@ -19,6 +19,7 @@ import { packTensors, unpackTensors, type NamedTensor, type RoundPoint } from '.
 import type { Ctx } from './context'
 import { evaluatePart, roundMetrics } from './evaluation'
 import type { InferPlan } from './infer-job'
+import type { PipelineTrainer } from './pipeline-train'
 import { stageTask, type PipelinePlan } from './pipeline-job'
 import { transition } from './log'
 import type { Plan } from './plan-job'
@@ -35,6 +36,7 @@ export class Assimilator {
   constructor(
     private ctx: Ctx,
     private tensors: TensorCache,
+    private trainer: PipelineTrainer,
   ) {}
 
   async scan(): Promise<void> {
@@ -61,8 +63,10 @@ export class Assimilator {
     }
     if (!job || job.status !== 'running' || job.round !== round || !job.plan_json) return
     const tasks = await db.selectFrom('tasks').select(['id', 'state', 'rows', 'shard', 'result_hash']).where('job_id', '=', jobId).where('round', '=', round).orderBy('shard').execute()
-    if (tasks.length === 0 || tasks.some((t) => t.state !== 'done' || !t.result_hash)) return
+    const pipelined = (JSON.parse(job.plan_json) as Plan).pipeline !== undefined
+    if (!pipelined && (tasks.length === 0 || tasks.some((t) => t.state !== 'done' || !t.result_hash))) return
     const plan = JSON.parse(job.plan_json) as Plan | InferPlan
+    if (plan.kind === 'train' && plan.pipeline) return this.trainer.advance(job, plan as Plan & { pipeline: NonNullable<Plan['pipeline']> })
     if (plan.kind === 'infer') return this.stitch(job, tasks)
     return this.average(job, plan, round, tasks)
   }

@@ -40,6 +40,7 @@ import { jobOutputs, modelArtifacts, predict } from './model-artifacts'
 import { getModelRow, listModels, modelView, uploadModel } from './models'
 import { networkView } from './network'
 import { Planner } from './planner'
+import { PipelineTrainer } from './pipeline-train'
 import { Registry } from './registry'
 import { openStore } from './store/db'
 import { TensorCache } from './tensor-cache'
@@ -90,8 +91,9 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx)
-  const planner = new Planner(ctx, tensors, () => registry.size)
-  const assimilator = new Assimilator(ctx, tensors)
+  const trainer = new PipelineTrainer(ctx, tensors)
+  const planner = new Planner(ctx, tensors, () => registry.size, trainer)
+  const assimilator = new Assimilator(ctx, tensors, trainer)
 
   const recovered = await leases.recoverAfterRestart()
   if (recovered) log.info({ recovered }, `recovered ${recovered} lease(s) left by the previous process`)

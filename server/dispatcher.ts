@@ -123,7 +123,7 @@ export class Dispatcher {
         rows: t.rows,
         deadline,
         ...(payload.kind === 'train' ? { round: t.round } : {}),
-        ...(payload.kind === 'stage' ? { stage: t.round, microBatch: t.shard } : {}),
+        ...(payload.kind === 'stage' ? { stage: payload.stage ?? t.round, microBatch: payload.microBatch ?? t.shard } : {}),
       })
       device.link.assign(task)
     }

@@ -3,11 +3,13 @@
  * The job's progress afterwards belongs to the planner and the assimilator.
  */
 import crypto from 'node:crypto'
+import { sql } from 'kysely'
 import { NimbleError, type CreateJobBody, type CreateTrainJobBody, type EvalReport, type JobView, type Metrics, type RoundPoint } from '../lib/protocol'
 import type { Ctx } from './context'
 import { getDatasetRow } from './datasets'
 import { createInferJob, type InferPlan } from './infer-job'
 import { createPipelineJob, type PipelinePlan } from './pipeline-job'
+import { planPipelineTraining } from './pipeline-train'
 import type { Registry } from './registry'
 import { transition } from './log'
 import { getModelRow, type ModelInfo } from './models'
@@ -24,10 +26,10 @@ export async function createJob(ctx: Ctx, body: CreateJobBody, registry: Registr
     }
     return body.modelId ? createPipelineJob(ctx, registry, body) : createInferJob(ctx, body)
   }
-  return createTrainJob(ctx, body)
+  return createTrainJob(ctx, body, registry)
 }
 
-async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody): Promise<{ id: string }> {
+async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody, registry: Registry): Promise<{ id: string }> {
   const ds = await getDatasetRow(ctx.db, body.datasetId)
   if (ds.kind !== 'images') {
     const columns = JSON.parse(ds.columns_json) as { name: string }[]
@@ -46,6 +48,10 @@ async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody): Promise<{ id:
     custom = { row, info: JSON.parse(row.info_json) as ModelInfo }
   }
   const plan = buildPlan(ctx.blobs, ds, body, custom, ctx.config.NIMBLE_MAX_MODEL_PARAMS)
+  if (body.pipeline) {
+    plan.pipeline = planPipelineTraining(plan, ctx.blobs, registry, body.pipeline.microBatchRows)
+    plan.totalRounds = plan.totalRounds * plan.pipeline.stepsPerEpoch
+  }
   const now = ctx.now()
   const id = `job_${crypto.randomBytes(9).toString('base64url')}`
   const label = { logistic: 'Logistic regression', linear: 'Linear regression', mlp: 'MLP', cnn: 'CNN', custom: 'Custom model' }[body.model.template]
@@ -147,7 +153,18 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
   const best = row.best_json ? (JSON.parse(row.best_json) as Best) : null
   const train = plan?.kind === 'train' ? plan : null
   const outputRows = (plan?.kind === 'infer' || plan?.kind === 'pipeline') && row.outputs_hash ? plan.data.rows : 0
-  const pipeline = plan?.kind === 'pipeline' ? await pipelineView(ctx, id, plan) : null
+  const pipeline =
+    plan?.kind === 'pipeline'
+      ? await pipelineView(ctx, id, plan)
+      : plan?.kind === 'train' && plan.pipeline
+        ? await pipelineView(ctx, id, {
+            microBatches: [{ rows: 0 }, ...Array.from({ length: Math.ceil(plan.pipeline.batchSize / plan.pipeline.microBatchRows) - 1 }, () => ({ rows: 0 }))],
+            microBatchRows: plan.pipeline.microBatchRows,
+            bottleneckSec: plan.pipeline.bottleneckSec,
+            bubbleFraction: plan.pipeline.bubbleFraction,
+            segments: plan.pipeline.segments,
+          } as unknown as PipelinePlan)
+        : null
   return {
     id: row.id,
     name: row.name,
@@ -206,10 +223,10 @@ async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promis
   const ran = await ctx.db
     .selectFrom('instances')
     .innerJoin('tasks', 'tasks.id', 'instances.task_id')
-    .select(['tasks.round as stage', 'instances.device_id as device', (eb) => eb.fn.countAll<number>().as('n')])
+    .select([sql<number>`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`.as('stage'), 'instances.device_id as device', (eb) => eb.fn.countAll<number>().as('n')])
     .where('instances.job_id', '=', jobId)
     .where('instances.state', '=', 'valid')
-    .groupBy(['tasks.round', 'instances.device_id'])
+    .groupBy([sql`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`, 'instances.device_id'])
     .execute()
   return {
     microBatches: plan.microBatches.length,

@@ -11,6 +11,7 @@ import { weightShapes as builtinShapes } from '../lib/model/shapes'
 import { ModelSpec, NimbleError, packTensors, unpackTensors, type BlobRef, type ColumnInfo, type CreateTrainJobBody, type ImageInfo, type TaskType, type TrainHyper } from '../lib/protocol'
 import type { BlobStore } from './blobs'
 import type { ModelInfo } from './models'
+import type { PipelineTraining } from './pipeline-train'
 import type { DatasetRow, ModelRow } from './store/schema'
 
 export const DEFAULTS = {
@@ -59,6 +60,8 @@ export type Plan = {
   test: DataPart
   initialWeights: BlobRef
   notes: string[]
+  /** Pipeline training (GPipe) instead of data-parallel rounds; rounds are then optimizer steps. */
+  pipeline?: PipelineTraining
 }
 
 /** The learning rate of a round under the plan's schedule. */

@@ -16,11 +16,12 @@ import { packTensors, type BlobRef } from '../lib/protocol'
 import type { Ctx } from './context'
 import { transition } from './log'
 import type { InferPlan } from './infer-job'
+import type { PipelineTrainer } from './pipeline-train'
 import { stageTask, type PipelinePlan } from './pipeline-job'
 import { roundLearningRate, type Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
 
-type PlannedTask = { rows: number; flops: number; payload: Record<string, unknown> }
+type PlannedTask = { rows: number; flops: number; payload: Record<string, unknown>; shard?: number }
 
 export class Planner {
   private shardCache = new Map<string, { ref: BlobRef; rows: number }[]>()
@@ -29,6 +30,7 @@ export class Planner {
     private ctx: Ctx,
     private tensors: TensorCache,
     private devicesOnline: () => number,
+    private trainer: PipelineTrainer,
   ) {}
 
   /** Makes sure every active job has the tasks of its current round. Idempotent. */
@@ -48,7 +50,14 @@ export class Planner {
     const now = this.ctx.now()
     // A pipeline starts with every micro-batch's first stage; the assimilator creates the later stages.
     if (plan.kind === 'pipeline' && job.round > 0) return
-    const planned = plan.kind === 'pipeline' ? plan.microBatches.map((mb, m) => stageTask(plan, 0, m, mb.ref)) : plan.kind === 'infer' ? this.inferTasks(plan) : this.trainTasks(plan, job.round, job.weights_hash)
+    const planned: PlannedTask[] =
+      plan.kind === 'pipeline'
+        ? plan.microBatches.map((mb, m) => stageTask(plan, 0, m, mb.ref))
+        : plan.kind === 'infer'
+          ? this.inferTasks(plan)
+          : plan.pipeline
+            ? this.trainer.firstTasks(job, plan as Plan & { pipeline: NonNullable<Plan['pipeline']> })
+            : this.trainTasks(plan, job.round, job.weights_hash)
     const k = planned.length
     await db.transaction().execute(async (trx) => {
       await trx
@@ -57,7 +66,7 @@ export class Planner {
           planned.map((s, i) => ({
             job_id: jobId,
             round: job.round,
-            shard: i,
+            shard: s.shard ?? i,
             rows: s.rows,
             state: 'ready' as const,
             payload_json: JSON.stringify(s.payload),

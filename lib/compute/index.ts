@@ -19,6 +19,7 @@ export {
   type StageOptions,
   type StageOutcome,
 } from './segment'
+export { runStageBackward, type BackwardOptions, type BackwardOutcome } from './stage-backward'
 export { SegmentCache, type SegmentCacheOptions } from './segment-cache'
 export { readShard, readInputs } from './shard'
 export { evaluate, predictOutputs, predictProba, type Evaluation } from './evaluate'

@@ -2,18 +2,20 @@
  * One entry point for both device runtimes (the browser Web Worker and the headless worker):
  * fetches a task's blobs through the runtime's `blobs` (its BlobCache over fetchBlob), runs a
  * task of any kind and returns the tensor pack to send back as the `task:result` attachment:
- * the updated weights for `train`, the outputs `y` for `infer` and `stage`.
+ * the updated weights for `train`, the outputs `y` for `infer` and forward `stage`s, `dx` and
+ * the weight gradients for backward `stage`s (stage-backward.ts).
  * Stage weights are fetched only when the segment is not already loaded (see segment.ts).
  */
 import type { BlobRef, Task } from '../protocol'
 import { runInferTask } from './infer'
 import { runStageTask } from './segment'
+import { runStageBackward } from './stage-backward'
 import { runTrainTask, type TrainOptions } from './train'
 
 export type TaskOutcome = {
   /** The result tensor pack. */
   result: ArrayBuffer
-  /** Training loss of the last pass; null for inference and stages. */
+  /** Training loss of the last pass; for a last backward stage, its micro-batch's mean loss; else null. */
   loss: number | null
   elapsedMs: number
 }
@@ -23,7 +25,12 @@ export type BlobSource = (ref: BlobRef) => Promise<ArrayBuffer>
 
 export async function runTask(task: Task, blobs: BlobSource, opts: TrainOptions = {}): Promise<TaskOutcome> {
   if (task.kind === 'stage') {
-    const out = await runStageTask(task, blobs, await blobs(task.input), opts)
+    const input = await blobs(task.input)
+    if (task.mode === 'backward') {
+      const out = await runStageBackward(task, blobs, input, opts)
+      return { result: out.output, loss: out.lossSum === null ? null : out.lossSum / task.rows, elapsedMs: out.elapsedMs }
+    }
+    const out = await runStageTask(task, blobs, input, opts)
     return { result: out.output, loss: null, elapsedMs: out.elapsedMs }
   }
   const [weights, data] = await Promise.all([blobs(task.weights), blobs(task.data)])

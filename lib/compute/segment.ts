@@ -11,10 +11,11 @@
  * Stage input: the pack's `x` [rows, ...inputShape], or flat [rows, size], or a pack holding a
  * single tensor under another name (the previous stage's `y` passed on as is).
  * Stage output: a pack with `y` [rows, ...outputShape].
+ * Backward stages (`mode: 'backward'`) run in stage-backward.ts on the same cached segments.
  */
 import * as tf from '@tensorflow/tfjs'
 import { NimbleError, packTensors, unpackTensors, type BlobRef, type NamedTensor, type StageTask } from '../protocol'
-import { normalizeTopology, topologyCost } from '../model/topology'
+import { normalizeTopology, topologyCost, type TopologyCost } from '../model/topology'
 import { widestActivation } from './model-io'
 import { SegmentCache } from './segment-cache'
 import { pythonicToTs } from './tfjs-config'
@@ -31,16 +32,9 @@ const layerIndices = new WeakMap<tf.LayersModel, number[]>()
  * skipped; weights are left uninitialised (load them with loadSegmentWeights). Throws NimbleError('invalid_model').
  */
 export function buildSegment(segment: Segment): tf.Sequential {
-  const { from, to, layers, inputShape } = segment
-  if (to - from !== layers.length) throw invalid(`segment [${from}, ${to}) should hold ${to - from} layers but lists ${layers.length}`)
-  const kept = layers.flatMap((l, i) => (l.class_name === 'InputLayer' ? [] : [{ layer: structuredClone(l), index: from + i }]))
-  if (kept.length === 0) throw invalid(`segment [${from}, ${to}) has no layers besides InputLayer`)
-  const first = kept[0].layer.config
-  for (const key of ['batch_input_shape', 'batch_shape', 'input_shape', 'batch_size']) delete first[key]
-  first.batch_input_shape = [null, ...inputShape]
-  const topology = { class_name: 'Sequential', config: { name: `segment_${from}_${to}`, layers: kept.map((k) => k.layer) } }
+  const { from, to } = segment
+  const { normalized, indices } = segmentTopology(segment)
   // The same checks as an upload (supported layers, shapes), before tfjs allocates anything.
-  const { topology: normalized } = normalizeTopology(topology)
   topologyCost(normalized)
   const ts = pythonicToTs(normalized) as { config: tf.serialization.ConfigDict }
   let model: tf.Sequential
@@ -49,8 +43,26 @@ export function buildSegment(segment: Segment): tf.Sequential {
   } catch (e) {
     throw invalid(`tfjs could not build segment [${from}, ${to}): ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 500)}`)
   }
-  layerIndices.set(model, kept.map((k) => k.index))
+  layerIndices.set(model, indices)
   return model
+}
+
+/** The segment's shapes, parameters and activations per row, from its configs alone (nothing is allocated). Throws NimbleError('invalid_model'). */
+export function segmentCost(segment: Segment): TopologyCost {
+  return topologyCost(segmentTopology(segment).normalized)
+}
+
+/** The segment as a normalized Sequential topology taking [null, ...inputShape], and the topology index of each kept layer. */
+function segmentTopology(segment: Segment) {
+  const { from, to, layers, inputShape } = segment
+  if (to - from !== layers.length) throw invalid(`segment [${from}, ${to}) should hold ${to - from} layers but lists ${layers.length}`)
+  const kept = layers.flatMap((l, i) => (l.class_name === 'InputLayer' ? [] : [{ layer: structuredClone(l), index: from + i }]))
+  if (kept.length === 0) throw invalid(`segment [${from}, ${to}) has no layers besides InputLayer`)
+  const first = kept[0].layer.config
+  for (const key of ['batch_input_shape', 'batch_shape', 'input_shape', 'batch_size']) delete first[key]
+  first.batch_input_shape = [null, ...inputShape]
+  const topology = { class_name: 'Sequential', config: { name: `segment_${from}_${to}`, layers: kept.map((k) => k.layer) } }
+  return { normalized: normalizeTopology(topology).topology, indices: kept.map((k) => k.index) }
 }
 
 /**
@@ -161,9 +173,26 @@ export async function runStageTask(
   opts: StageOptions = {},
 ): Promise<StageOutcome> {
   const started = performance.now()
+  if (task.mode === 'backward') throw new NimbleError({ code: 'bad_request', message: 'runStageTask runs forward stages only; run backward stages with runStageBackward (or runTask)' })
   const { segment, rows } = task
   const x = readStageInput(unpackTensors(input), segment.inputShape, rows)
   opts.signal?.throwIfAborted()
+  const output = await withSegment(task, fetchWeights, opts.cache, (model) => forward(model, x, rows, opts))
+  return { output, elapsedMs: performance.now() - started }
+}
+
+/**
+ * Runs `use` with the task's segment built and weighted, from `cache` (default: the process's
+ * one, shared by forward and backward stages). The weights are fetched and the segment built only
+ * on a miss; the key is the layer range, the layers and the weights' hashes.
+ */
+export async function withSegment<T>(
+  task: StageTask,
+  fetchWeights: (ref: BlobRef) => Promise<ArrayBuffer>,
+  cache: SegmentCache | undefined,
+  use: (model: tf.LayersModel) => Promise<T>,
+): Promise<T> {
+  const { segment } = task
   const key = [segment.from, segment.to, segment.inputShape.join('x'), task.weights.map((w) => `${w.layer}=${w.ref.hash}`).join(','), JSON.stringify(segment.layers)].join('|')
   const bytes = task.weights.reduce((n, w) => n + w.ref.bytes, 0)
   const build = async () => {
@@ -177,8 +206,7 @@ export async function runStageTask(
     }
     return model
   }
-  const output = await (opts.cache ?? defaultCache).with(key, bytes, build, (model) => forward(model, x, rows, opts))
-  return { output, elapsedMs: performance.now() - started }
+  return (cache ?? defaultCache).with(key, bytes, build, use)
 }
 
 /** Disposes every kept segment (tests, or before switching backends). */
@@ -213,7 +241,8 @@ async function forward(model: tf.LayersModel, x: NamedTensor, rows: number, opts
   return packTensors([{ name: 'y', shape: [rows, ...outShape], data: out }])
 }
 
-function readStageInput(tensors: NamedTensor[], inputShape: number[], rows: number): NamedTensor {
+/** The stage's input tensor, checked against the segment's input shape and the task's rows. Throws NimbleError('bad_request'). */
+export function readStageInput(tensors: NamedTensor[], inputShape: number[], rows: number): NamedTensor {
   const bad = (message: string) => new NimbleError({ code: 'bad_request', message: `stage input: ${message}` })
   const x = tensors.find((t) => t.name === 'x') ?? (tensors.length === 1 ? tensors[0] : undefined)
   if (!x) throw bad(`expected a tensor x, found ${tensors.map((t) => t.name).join(', ') || 'none'}`)

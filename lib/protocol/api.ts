@@ -93,6 +93,13 @@ export const CreateTrainJobBody = z.object({
     .optional(),
   /** Mini-batch steps per task; when set it replaces localEpochs. */
   localSteps: z.number().int().min(1).max(100_000).optional(),
+  /**
+   * Train the model as a pipeline of segments across devices (GPipe) instead of data-parallel:
+   * each step takes `batchSize` rows, split into micro-batches of `microBatchRows` that flow
+   * forward through the segments and back; the coordinator sums each segment's gradients and
+   * applies the optimizer to its master weights. For models too big for one device.
+   */
+  pipeline: z.object({ microBatchRows: z.number().int().min(1).max(65_536).optional() }).optional(),
   /** Rounds of distributed training; each round every shard is trained once (one local epoch by default). */
   epochs: z.number().int().min(1).max(1000).optional(),
   batchSize: z.number().int().min(1).max(65_536).optional(),

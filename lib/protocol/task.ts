@@ -77,6 +77,20 @@ export const StageTask = z.object({
   input: BlobRef,
   rows: z.number().int().positive(),
   deadline: z.number().int(),
+  /**
+   * forward (default): `y` = the segment applied to `x`.
+   * backward (pipeline training, GPipe): recompute the segment's forward on `x`, then return
+   * `dx` = dL/dx (omitted on stage 0) and, per weight of the segment (named as tfjs names it,
+   * e.g. `dense_3/kernel`), dL/dW summed over this micro-batch's rows. The last stage gets
+   * `labels` and computes the loss itself (L = sum over rows of `loss` / `stepRows`, so the
+   * coordinator sums micro-batches into the step's mean-loss gradient) and also returns
+   * `loss` [1] = the summed per-row loss; earlier stages get `gradient` (the next stage's dx).
+   */
+  mode: z.enum(['forward', 'backward']).optional(),
+  gradient: BlobRef.optional(),
+  labels: BlobRef.optional(),
+  loss: z.enum(['categoricalCrossentropy', 'meanSquaredError']).optional(),
+  stepRows: z.number().int().positive().optional(),
 })
 export type StageTask = z.infer<typeof StageTask>
 
