@@ -8,6 +8,7 @@ import { CsvUpload } from './csv-upload'
 import { DatasetSummary } from './dataset-summary'
 import { JobForm } from './job-form'
 import { JobList } from './job-list'
+import { PaperPlanner } from './paper-planner'
 
 /** The /dashboard page: key, upload, inspect (and override column roles), configure, and the job list. */
 export function Dashboard() {
@@ -30,6 +31,7 @@ export function Dashboard() {
         </>
       )}
       <JobList />
+      <PaperPlanner />
     </div>
   )
 }

@@ -1,0 +1,68 @@
+'use client'
+
+import { useState } from 'react'
+import { ErrorNote } from '../error-note'
+
+type Answer = { devicesNeeded: number; segments: number; bubbleFraction: number; rowsPerSec: number; text: string }
+
+/**
+ * "Would my model fit the network?": the pipeline planner on paper. A model of N parameters,
+ * devices of a given memory and bandwidth -> segments, devices needed, bubble and throughput.
+ */
+export function PaperPlanner() {
+  const [params, setParams] = useState('100e9')
+  const [memory, setMemory] = useState('8GiB')
+  const [bandwidth, setBandwidth] = useState('100Mbit')
+  const [micro, setMicro] = useState('32')
+  const [training, setTraining] = useState(false)
+  const [answer, setAnswer] = useState<Answer | null>(null)
+  const [error, setError] = useState<unknown>(null)
+
+  async function plan(e: React.FormEvent) {
+    e.preventDefault()
+    setError(null)
+    const q = new URLSearchParams({ params, deviceMemory: memory, bandwidth, microBatches: micro, training: String(training) })
+    const res = await fetch(`/api/plan?${q}`)
+    const body = await res.json()
+    if (!res.ok) {
+      setAnswer(null)
+      setError(new Error(body?.error?.message ?? `HTTP ${res.status}`))
+    } else setAnswer(body)
+  }
+
+  return (
+    <section className="card" aria-labelledby="planner-title" data-testid="paper-planner">
+      <h2 id="planner-title">Plan a model too big for one device</h2>
+      <p className="muted">Nimble cuts a large model into contiguous segments that each fit one device, and pipelines micro-batches through them.</p>
+      <form onSubmit={plan} className="form-grid">
+        <label>
+          Parameters <input value={params} onChange={(e) => setParams(e.target.value)} data-testid="planner-params" />
+        </label>
+        <label>
+          Device memory <input value={memory} onChange={(e) => setMemory(e.target.value)} data-testid="planner-memory" />
+        </label>
+        <label>
+          Bandwidth <input value={bandwidth} onChange={(e) => setBandwidth(e.target.value)} />
+        </label>
+        <label>
+          Micro-batches <input value={micro} onChange={(e) => setMicro(e.target.value)} inputMode="numeric" />
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={training} onChange={(e) => setTraining(e.target.checked)} /> Training (gradients and Adam state)
+        </label>
+        <button type="submit" className="button" data-testid="planner-submit">
+          Plan
+        </button>
+      </form>
+      <ErrorNote error={error} />
+      {answer ? (
+        <div data-testid="planner-answer">
+          <p>
+            <strong>{answer.segments}</strong> segments on <strong>{answer.devicesNeeded}</strong> devices · bubble {(answer.bubbleFraction * 100).toFixed(1)}% · {answer.rowsPerSec.toFixed(3)} rows/s
+          </p>
+          <pre className="code">{answer.text}</pre>
+        </div>
+      ) : null}
+    </section>
+  )
+}
