@@ -156,27 +156,17 @@ export class Assimilator {
     }
     const last = tasks.filter((t) => t.round === K - 1 && t.state === 'done' && t.result_hash).sort((a, b) => a.shard - b.shard)
     if (last.length < M) return
-    const parts = last.map((t) => unpackTensors(blobs.readArrayBuffer(t.result_hash!)).find((x) => x.name === 'y')!)
-    const width = parts[0].data.length / parts[0].shape[0]
-    const rows = parts.reduce((a, p) => a + p.shape[0], 0)
-    const all = new Float32Array(rows * width)
-    let off = 0
-    for (const p of parts) {
-      all.set(p.data, off)
-      off += p.data.length
-    }
-    const ref = blobs.put(packTensors([{ name: 'y', shape: [rows, width], data: all }]))
+    const { ref, rows } = this.stitchOutputs(last.map((t) => t.result_hash!))
     const r = await db.updateTable('jobs').set({ round: K, outputs_hash: ref.hash, status: 'succeeded', updated_at: now }).where('id', '=', job.id).where('status', '=', 'running').executeTakeFirst()
     if (Number(r.numUpdatedRows) !== 1) return
     transition(this.ctx.log, 'job', job.id, 'running', 'succeeded', { rows, stages: K, microBatches: M })
     this.ctx.bus.emit('job:changed', job.id)
   }
 
-  /** Inference: the shards' outputs, concatenated in shard (= row) order. */
-  private async stitch(job: JobRow, tasks: { rows: number; result_hash: string | null }[]): Promise<void> {
-    const { db, blobs } = this.ctx
-    const parts = tasks.map((t) => unpackTensors(blobs.readArrayBuffer(t.result_hash!)).find((x) => x.name === 'y')!)
-    const width = parts[0].shape[1]
+  /** The `y` of each result pack, rows concatenated in the given order, stored as one pack [rows, width]. */
+  private stitchOutputs(hashes: string[]): { ref: { hash: string }; rows: number } {
+    const parts = hashes.map((h) => unpackTensors(this.ctx.blobs.readArrayBuffer(h)).find((x) => x.name === 'y')!)
+    const width = parts[0].data.length / Math.max(1, parts[0].shape[0])
     const rows = parts.reduce((a, p) => a + p.shape[0], 0)
     const all = new Float32Array(rows * width)
     let off = 0
@@ -184,7 +174,13 @@ export class Assimilator {
       all.set(p.data, off)
       off += p.data.length
     }
-    const ref = blobs.put(packTensors([{ name: 'y', shape: [rows, width], data: all }]))
+    return { ref: this.ctx.blobs.put(packTensors([{ name: 'y', shape: [rows, width], data: all }])), rows }
+  }
+
+  /** Inference: the shards' outputs, concatenated in shard (= row) order. */
+  private async stitch(job: JobRow, tasks: { rows: number; result_hash: string | null }[]): Promise<void> {
+    const { db, blobs } = this.ctx
+    const { ref, rows } = this.stitchOutputs(tasks.map((t) => t.result_hash!))
     const now = this.ctx.now()
     const r = await db
       .updateTable('jobs')

@@ -8,6 +8,7 @@ import crypto from 'node:crypto'
 import { parseCsv, transformRows } from '../lib/data'
 import { NimbleError, packTensors, unpackTensors, type BlobRef, type CreateInferJobBody, type ModelSpec, type TaskType } from '../lib/protocol'
 import type { Ctx } from './context'
+import { insertJob } from './job-rows'
 import { getDatasetRow } from './datasets'
 import { transition } from './log'
 import { isImagePrep, type DataPart, type Plan, type Prep } from './plan-job'
@@ -50,31 +51,16 @@ export async function createInferJob(ctx: Ctx, body: CreateInferJobBody): Promis
   const weights: BlobRef = { hash: src.weights_hash, bytes: ctx.blobs.size(src.weights_hash), url: `/api/blobs/${src.weights_hash}` }
   const inferPlan: InferPlan = { kind: 'infer', sourceJobId: src.id, task: plan.task, prep: plan.prep, classes: plan.classes, model: plan.model, weights, data: { ref: data, rows } }
   const id = `job_${crypto.randomBytes(9).toString('base64url')}`
-  const now = ctx.now()
-  await ctx.db
-    .insertInto('jobs')
-    .values({
-      id,
-      name: body.name?.trim() || `Predictions of ${src.name} on ${ds.name}`,
-      type: 'infer',
-      status: 'queued',
-      dataset_id: ds.id,
-      request_json: JSON.stringify(body),
-      plan_json: JSON.stringify(inferPlan),
-      round: 0,
-      total_rounds: 1,
-      weights_hash: src.weights_hash,
-      metrics_json: null,
-      test_json: null,
-      error: null,
-      created_at: now,
-      updated_at: now,
-      outer_hash: null,
-      best_json: null,
-      validation_json: null,
-      outputs_hash: null,
-    })
-    .execute()
+  await insertJob(ctx, {
+    id,
+    name: body.name?.trim() || `Predictions of ${src.name} on ${ds.name}`,
+    type: 'infer',
+    dataset_id: ds.id,
+    request_json: JSON.stringify(body),
+    plan_json: JSON.stringify(inferPlan),
+    total_rounds: 1,
+    weights_hash: src.weights_hash,
+  })
   transition(ctx.log, 'job', id, 'new', 'queued', { type: 'infer', source: src.id, rows })
   ctx.bus.emit('job:created', id)
   return { id }

@@ -6,6 +6,7 @@ import crypto from 'node:crypto'
 import { sql } from 'kysely'
 import { NimbleError, type CreateJobBody, type CreateTrainJobBody, type EvalReport, type JobView, type Metrics, type RoundPoint } from '../lib/protocol'
 import type { Ctx } from './context'
+import { insertJob } from './job-rows'
 import { getDatasetRow } from './datasets'
 import { createInferJob, type InferPlan } from './infer-job'
 import { createPipelineJob, type PipelinePlan } from './pipeline-job'
@@ -52,33 +53,17 @@ async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody, registry: Regi
     plan.pipeline = planPipelineTraining(plan, ctx.blobs, registry, body.pipeline.microBatchRows)
     plan.totalRounds = plan.totalRounds * plan.pipeline.stepsPerEpoch
   }
-  const now = ctx.now()
   const id = `job_${crypto.randomBytes(9).toString('base64url')}`
   const label = { logistic: 'Logistic regression', linear: 'Linear regression', mlp: 'MLP', cnn: 'CNN', custom: 'Custom model' }[body.model.template]
-  await ctx.db
-    .insertInto('jobs')
-    .values({
-      id,
-      name: body.name?.trim() || `${label} on ${ds.name} → ${ds.kind === 'images' ? 'class' : body.target}`,
-      type: body.type,
-      status: 'queued',
-      dataset_id: ds.id,
-      request_json: JSON.stringify(body),
-      plan_json: JSON.stringify(plan),
-      round: 0,
-      total_rounds: plan.totalRounds,
-      weights_hash: null,
-      metrics_json: null,
-      test_json: null,
-      error: null,
-      created_at: now,
-      updated_at: now,
-      outer_hash: null,
-      best_json: null,
-      validation_json: null,
-      outputs_hash: null,
-    })
-    .execute()
+  await insertJob(ctx, {
+    id,
+    name: body.name?.trim() || `${label} on ${ds.name} → ${ds.kind === 'images' ? 'class' : body.target}`,
+    type: body.type,
+    dataset_id: ds.id,
+    request_json: JSON.stringify(body),
+    plan_json: JSON.stringify(plan),
+    total_rounds: plan.totalRounds,
+  })
   transition(ctx.log, 'job', id, 'new', 'queued', { dataset: ds.id, rounds: plan.totalRounds, task: plan.task, template: plan.model.template })
   ctx.bus.emit('job:created', id)
   return { id }

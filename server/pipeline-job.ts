@@ -14,9 +14,11 @@ import crypto from 'node:crypto'
 import { buildModel, segmentLayersFromTopology, splitLayerWeights, writeWeights } from '../lib/compute'
 import { parseCsv } from '../lib/data'
 import { estimateLayers } from '../lib/model/estimate'
-import { minDevices, partition, pipelineStats } from '../lib/model/partition'
+import { pipelineStats } from '../lib/model/partition'
+import { planOnDevices } from './pipeline-devices'
 import { NimbleError, packTensors, unpackTensors, type BlobRef, type CreateInferJobBody, type ModelSpec } from '../lib/protocol'
 import type { Ctx } from './context'
+import { insertJob } from './job-rows'
 import { getDatasetRow } from './datasets'
 import { transition } from './log'
 import { getModelRow, type ModelInfo } from './models'
@@ -51,8 +53,6 @@ export type PipelinePlan = {
 }
 
 const DEFAULT_MICRO_BATCH = 64
-/** Used for planning when a device has not measured its bandwidth. */
-const DEFAULT_BANDWIDTH = 10e6
 
 export async function createPipelineJob(ctx: Ctx, registry: Registry, body: CreateInferJobBody): Promise<{ id: string }> {
   const model = await getModelRow(ctx, body.modelId!)
@@ -88,30 +88,10 @@ export async function createPipelineJob(ctx: Ctx, registry: Registry, body: Crea
     )
   }
 
-  // Plan the segments on the devices online now (largest budgets first).
-  const devices = registry
-    .all()
-    .map((d) => ({ id: d.id, memoryBytes: d.profile.memoryBudget, gflops: Math.max(d.gflops, 0.01), bandwidthBytesPerSec: DEFAULT_BANDWIDTH }))
-    .sort((a, b) => b.memoryBytes - a.memoryBytes || b.gflops - a.gflops)
-  if (devices.length === 0) throw new NimbleError({ code: 'not_ready', message: 'no device is online to plan the pipeline on: start workers (or open /contribute) first' })
+  // Plan the segments on the devices online now.
   const microBatchRows = Math.min(body.microBatchRows ?? DEFAULT_MICRO_BATCH, rows)
   const layers = estimateLayers(topology)
-  const options = { microBatch: microBatchRows, training: false }
-  // More segments than devices: a device then runs several stages in turn (its segment cache
-  // swaps weights), so the device list is cycled as many times as the smallest plan needs.
-  const need = minDevices(layers, Math.max(...devices.map((d) => d.memoryBytes)), options)
-  const rounds = Number.isFinite(need) ? Math.max(1, Math.ceil(need / devices.length)) : 1
-  // Each pass over the devices gets its own ids (`id#pass`), mapped back to the device below.
-  const cycle = (passes: number) => Array.from({ length: passes }, (_, r) => devices.map((d) => ({ ...d, id: r === 0 ? d.id : `${d.id}#${r}` }))).flat()
-  let plan: ReturnType<typeof partition> | null = null
-  for (let extra = 0; extra < 3 && !plan; extra++) {
-    try {
-      plan = partition(layers, cycle(rounds + extra), options)
-    } catch (e) {
-      if (extra === 2 || !Number.isFinite(need)) throw e
-    }
-  }
-  if (!plan) throw new NimbleError({ code: 'invalid_model', message: 'the model could not be planned on the devices online' })
+  const plan = planOnDevices(layers, registry, { microBatch: microBatchRows, training: false })
 
   // One blob per layer's weights, so a device fetches only its own segment's.
   const whole = buildModel({ template: 'custom', task: 'classification', inputShape: info.inputShape, inputSize: width, outputSize: Math.max(1, info.outputUnits), hidden: [], activation: 'relu', dropout: 0, filters: [], topology } as ModelSpec)
@@ -128,7 +108,7 @@ export async function createPipelineJob(ctx: Ctx, registry: Registry, body: Crea
       params: s.params,
       memoryBytes: s.memoryBytes,
       flops: s.flops,
-      plannedDevice: s.deviceId.split('#')[0],
+      plannedDevice: s.deviceId,
       layers: seg.layers,
       inputShape: seg.inputShape,
       weights: [...perLayer].filter(([layer]) => layer >= s.from && layer < s.to).map(([layer, ref]) => ({ layer, ref })),
@@ -155,31 +135,16 @@ export async function createPipelineJob(ctx: Ctx, registry: Registry, body: Crea
     data: { ref: microBatches[0].ref, rows },
   }
   const id = `job_${crypto.randomBytes(9).toString('base64url')}`
-  const now = ctx.now()
-  await ctx.db
-    .insertInto('jobs')
-    .values({
-      id,
-      name: body.name?.trim() || `Pipeline inference of ${model.name} on ${ds.name}`,
-      type: 'infer',
-      status: 'queued',
-      dataset_id: ds.id,
-      request_json: JSON.stringify(body),
-      plan_json: JSON.stringify(pplan),
-      round: 0,
-      total_rounds: segments.length,
-      weights_hash: model.weights_hash,
-      metrics_json: null,
-      test_json: null,
-      error: null,
-      created_at: now,
-      updated_at: now,
-      outer_hash: null,
-      best_json: null,
-      validation_json: null,
-      outputs_hash: null,
-    })
-    .execute()
+  await insertJob(ctx, {
+    id,
+    name: body.name?.trim() || `Pipeline inference of ${model.name} on ${ds.name}`,
+    type: 'infer',
+    dataset_id: ds.id,
+    request_json: JSON.stringify(body),
+    plan_json: JSON.stringify(pplan),
+    total_rounds: segments.length,
+    weights_hash: model.weights_hash,
+  })
   transition(ctx.log, 'job', id, 'new', 'queued', { type: 'pipeline', stages: segments.length, microBatches: microBatches.length, rows })
   ctx.bus.emit('job:created', id)
   return { id }

@@ -16,7 +16,8 @@ import { buildModel, evaluate, splitLayerWeights, segmentLayersFromTopology, wri
 import { optimizerStep, stateFromTensors, stateToTensors } from '../lib/compute/optimizer-step'
 import { shuffleIndices, takeRows } from '../lib/data'
 import { estimateLayers } from '../lib/model/estimate'
-import { minDevices, partition, pipelineStats } from '../lib/model/partition'
+import { pipelineStats } from '../lib/model/partition'
+import { planOnDevices } from './pipeline-devices'
 import { NimbleError, packTensors, unpackTensors, type BlobRef, type Metrics, type NamedTensor } from '../lib/protocol'
 import type { BlobStore } from './blobs'
 import type { Ctx } from './context'
@@ -26,8 +27,6 @@ import type { Plan } from './plan-job'
 import type { Registry } from './registry'
 import type { JobRow } from './store/schema'
 import type { TensorCache } from './tensor-cache'
-
-const DEFAULT_BANDWIDTH = 10e6
 
 export type TrainSegment = {
   stage: number
@@ -64,26 +63,10 @@ export function planPipelineTraining(plan: Plan, blobs: BlobStore, registry: Reg
   const layers = estimateLayers(topology)
   const batchSize = Math.min(plan.hyper.batchSize, plan.train.rows)
   const mb = Math.max(1, Math.min(microBatchRows ?? Math.ceil(batchSize / 4), batchSize))
-  const devices = registry
-    .all()
-    .map((d) => ({ id: d.id, memoryBytes: d.profile.memoryBudget, gflops: Math.max(d.gflops, 0.01), bandwidthBytesPerSec: DEFAULT_BANDWIDTH }))
-    .sort((a, b) => b.memoryBytes - a.memoryBytes || b.gflops - a.gflops)
-  if (devices.length === 0) throw new NimbleError({ code: 'not_ready', message: 'no device is online to plan the pipeline on: start workers (or open /contribute) first' })
-  const options = { microBatch: mb, training: true, optimizer: plan.hyper.optimizer }
-  const need = minDevices(layers, Math.max(...devices.map((d) => d.memoryBytes)), options)
-  const passes = Number.isFinite(need) ? Math.max(1, Math.ceil(need / devices.length)) : 1
-  const cycle = (n: number) => Array.from({ length: n }, (_, r) => devices.map((d) => ({ ...d, id: r === 0 ? d.id : `${d.id}#${r}` }))).flat()
-  let p: ReturnType<typeof partition> | null = null
-  for (let extra = 0; extra < 3 && !p; extra++) {
-    try {
-      p = partition(layers, cycle(passes + extra), options)
-    } catch (e) {
-      if (extra === 2 || !Number.isFinite(need)) throw e
-    }
-  }
-  const segments: TrainSegment[] = p!.segments.map((s, stage) => {
+  const p = planOnDevices(layers, registry, { microBatch: mb, training: true, optimizer: plan.hyper.optimizer })
+  const segments: TrainSegment[] = p.segments.map((s, stage) => {
     const seg = segmentLayersFromTopology(topology, s.from, s.to)
-    return { stage, from: s.from, to: s.to, params: s.params, memoryBytes: s.memoryBytes, flops: s.flops, plannedDevice: s.deviceId.split('#')[0], layers: seg.layers, inputShape: seg.inputShape, outputShape: seg.outputShape }
+    return { stage, from: s.from, to: s.to, params: s.params, memoryBytes: s.memoryBytes, flops: s.flops, plannedDevice: s.deviceId, layers: seg.layers, inputShape: seg.inputShape, outputShape: seg.outputShape }
   })
   const stepsPerEpoch = Math.ceil(plan.train.rows / batchSize)
   return {
@@ -93,7 +76,7 @@ export function planPipelineTraining(plan: Plan, blobs: BlobStore, registry: Reg
     loss: plan.task === 'regression' ? 'meanSquaredError' : 'categoricalCrossentropy',
     segments,
     layerWeights,
-    bottleneckSec: p!.bottleneckSec,
+    bottleneckSec: p.bottleneckSec,
     bubbleFraction: pipelineStats(p!, Math.ceil(batchSize / mb)).bubbleFraction,
   }
 }

@@ -13,7 +13,8 @@ let coord: Coord
 const iris = irisCsv()
 
 beforeAll(async () => {
-  coord = await startCoordinator({ env: { NIMBLE_MAX_UPLOAD_BYTES: '8192' } })
+  // A short lease: a silent device's task goes to someone else within seconds.
+  coord = await startCoordinator({ env: { NIMBLE_MAX_UPLOAD_BYTES: '8192', NIMBLE_LEASE_MS: '5000' } })
 }, 120_000)
 afterAll(stopAll)
 
