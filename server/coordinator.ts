@@ -21,6 +21,7 @@ import {
   type NetworkView,
   type ModelView,
   type PredictResponse,
+  type TemplateModelBody,
   type UploadModelBody,
 } from '../lib/protocol'
 import { Assimilator } from './assimilator'
@@ -37,7 +38,7 @@ import { Leases } from './leases'
 import { attachLiveNamespace } from './live-socket'
 import type { Logger } from './log'
 import { jobOutputs, modelArtifacts, predict } from './model-artifacts'
-import { getModelRow, listModels, modelView, uploadModel } from './models'
+import { getModelRow, listModels, modelView, uploadModel, uploadTemplateModel } from './models'
 import { networkView } from './network'
 import { Planner } from './planner'
 import { PipelineTrainer } from './pipeline-train'
@@ -54,6 +55,7 @@ export type Coordinator = {
   createDataset(csv: string, name: string): Promise<DatasetView>
   createImageDataset(zip: Uint8Array, name: string): Promise<DatasetView>
   uploadModel(body: UploadModelBody): Promise<ModelView>
+  uploadTemplateModel(body: TemplateModelBody): Promise<ModelView>
   getModel(id: string): Promise<ModelView>
   listModels(): Promise<ModelView[]>
   jobOutputs(id: string): Promise<{ json: object; csv: string }>
@@ -140,6 +142,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     createDataset: (csv, name) => createDataset(ctx, csv, name),
     createImageDataset: (zip, name) => createImageDataset(ctx, zip, name),
     uploadModel: (body) => uploadModel(ctx, body),
+    uploadTemplateModel: (body) => uploadTemplateModel(ctx, body),
     getModel: async (id) => modelView(await getModelRow(ctx, id)),
     listModels: () => listModels(ctx),
     jobOutputs: (id) => jobOutputs(ctx, id),

@@ -4,8 +4,8 @@
  * match the topology exactly. Stored as JSON plus a tensor-pack blob of the weights.
  */
 import crypto from 'node:crypto'
-import { inspectTopology } from '../lib/compute'
-import { NimbleError, packTensors, type ModelView, type NamedTensor, type UploadModelBody } from '../lib/protocol'
+import { buildModel, initialWeights, inspectTopology } from '../lib/compute'
+import { ModelSpec, NimbleError, packTensors, type ModelView, type NamedTensor, type TemplateModelBody, type UploadModelBody } from '../lib/protocol'
 import type { Ctx } from './context'
 import type { ModelRow } from './store/schema'
 
@@ -76,4 +76,37 @@ export function modelView(row: ModelRow): ModelView {
 
 export async function listModels(ctx: Ctx): Promise<ModelView[]> {
   return (await ctx.db.selectFrom('models').selectAll().orderBy('created_at', 'desc').limit(100).execute()).map(modelView)
+}
+
+/** The JSON form for templates: the template's topology and seeded initial weights, stored as an upload would be. */
+export async function uploadTemplateModel(ctx: Ctx, body: TemplateModelBody): Promise<ModelView> {
+  const inputSize = body.inputShape.reduce((a, b) => a * b, 1)
+  const spec = ModelSpec.parse({
+    template: body.template,
+    task: body.template === 'linear' || body.outputSize === 1 ? 'regression' : 'classification',
+    inputShape: body.inputShape,
+    inputSize,
+    outputSize: body.outputSize,
+    hidden: body.hidden ?? (body.template === 'mlp' ? [16] : body.template === 'cnn' ? [64] : []),
+    activation: body.activation ?? 'relu',
+    dropout: body.dropout ?? 0,
+    filters: body.template === 'cnn' ? (body.filters ?? [16, 32]) : [],
+  })
+  if (spec.template === 'cnn' && spec.inputShape.length < 2) throw new NimbleError({ code: 'invalid_model', field: 'inputShape', message: 'a cnn takes an image input shape [height, width, channels]' })
+  const params = (body.hidden ?? []).reduce((a, h, i, hs) => a + (i === 0 ? inputSize : hs[i - 1]) * h, 0)
+  if (params > ctx.config.NIMBLE_MAX_MODEL_PARAMS) {
+    throw new NimbleError({ code: 'invalid_model', field: 'hidden', message: `the model has over ${params} parameters, past the limit of ${ctx.config.NIMBLE_MAX_MODEL_PARAMS} (NIMBLE_MAX_MODEL_PARAMS)` })
+  }
+  const seed = body.seed ?? 42
+  const model = buildModel(spec, seed)
+  const modelTopology = model.toJSON(null, false) as Record<string, unknown>
+  model.dispose()
+  const weights = initialWeights(spec, seed)
+  const bytes = Buffer.concat(weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength)))
+  return uploadModel(ctx, {
+    name: body.name ?? `${body.template} ${JSON.stringify(body.inputShape)} → ${body.outputSize}`,
+    modelTopology,
+    weightsManifest: [{ paths: ['model.weights.bin'], weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }],
+    weightData: bytes.toString('base64'),
+  })
 }

@@ -277,6 +277,20 @@ export const UploadModelBody = z.object({
 })
 export type UploadModelBody = z.infer<typeof UploadModelBody>
 
+/** A model from a built-in template (JSON form of POST /api/models), stored like an uploaded one with seeded initial weights. */
+export const TemplateModelBody = z.object({
+  name: z.string().max(200).optional(),
+  template: z.enum(['logistic', 'linear', 'mlp', 'cnn']),
+  inputShape: z.array(z.number().int().min(1).max(100_000)).min(1).max(3),
+  outputSize: z.number().int().min(1).max(10_000),
+  hidden: z.array(z.number().int().min(1).max(65_536)).max(64).optional(),
+  activation: Activation.optional(),
+  dropout: z.number().min(0).max(0.9).optional(),
+  filters: z.array(z.number().int().min(1).max(512)).min(1).max(4).optional(),
+  seed: z.number().int().optional(),
+})
+export type TemplateModelBody = z.infer<typeof TemplateModelBody>
+
 export const ModelView = z.object({
   id: z.string(),
   name: z.string(),

@@ -79,6 +79,20 @@ describe('uploaded models', () => {
   }, 200_000)
 })
 
+describe('template models', () => {
+  it('stores a template from its JSON form and trains it as a custom model', async () => {
+    const m = await coord.api.call('POST', '/api/models', { template: 'mlp', inputShape: [4], outputSize: 3, hidden: [8] })
+    expect(m.status, JSON.stringify(m.body)).toBe(201)
+    expect(m.body.params).toBe(4 * 8 + 8 + 8 * 3 + 3)
+    expect(m.body.hasWeights).toBe(true)
+    const bad = await coord.api.call('POST', '/api/models', { template: 'mlp', inputShape: [4], outputSize: 0 })
+    expect([bad.status, bad.body.error.field]).toEqual([422, 'outputSize'])
+    const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: irisId, target: 'species', model: { template: 'custom', modelId: m.body.id }, epochs: 20 })
+    expect(job.status, JSON.stringify(job.body)).toBe(201)
+    expect((await finish(job.body.id)).status).toBe('succeeded')
+  }, 120_000)
+})
+
 describe('training options', () => {
   it('runs DiLoCo with early stopping and keeps the best round', async () => {
     const job = await coord.api.call('POST', '/api/jobs', {

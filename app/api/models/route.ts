@@ -1,4 +1,5 @@
-import { NimbleError, UploadModelBody } from '@/lib/protocol'
+import { z } from 'zod'
+import { NimbleError, TemplateModelBody, UploadModelBody } from '@/lib/protocol'
 import { contentType, json, readJson, route } from '../_lib/http'
 
 export const dynamic = 'force-dynamic'
@@ -6,7 +7,8 @@ export const dynamic = 'force-dynamic'
 /**
  * Upload a tfjs Layers model. Either exactly what `model.save('http://host/api/models')`
  * sends (multipart: model.json with modelTopology + weightsManifest, and model.weights.bin),
- * or JSON {name?, modelTopology, weightsManifest?, weightData?: base64}.
+ * or JSON {name?, modelTopology, weightsManifest?, weightData?: base64}, or the JSON form for
+ * templates {template, inputShape, outputSize, hidden?, activation?, dropout?, filters?, seed?}.
  * -> 201 ModelView, or 422 invalid_model naming the problem.
  */
 export const POST = route({ auth: 'owner' }, async ({ req, c }) => {
@@ -31,7 +33,8 @@ export const POST = route({ auth: 'owner' }, async ({ req, c }) => {
     const body = UploadModelBody.parse({ name: req.headers.get('x-model-name') ?? undefined, modelTopology: artifacts.modelTopology, weightsManifest: artifacts.weightsManifest, weightData })
     return json(await c.uploadModel(body), 201)
   }
-  return json(await c.uploadModel(await readJson(req, UploadModelBody, limit)), 201)
+  const raw = await readJson(req, z.record(z.string(), z.unknown()), limit)
+  return json('template' in raw ? await c.uploadTemplateModel(TemplateModelBody.parse(raw)) : await c.uploadModel(UploadModelBody.parse(raw)), 201)
 })
 
 export const GET = route({ auth: 'owner' }, async ({ c }) => ({ models: await c.listModels() }))
