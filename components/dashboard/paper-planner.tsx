@@ -34,24 +34,34 @@ export function PaperPlanner() {
     <section className="card" aria-labelledby="planner-title" data-testid="paper-planner">
       <h2 id="planner-title">Plan a model too big for one device</h2>
       <p className="muted">Nimble cuts a large model into contiguous segments that each fit one device, and pipelines micro-batches through them.</p>
-      <form onSubmit={plan} className="form-grid">
-        <label>
-          Parameters <input value={params} onChange={(e) => setParams(e.target.value)} data-testid="planner-params" />
-        </label>
-        <label>
-          Device memory <input value={memory} onChange={(e) => setMemory(e.target.value)} data-testid="planner-memory" />
-        </label>
-        <label>
-          Bandwidth <input value={bandwidth} onChange={(e) => setBandwidth(e.target.value)} />
-        </label>
-        <label>
-          Micro-batches <input value={micro} onChange={(e) => setMicro(e.target.value)} inputMode="numeric" />
-        </label>
-        <label className="checkbox">
-          <input type="checkbox" checked={training} onChange={(e) => setTraining(e.target.checked)} /> Training (gradients and Adam state)
-        </label>
-        <button type="submit" className="button" data-testid="planner-submit">
-          Plan
+      <form onSubmit={plan}>
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="planner-params">Parameters</label>
+            <input id="planner-params" value={params} onChange={(e) => setParams(e.target.value)} data-testid="planner-params" />
+          </div>
+          <div className="field">
+            <label htmlFor="planner-memory">Memory per device</label>
+            <input id="planner-memory" value={memory} onChange={(e) => setMemory(e.target.value)} data-testid="planner-memory" />
+          </div>
+          <div className="field">
+            <label htmlFor="planner-bandwidth">Bandwidth</label>
+            <input id="planner-bandwidth" value={bandwidth} onChange={(e) => setBandwidth(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="planner-micro">Micro-batches</label>
+            <input id="planner-micro" type="number" min={1} value={micro} onChange={(e) => setMicro(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="planner-training">Plan for</label>
+            <select id="planner-training" value={training ? 'train' : 'infer'} onChange={(e) => setTraining(e.target.value === 'train')}>
+              <option value="infer">Inference (weights only)</option>
+              <option value="train">Training (gradients, Adam state)</option>
+            </select>
+          </div>
+        </div>
+        <button type="submit" className="btn" data-testid="planner-submit">
+          Plan it
         </button>
       </form>
       <ErrorNote error={error} />

@@ -68,7 +68,7 @@ ${predictLine}`
           </button>
         ))}
       </div>
-      <p className="muted small">Your browser may ask once before saving two files.</p>
+      <p className="muted small">Your browser may ask once before saving several files.</p>
       <ErrorNote error={error} />
       <h3>Load it with TensorFlow.js</h3>
       <pre>
