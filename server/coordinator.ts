@@ -94,7 +94,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx)
   const trainer = new PipelineTrainer(ctx, tensors)
-  const planner = new Planner(ctx, tensors, () => registry.size, trainer)
+  const planner = new Planner(ctx, tensors, () => registry.all().map((d) => ({ id: d.id, gflops: d.gflops })), trainer)
   const assimilator = new Assimilator(ctx, tensors, trainer)
 
   const recovered = await leases.recoverAfterRestart()

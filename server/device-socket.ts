@@ -142,8 +142,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const s = session
       if (s.busy === meta.data.instanceId) s.busy = null
       try {
-        await validator.submit(s.id, meta.data, bytes)
+        const accepted = await validator.submit(s.id, meta.data, bytes)
         registry.outcome(s.id, true)
+        registry.observe(s.id, accepted.flops, accepted.observedMs)
         reply({ ok: true })
       } catch (e) {
         const err = errorOf(e)

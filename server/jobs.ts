@@ -118,7 +118,8 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
     db
       .selectFrom('instances')
       .innerJoin('devices', 'devices.id', 'instances.device_id')
-      .select(['devices.id', 'devices.name', 'devices.backend', (eb) => eb.fn.countAll<number>().as('tasks')])
+      .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+      .select(['devices.id', 'devices.name', 'devices.backend', (eb) => eb.fn.countAll<number>().as('tasks'), (eb) => eb.fn.sum<number>('tasks.rows').as('rows')])
       .where('instances.job_id', '=', id)
       .where('instances.state', '=', 'valid')
       .groupBy(['devices.id', 'devices.name', 'devices.backend'])
@@ -163,7 +164,7 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
     test: row.test_json ? (JSON.parse(row.test_json) as EvalReport) : null,
     validation: row.validation_json ? (JSON.parse(row.validation_json) as EvalReport) : null,
     history,
-    devices: devices.map((d) => ({ id: d.id, name: d.name, backend: d.backend, tasks: Number(d.tasks) })),
+    devices: devices.map((d) => ({ id: d.id, name: d.name, backend: d.backend, tasks: Number(d.tasks), rows: Number(d.rows ?? 0) })),
     tasks: { total, done: count('done'), running: count('leased'), reassigned: Number(reassigned?.n ?? 0) },
     bytesMoved: moved,
     stoppedEarly: row.status === 'succeeded' && row.type === 'train' && row.round < row.total_rounds,

@@ -60,6 +60,8 @@ export type Plan = {
   test: DataPart
   initialWeights: BlobRef
   notes: string[]
+  /** Data-parallel shard sizes: by device speed (default) or equal. */
+  sharding?: 'speed' | 'equal'
   /** Pipeline training (GPipe) instead of data-parallel rounds; rounds are then optimizer steps. */
   pipeline?: PipelineTraining
 }
@@ -213,5 +215,6 @@ export function buildPlan(blobs: BlobStore, ds: DatasetRow, req: CreateTrainJobB
     test: part(s.test),
     initialWeights: init,
     notes: ex.notes,
+    sharding: req.sharding ?? 'speed',
   }
 }

@@ -29,7 +29,8 @@ export class Planner {
   constructor(
     private ctx: Ctx,
     private tensors: TensorCache,
-    private devicesOnline: () => number,
+    /** The devices connected now and their measured speed. */
+    private devices: () => { id: string; gflops: number }[],
     private trainer: PipelineTrainer,
   ) {}
 
@@ -87,13 +88,22 @@ export class Planner {
     this.ctx.bus.emit('tasks:ready')
   }
 
-  /** One training task per shard; the shard count follows the devices online now. */
+  /**
+   * One training task per shard; the shard count follows the devices online now. With speed
+   * sharding each of the k fastest devices gets rows in proportion to its measured speed (and
+   * the task prefers that device), so the round's tasks finish together.
+   */
   private trainTasks(plan: Plan, round: number, weightsHash: string | null): PlannedTask[] {
     const weights = weightsHash ? { hash: weightsHash, bytes: this.ctx.blobs.size(weightsHash), url: `/api/blobs/${weightsHash}` } : plan.initialWeights
-    const maxByRows = Math.max(1, Math.floor(plan.train.rows / Math.max(1, Math.min(plan.hyper.batchSize, 8))))
-    const k = Math.max(1, Math.min(this.devicesOnline(), this.ctx.config.NIMBLE_MAX_SHARDS, maxByRows))
+    const minRows = Math.max(1, Math.min(plan.hyper.batchSize, 8))
+    const maxByRows = Math.max(1, Math.floor(plan.train.rows / minRows))
+    const online = [...this.devices()].sort((a, b) => b.gflops - a.gflops || a.id.localeCompare(b.id))
+    const k = Math.max(1, Math.min(online.length, this.ctx.config.NIMBLE_MAX_SHARDS, maxByRows))
+    const bySpeed = plan.sharding !== 'equal' && k > 1 && online.slice(0, k).every((d) => d.gflops > 0)
+    const chosen = online.slice(0, k)
+    const sizes = bySpeed ? proportionalSizes(plan.train.rows, chosen.map((d) => d.gflops), minRows) : null
     const learningRate = roundLearningRate(plan, round)
-    return this.shards(plan.train, k).map((s, i) => ({
+    return this.shards(plan.train, sizes ?? k).map((s, i) => ({
       rows: s.rows,
       flops: plan.hyper.localSteps ? trainFlops(plan.model, plan.hyper.localSteps * plan.hyper.batchSize, 1) : trainFlops(plan.model, s.rows, plan.hyper.localEpochs),
       payload: {
@@ -103,13 +113,14 @@ export class Planner {
         weights,
         data: s.ref,
         shapes: plan.weightShapes,
+        ...(bySpeed ? { prefer: chosen[i].id } : {}),
       },
     }))
   }
 
   /** Inference rows in contiguous shards, one per device online (at least 256 rows each). */
   private inferTasks(plan: InferPlan): PlannedTask[] {
-    const k = Math.max(1, Math.min(this.devicesOnline(), this.ctx.config.NIMBLE_MAX_SHARDS, Math.ceil(plan.data.rows / 256)))
+    const k = Math.max(1, Math.min(this.devices().length, this.ctx.config.NIMBLE_MAX_SHARDS, Math.ceil(plan.data.rows / 256)))
     return this.shards(plan.data, k).map((s) => ({
       rows: s.rows,
       flops: forwardFlops(plan.model, s.rows),
@@ -117,13 +128,14 @@ export class Planner {
     }))
   }
 
-  /** Contiguous slices of a data pack (every tensor in it), stored once each. */
-  private shards(part: { ref: BlobRef; rows: number }, k: number): { ref: BlobRef; rows: number }[] {
-    const key = `${part.ref.hash}:${k}`
+  /** Contiguous slices of a data pack (every tensor in it): k equal ones, or of the given sizes; stored once each. */
+  private shards(part: { ref: BlobRef; rows: number }, k: number | number[]): { ref: BlobRef; rows: number }[] {
+    const key = `${part.ref.hash}:${Array.isArray(k) ? k.join(',') : k}`
     const hit = this.shardCache.get(key)
     if (hit) return hit
     const all = this.tensors.get(part.ref.hash)
-    const out = shardRanges(part.rows, k).map(({ start, end }) => {
+    const ranges = Array.isArray(k) ? k.map((n, i) => ({ start: k.slice(0, i).reduce((a, b) => a + b, 0), end: k.slice(0, i + 1).reduce((a, b) => a + b, 0) })) : shardRanges(part.rows, k)
+    const out = ranges.map(({ start, end }) => {
       const rows = end - start
       const pack = packTensors(
         all.map((t) => {
@@ -136,4 +148,27 @@ export class Planner {
     this.shardCache.set(key, out)
     return out
   }
+}
+
+/** Rows split in proportion to `weights` (largest remainder), each raised to `minRows` when rows allow (taken from the largest); sums to `rows`. */
+export function proportionalSizes(rows: number, weights: number[], minRows = 1): number[] {
+  const total = weights.reduce((a, b) => a + b, 0)
+  const exact = weights.map((w) => (rows * w) / total)
+  const sizes = exact.map((x) => Math.floor(x))
+  let left = rows - sizes.reduce((a, b) => a + b, 0)
+  const order = exact.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i)
+  for (const { i } of order) {
+    if (left <= 0) break
+    sizes[i]++
+    left--
+  }
+  const floor = Math.min(minRows, Math.floor(rows / weights.length))
+  for (let i = 0; i < sizes.length; i++) {
+    while (sizes[i] < floor) {
+      const largest = sizes.indexOf(Math.max(...sizes))
+      sizes[largest]--
+      sizes[i]++
+    }
+  }
+  return sizes
 }

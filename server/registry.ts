@@ -23,6 +23,8 @@ export type DeviceSession = {
   failures: number
   /** Epoch ms before which the device is given no task (backoff after failures). */
   coolUntil: number
+  /** GFLOP/s seen by the coordinator on completed tasks (replaces the benchmark in `gflops`). */
+  observed?: number
   link: DeviceLink
 }
 
@@ -47,6 +49,19 @@ export class Registry {
   /** Connected, not working, and not cooling down after a failure. */
   idle(now = Date.now()): DeviceSession[] {
     return this.all().filter((s) => s.busy === null && s.coolUntil <= now)
+  }
+
+  /**
+   * Observed speed replaces the self-reported benchmark as tasks complete: FLOPs of the task
+   * over the time the coordinator itself saw between lease and result (transfers included),
+   * smoothed. Only tasks big enough to measure (≥ 50 ms) count.
+   */
+  observe(id: string, flops: number, ms: number): void {
+    const s = this.sessions.get(id)
+    if (!s || ms < 50 || flops <= 0) return
+    const gflops = flops / (ms / 1000) / 1e9
+    s.observed = s.observed === undefined ? gflops : 0.5 * s.observed + 0.5 * gflops
+    s.gflops = s.observed
   }
 
   /** Records a failure or success and sets the backoff: 1 s, 2 s, 4 s … up to a minute. */

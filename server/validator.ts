@@ -38,7 +38,7 @@ export class Validator {
   constructor(private ctx: Ctx) {}
 
   /** Accepts or rejects one result. Throws NimbleError (stale_lease, invalid_result) with the reason for the device. */
-  async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number }> {
+  async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number; flops: number; observedMs: number }> {
     const { db, log } = this.ctx
     const inst = await db.selectFrom('instances').selectAll().where('id', '=', meta.instanceId).executeTakeFirst()
     if (!inst || inst.device_id !== deviceId || inst.task_id !== meta.taskId) {
@@ -85,6 +85,6 @@ export class Validator {
     transition(log, 'instance', inst.id, 'leased', 'valid', { task: task.id, device: deviceId })
     transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round })
     this.ctx.bus.emit('task:done', task.job_id, task.round)
-    return { jobId: task.job_id, round: task.round }
+    return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at }
   }
 }

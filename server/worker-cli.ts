@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     name: args.name,
     idFile: args.idFile,
     memoryBudget: args.memoryBudget,
+    throttle: args.throttle,
     log,
     onFatal: (e) => {
       log(`worker: ${e.message}`)

@@ -91,6 +91,11 @@ export const CreateTrainJobBody = z.object({
       outerMomentum: z.number().min(0).max(0.999).optional(),
     })
     .optional(),
+  /**
+   * How a round's rows are split between devices: `speed` (default) in proportion to each
+   * device's measured speed, so a round finishes together; `equal` shards.
+   */
+  sharding: z.enum(['speed', 'equal']).optional(),
   /** Mini-batch steps per task; when set it replaces localEpochs. */
   localSteps: z.number().int().min(1).max(100_000).optional(),
   /**
@@ -180,7 +185,7 @@ export type EvalReport = z.infer<typeof EvalReport>
 export const RoundPoint = Metrics.extend({ round: z.number().int(), at: z.string(), devices: z.number().int() })
 export type RoundPoint = z.infer<typeof RoundPoint>
 
-export const JobDevice = z.object({ id: z.string(), name: z.string(), backend: z.string(), tasks: z.number().int() })
+export const JobDevice = z.object({ id: z.string(), name: z.string(), backend: z.string(), tasks: z.number().int(), rows: z.number().int().optional() })
 
 export const JobView = z.object({
   id: z.string(),

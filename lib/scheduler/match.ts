@@ -3,7 +3,19 @@
  * Tasks are taken in priority order (oldest first); each goes to the fastest idle
  * device whose memory budget holds it. A task no device can hold stays queued.
  */
-export type DeviceSlot = { id: string; gflops: number; memoryBudget: number; backend?: string }
+import { fitRule, misfit } from './fit'
+import type { DeviceClass } from './pricing'
+
+export type DeviceSlot = {
+  id: string
+  gflops: number
+  memoryBudget: number
+  backend?: string
+  /** Measured bytes/s to this device (assign adds bytes/bandwidth to the expected time). */
+  bandwidth?: number
+  /** Price class override; otherwise classified from backend and gflops (see pricing.ts). */
+  class?: DeviceClass
+}
 export type TaskNeed = {
   id: number
   memoryBytes: number
@@ -14,11 +26,23 @@ export type TaskNeed = {
   backends?: string[]
   /** A device that already holds what the task needs (a pipeline stage's weights): it gets the task when idle. */
   prefer?: string
+  /** Bytes to move to the device (inputs, weights not already cached). */
+  bytes?: number
+  /** Epoch ms by which the result should be back (assign). */
+  deadline?: number
+  /** Higher is served first when there are more tasks than devices (assign; default 0). */
+  priority?: number
+  /** Fair share is between jobs (falling back to owner) (assign). */
+  jobId?: string | number
+  owner?: string
+  /** Epoch ms the task became ready; older first among equals (assign; falls back to id). */
+  createdAt?: number
 }
-export type Assignment = { taskId: number; deviceId: string; expectedMs: number }
+export type Assignment = { taskId: number; deviceId: string; expectedMs: number; cost?: number; late?: boolean }
 
 export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[], fleet: string[] = devices.map((d) => d.id)): Assignment[] {
   const free = [...devices].sort((a, b) => b.gflops - a.gflops || a.id.localeCompare(b.id))
+  const fleetSet = new Set(fleet)
   const out: Assignment[] = []
   for (const t of tasks) {
     if (free.length === 0) break
@@ -28,7 +52,7 @@ export function matchTasks(devices: DeviceSlot[], tasks: TaskNeed[], fleet: stri
     const fits = (d: DeviceSlot) =>
       (d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes) && !(strict && avoid.has(d.id)) && (!t.backends || !d.backend || t.backends.includes(d.backend))
     let i: number
-    if (t.prefer && fleet.includes(t.prefer)) {
+    if (t.prefer && fleet.includes(t.prefer) && !avoid.has(t.prefer)) {
       // Its device is connected: wait for it rather than move the stage's weights elsewhere.
       i = free.findIndex((d) => d.id === t.prefer && fits(d))
     } else {

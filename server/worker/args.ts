@@ -12,6 +12,8 @@ export type WorkerArgs = {
   idFile?: string
   /** Bytes offered for weights and activations; absent: the backend's default budget. */
   memoryBudget?: number
+  /** Runs every task this many times slower (and says so in its benchmarks): makes a slow device for tests and demos. */
+  throttle?: number
   help: boolean
 }
 
@@ -28,6 +30,8 @@ Options:
   --memory SIZE     memory this worker offers for weights and activations, e.g. 8MB, 512KiB, 1GiB
                     or plain bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024;
                     default: 256 MiB on cpu and wasm, up to 512 MiB on webgpu)
+  --throttle N      behave like a device N times slower (sleeps N-1 times each task's compute
+                    time; benchmarks are divided by N), for tests and demos of mixed fleets
   -h, --help        show this help`
 
 export class UsageError extends Error {
@@ -47,6 +51,7 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
         name: { type: 'string' },
         'id-file': { type: 'string' },
         memory: { type: 'string' },
+        throttle: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -68,8 +73,11 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
   const idFile = values['id-file']
   if (idFile !== undefined && !idFile.trim()) throw new UsageError('--id-file must be a path')
   const memoryBudget = values.memory === undefined ? undefined : parseByteSize(values.memory, '--memory')
+  const throttle = values.throttle === undefined ? undefined : Number(values.throttle)
+  if (throttle !== undefined && !(Number.isFinite(throttle) && throttle >= 1 && throttle <= 1000)) throw new UsageError(`--throttle must be a number from 1 to 1000, got "${values.throttle}"`)
   return {
     server: url.origin,
+    ...(throttle !== undefined ? { throttle } : {}),
     backend: backend as BackendChoice,
     name,
     ...(idFile ? { idFile } : {}),

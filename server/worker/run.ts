@@ -50,6 +50,8 @@ export type RunWorkerOptions = {
   onFatal?: (error: Error) => void
   /** Bytes this worker offers for weights and activations (`--memory`); default: the backend's budget. */
   memoryBudget?: number
+  /** `--throttle`: behave like a device this many times slower. */
+  throttle?: number
 }
 
 export type WorkerHandle = {
@@ -91,7 +93,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       profile: {
         kind: 'headless',
         backend: setup.backend,
-        benchmarks: setup.benchmarks,
+        benchmarks: setup.benchmarks.map((b) => ({ ...b, gflops: b.gflops / (opts.throttle ?? 1) })),
         adapter: setup.adapter,
         memoryBudget: opts.memoryBudget ?? setup.memoryBudget,
         userAgent: `nimble-worker node/${process.versions.node}`,
@@ -176,6 +178,10 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
           socket.emit('task:progress', { instanceId: task.instanceId, fraction: Math.min(1, fraction), loss })
         },
       })
+      if (opts.throttle && opts.throttle > 1) {
+        await new Promise((resolve) => setTimeout(resolve, out.elapsedMs * (opts.throttle! - 1)))
+        out.elapsedMs *= opts.throttle
+      }
       signal.throwIfAborted()
       const meta: TaskResultMeta = {
         instanceId: task.instanceId,
