@@ -1,0 +1,102 @@
+/**
+ * Where the served tasks go (pure): least total cost, fewest late tasks first.
+ *
+ * Tasks are placed in windows of at most `window` (largest FLOPs first, since they gain
+ * most from a cheap fast device). Each window is solved exactly by the Hungarian method
+ * over the devices still free, restricted to each task's n cheapest free devices: an
+ * optimal placement of n tasks never needs a task's (n+1)-th choice, since one of its first
+ * n is always free to swap to. So when all served tasks fit in one window (the default
+ * 64 covers every call up to 64 idle devices) the result is the exact optimum; larger
+ * calls are optimal per window, greedy across windows. A task its window could not place
+ * (every device it fits went to a window-mate) is placed by an augmenting path, which
+ * exists because the served set has a matching.
+ */
+import { hungarian } from './hungarian'
+import { selectSmallest } from './select'
+import type { Problem } from './problem'
+import { augment, emptyMatching, take, type Matching } from './served'
+
+export function placeServed(p: Problem, served: number[], window: number): Matching {
+  const m = emptyMatching(p.tasks.length, p.devices.length)
+  const rank = new Map(served.map((ti, k) => [ti, k]))
+  const order = [...served].sort((a, b) => p.tasks[b].flops - p.tasks[a].flops || rank.get(a)! - rank.get(b)!)
+  const inCols = new Int32Array(p.devices.length).fill(-1)
+  for (let start = 0; start < order.length; start += window) {
+    const rows = order.slice(start, start + window)
+    const cols = candidateColumns(p, m, rows, inCols, start)
+    const placed = solveWindow(p, m, rows, cols)
+    for (const ti of rows) if (!placed.has(ti)) augment(p, m, ti)
+  }
+  return m
+}
+
+/** Union of each row's n cheapest free devices (n = rows), on-time ones before late ones. */
+function candidateColumns(p: Problem, m: Matching, rows: number[], inCols: Int32Array, tag: number): number[] {
+  const n = rows.length
+  const cols: number[] = []
+  const key = new Float64Array(m.freeCount)
+  const idx = new Int32Array(m.freeCount)
+  for (const ti of rows) {
+    // On-time devices first: a late one's key is its cost plus more than any on-time cost.
+    let count = 0
+    let maxCost = 0
+    for (let f = 0; f < m.freeCount; f++) {
+      const dj = m.free[f]
+      const ms = p.ms(ti, dj)
+      if (ms === Infinity) continue
+      const cost = ms * p.pricePerMs[dj]
+      key[count] = ms > p.slack[ti] ? -1 - cost : cost
+      idx[count++] = dj
+      if (cost > maxCost) maxCost = cost
+    }
+    for (let i = 0; i < count; i++) if (key[i] < 0) key[i] = 2 * maxCost + 1 + (-1 - key[i])
+    if (count > n) selectSmallest(key, idx, count, n)
+    for (let i = 0; i < Math.min(n, count); i++) {
+      if (inCols[idx[i]] !== tag) {
+        inCols[idx[i]] = tag
+        cols.push(idx[i])
+      }
+    }
+  }
+  return cols
+}
+
+/** Exact min (late count, cost) placement of rows onto cols; returns the rows it placed. */
+function solveWindow(p: Problem, m: Matching, rows: number[], cols: number[]): Set<number> {
+  const n = rows.length
+  const width = Math.max(cols.length, n) // dummy columns let a row stay unplaced
+  const cost = new Float64Array(n * width)
+  const late = new Uint8Array(n * width)
+  const ok = new Uint8Array(n * width)
+  let sumMax = 0
+  let anyLate = false
+  for (let r = 0; r < n; r++) {
+    let rowMax = 0
+    for (let c = 0; c < cols.length; c++) {
+      const ms = p.ms(rows[r], cols[c])
+      if (ms === Infinity) continue
+      const x = ms * p.pricePerMs[cols[c]]
+      cost[r * width + c] = x
+      ok[r * width + c] = 1
+      if (ms > p.slack[rows[r]]) {
+        late[r * width + c] = 1
+        anyLate = true
+      }
+      if (x > rowMax) rowMax = x
+    }
+    sumMax += rowMax
+  }
+  // One more late task must outweigh any saving in cost, one more unplaced task anything.
+  const LATE = anyLate ? sumMax + 1 : 0
+  const NONE = (n + 1) * (LATE + sumMax + 1)
+  for (let i = 0; i < n * width; i++) cost[i] = ok[i] ? cost[i] + (late[i] ? LATE : 0) : NONE
+  const rowToCol = hungarian(cost, n, width)
+  const placed = new Set<number>()
+  for (let r = 0; r < n; r++) {
+    const c = rowToCol[r]
+    if (c < 0 || !ok[r * width + c]) continue
+    take(m, rows[r], cols[c])
+    placed.add(rows[r])
+  }
+  return placed
+}

@@ -1,0 +1,60 @@
+/**
+ * Seeded random instances (pure) for tests and the benchmark: devices across all price
+ * classes and backends, tasks with random memory, backends, avoid/prefer rules,
+ * deadlines, priorities and jobs.
+ */
+import type { DeviceSlot, TaskNeed } from './match'
+
+/** Small, fast, seedable PRNG in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export type InstanceOptions = { now: number; maxTasks: number; maxDevices: number; minTasks?: number; minDevices?: number; firstTaskId?: number }
+
+export function randomDevice(rng: () => number, id: string): DeviceSlot {
+  const backend = ['webgpu', 'webgpu', 'webgpu', 'wasm', 'cpu'][Math.floor(rng() * 5)]
+  const gflops = backend === 'webgpu' ? [300, 1000, 2500, 8000, 30000][Math.floor(rng() * 5)] * (0.5 + rng()) : 5 + rng() * 40
+  return {
+    id,
+    gflops,
+    backend,
+    memoryBudget: rng() < 0.1 ? 0 : 2 ** (26 + Math.floor(rng() * 8)),
+    ...(rng() < 0.7 ? { bandwidth: 1e6 * 2 ** Math.floor(rng() * 8) } : {}),
+  }
+}
+
+export function randomTask(rng: () => number, id: number, deviceIds: string[], now: number): TaskNeed {
+  const flops = 10 ** (8 + rng() * 6)
+  const pick = () => deviceIds[Math.floor(rng() * deviceIds.length)]
+  return {
+    id,
+    flops,
+    memoryBytes: 2 ** (20 + Math.floor(rng() * 14)),
+    ...(rng() < 0.5 ? { bytes: 10 ** (4 + rng() * 4) } : {}),
+    ...(rng() < 0.3 ? { backends: rng() < 0.5 ? ['webgpu', 'cpu'] : ['webgpu'] } : {}),
+    ...(rng() < 0.15 ? { avoid: [pick()] } : {}),
+    ...(rng() < 0.05 ? { prefer: rng() < 0.5 ? pick() : 'gone' } : {}),
+    ...(rng() < 0.4 ? { deadline: now + 10 ** (1 + rng() * 4) } : {}),
+    ...(rng() < 0.3 ? { priority: Math.floor(rng() * 3) } : {}),
+    jobId: `j${Math.floor(rng() * 4)}`,
+    createdAt: now - Math.floor(rng() * 1e5),
+  }
+}
+
+export function randomInstance(rng: () => number, o: InstanceOptions): { tasks: TaskNeed[]; devices: DeviceSlot[]; fleet: string[] } {
+  const between = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1))
+  const devices = Array.from({ length: between(o.minDevices ?? 1, o.maxDevices) }, (_, i) => randomDevice(rng, `d${i}`))
+  // Some connected devices are busy: they are in the fleet but not idle.
+  const fleet = [...devices.map((d) => d.id), ...(rng() < 0.3 ? ['busy'] : [])]
+  const ids = [...fleet, 'busy']
+  const tasks = Array.from({ length: between(o.minTasks ?? 1, o.maxTasks) }, (_, i) => randomTask(rng, (o.firstTaskId ?? 1) + i, ids, o.now))
+  return { tasks, devices, fleet }
+}
