@@ -9,7 +9,7 @@
  *      meets it unless no idle device can, and then to its cheapest fit, marked late;
  *   3. costs least in total (pricing.ts: expected seconds x class price) (place.ts).
  * Exact when at most `window` tasks are served (default 64, so every call with up to 64
- * idle devices). Bigger calls: exact per window of 64, largest tasks first, and only the
+ * idle devices). Bigger calls: windows of 64 plus improvement passes (place.ts), and only the
  * first `maxTasks` of the queue are looked at (default 4 x idle devices, the most the
  * dispatcher reads): the rest could only be served if the leading tasks fit nowhere.
  */

@@ -26,6 +26,16 @@ export function take(m: Matching, ti: number, dj: number): void {
   m.deviceOf[ti] = dj
 }
 
+/** Frees device dj (and its task). */
+export function release(m: Matching, dj: number): void {
+  const ti = m.owner[dj]
+  if (ti < 0) return
+  m.deviceOf[ti] = -1
+  m.owner[dj] = -1
+  m.at[dj] = m.freeCount
+  m.free[m.freeCount++] = dj
+}
+
 /** Places task ti: on a free device it fits, else by moving placed tasks along an augmenting path. */
 export function augment(p: Problem, m: Matching, ti: number): boolean {
   for (let k = 0; k < m.freeCount; k++) {
