@@ -94,7 +94,13 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx)
   const trainer = new PipelineTrainer(ctx, tensors)
-  const planner = new Planner(ctx, tensors, () => registry.all().map((d) => ({ id: d.id, gflops: d.gflops })), trainer)
+  // Shards are planned for devices in good standing: one that just failed gets no shard sized for it.
+  const planner = new Planner(
+    ctx,
+    tensors,
+    () => registry.all().filter((d) => d.failures === 0).map((d) => ({ id: d.id, gflops: d.gflops, backend: d.profile.backend, memoryBudget: d.profile.memoryBudget })),
+    trainer,
+  )
   const assimilator = new Assimilator(ctx, tensors, trainer)
 
   const recovered = await leases.recoverAfterRestart()

@@ -87,7 +87,8 @@ export class Dispatcher {
         backends: payloads.get(t.id).model ? requiredBackends(payloads.get(t.id).model, payloads.get(t.id).kind) : undefined,
         prefer: payloads.get(t.id).prefer,
       })),
-      this.registry.all().map((d) => d.id),
+      // Devices that could take a task later; one cooling down after failures is not waited for.
+      this.registry.all().filter((d) => d.coolUntil <= this.ctx.now()).map((d) => d.id),
     )
     for (const a of plan) {
       const device = this.registry.get(a.deviceId)

@@ -11,7 +11,8 @@
  * stored as content-addressed blobs: the same slice is never stored twice.
  */
 import { shardRanges } from '../lib/data'
-import { forwardFlops, trainFlops } from '../lib/model/shapes'
+import { forwardFlops, trainFlops, trainMemoryBytes } from '../lib/model/shapes'
+import { requiredBackends } from '../lib/model/backends'
 import { packTensors, type BlobRef } from '../lib/protocol'
 import type { Ctx } from './context'
 import { transition } from './log'
@@ -29,8 +30,8 @@ export class Planner {
   constructor(
     private ctx: Ctx,
     private tensors: TensorCache,
-    /** The devices connected now and their measured speed. */
-    private devices: () => { id: string; gflops: number }[],
+    /** The devices connected now: measured speed, backend and memory budget. */
+    private devices: () => { id: string; gflops: number; backend: string; memoryBudget: number }[],
     private trainer: PipelineTrainer,
   ) {}
 
@@ -97,7 +98,14 @@ export class Planner {
     const weights = weightsHash ? { hash: weightsHash, bytes: this.ctx.blobs.size(weightsHash), url: `/api/blobs/${weightsHash}` } : plan.initialWeights
     const minRows = Math.max(1, Math.min(plan.hyper.batchSize, 8))
     const maxByRows = Math.max(1, Math.floor(plan.train.rows / minRows))
-    const online = [...this.devices()].sort((a, b) => b.gflops - a.gflops || a.id.localeCompare(b.id))
+    // Only devices that can run the task (backend, memory) get a shard planned for them.
+    const backends: string[] = requiredBackends(plan.model, 'train')
+    let need = 0
+    try {
+      need = trainMemoryBytes(plan.model, plan.hyper.batchSize)
+    } catch {}
+    const capable = this.devices().filter((d) => backends.includes(d.backend) && (d.memoryBudget === 0 || d.memoryBudget >= need))
+    const online = [...(capable.length ? capable : this.devices())].sort((a, b) => b.gflops - a.gflops || a.id.localeCompare(b.id))
     const k = Math.max(1, Math.min(online.length, this.ctx.config.NIMBLE_MAX_SHARDS, maxByRows))
     const bySpeed = plan.sharding !== 'equal' && k > 1 && online.slice(0, k).every((d) => d.gflops > 0)
     const chosen = online.slice(0, k)
