@@ -26,6 +26,7 @@ type PlannedTask = { rows: number; flops: number; payload: Record<string, unknow
 
 export class Planner {
   private shardCache = new Map<string, { ref: BlobRef; rows: number }[]>()
+  private lastSplit = new Map<string, Map<string, number>>()
 
   constructor(
     private ctx: Ctx,
@@ -109,7 +110,7 @@ export class Planner {
     const k = Math.max(1, Math.min(online.length, this.ctx.config.NIMBLE_MAX_SHARDS, maxByRows))
     const bySpeed = plan.sharding !== 'equal' && k > 1 && online.slice(0, k).every((d) => d.gflops > 0)
     const chosen = online.slice(0, k)
-    const sizes = bySpeed ? proportionalSizes(plan.train.rows, chosen.map((d) => d.gflops), minRows) : null
+    const sizes = bySpeed ? this.stableSizes(plan.train.ref.hash, chosen.map((d) => d.id), proportionalSizes(plan.train.rows, chosen.map((d) => d.gflops), minRows)) : null
     const learningRate = roundLearningRate(plan, round)
     return this.shards(plan.train, sizes ?? k).map((s, i) => ({
       rows: s.rows,
@@ -134,6 +135,18 @@ export class Planner {
       flops: forwardFlops(plan.model, s.rows),
       payload: { kind: 'infer', model: plan.model, weights: plan.weights, data: s.ref, shapes: [{ name: 'y', shape: [s.rows, plan.model.outputSize] }] },
     }))
+  }
+
+  /**
+   * Keeps last round's split while every shard is within 30% of its new size: devices keep the
+   * shard blobs they already hold instead of fetching freshly cut ones every round.
+   */
+  private stableSizes(dataHash: string, ids: string[], sizes: number[]): number[] {
+    const key = `${dataHash}:${[...ids].sort().join(',')}`
+    const last = this.lastSplit.get(key)
+    if (last && ids.every((id, i) => Math.abs((last.get(id) ?? -1e9) - sizes[i]) <= 0.3 * sizes[i])) return ids.map((id) => last.get(id)!)
+    this.lastSplit.set(key, new Map(ids.map((id, i) => [id, sizes[i]])))
+    return sizes
   }
 
   /** Contiguous slices of a data pack (every tensor in it): k equal ones, or of the given sizes; stored once each. */
