@@ -8,7 +8,7 @@ import path from 'node:path'
 import fs from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
 import { buildModel, predictOutputs, readWeights, writeWeights } from '../../lib/compute'
-import { imageInfo, inferColumns, parseCsv, parseImageZip, parseImagesForPredict, transformRows, unscaleTarget } from '../../lib/data'
+import { imageInfo, inferColumns, parseCsv, parseImageZip, parseImagesForPredict, shuffleIndices, transformRows, unscaleTarget } from '../../lib/data'
 import { modelInputShape } from '../../lib/model/shapes'
 import { packTensors, unpackTensors, type CreateTrainJobBody } from '../../lib/protocol'
 import { BlobStore } from '../blobs'
@@ -60,7 +60,14 @@ export async function trainBaseline(data: { csv?: string; zip?: Uint8Array }, re
   model.compile({ optimizer, loss: plan.task === 'regression' ? 'meanSquaredError' : 'categoricalCrossentropy' })
   const xs = tf.tensor(x.data, [x.shape[0], ...modelInputShape(plan.model)])
   const ys = tf.tensor2d(y.data, [y.shape[0], y.shape[1]])
-  await model.fit(xs, ys, { epochs: plan.totalRounds * h.localEpochs, batchSize: h.batchSize, shuffle: true, verbose: 0 })
+  // A seeded shuffle per epoch (model.fit's own uses Math.random), so the baseline is reproducible.
+  for (let epoch = 0; epoch < plan.totalRounds * h.localEpochs; epoch++) {
+    const order = tf.tensor1d(Array.from(shuffleIndices(x.shape[0], plan.seed * 31 + epoch)), 'int32')
+    const xe = tf.gather(xs, order)
+    const ye = tf.gather(ys, order)
+    await model.fit(xe, ye, { epochs: 1, batchSize: h.batchSize, shuffle: false, verbose: 0 })
+    tf.dispose([order, xe, ye])
+  }
   tf.dispose([xs, ys])
   const weights = readWeights(model)
   model.dispose()
