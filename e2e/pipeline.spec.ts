@@ -122,7 +122,9 @@ test('a segmented inference job runs across the contribute page and headless wor
   // The plan: the browser holds the big first layer, the headless workers the tail.
   const segments = done.pipeline.segments as { stage: number; from: number; to: number; memoryBytes: number; plannedDevice: string; ranOn: string[]; done: number }[]
   const summary = JSON.stringify(segments.map((s) => ({ ...s, plannedDevice: s.plannedDevice === browserDevice.id ? 'browser' : s.plannedDevice })))
-  expect(segments.length, summary).toBeGreaterThanOrEqual(3)
+  // How many tail layers stay with the browser depends on the measured speeds (the partitioner
+  // minimises the slowest stage); the browser always holds the first, the headless workers the rest.
+  expect(segments.length, summary).toBeGreaterThanOrEqual(2)
   expect(done.pipeline.microBatches).toBe(ROWS / MICRO_BATCH)
   expect(segments[0].memoryBytes, summary).toBeGreaterThan(HEADLESS_BUDGET)
   const ranOn = new Set(segments.flatMap((s) => s.ranOn))
