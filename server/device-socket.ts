@@ -93,8 +93,10 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
       await ctx.db
         .insertInto('devices')
-        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now }))
+        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
+        )
         .execute()
       if (!socket.connected) return
       session = {

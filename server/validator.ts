@@ -79,6 +79,7 @@ export class Validator {
       const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: ref.hash, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
       if (Number(t.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `task ${task.id} is no longer waiting for a result` })
       await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', 1) })).where('id', '=', deviceId).execute()
+      await trx.insertInto('credits').values({ instance_id: inst.id, task_id: task.id, job_id: task.job_id, device_id: deviceId, flops: task.flops, created_at: now }).execute()
       return true
     })
     if (!accepted) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })

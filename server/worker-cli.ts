@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     idFile: args.idFile,
     memoryBudget: args.memoryBudget,
     throttle: args.throttle,
+    address: args.address,
     log,
     onFatal: (e) => {
       log(`worker: ${e.message}`)

@@ -19,6 +19,8 @@ export const DeviceHello = z.object({
   deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
   name: z.string().min(1).max(80),
   profile: DeviceProfile,
+  /** Payout address for rewards (a headless worker's --address); browsers link one with Sign-In with Ethereum instead. */
+  address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address is 0x followed by 40 hex digits').optional(),
 })
 export type DeviceHello = z.infer<typeof DeviceHello>
 

@@ -117,4 +117,25 @@ export const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0003_credit_address': {
+    async up(db: Kysely<any>) {
+      /** The payout address a device declared (headless --address) or linked (Sign-In with Ethereum), lower case. */
+      await db.schema.alterTable('devices').addColumn('address', 'text').execute()
+      /**
+       * Verified work, one row per accepted task instance (the primary key makes crediting
+       * the same instance twice impossible). `flops` is the coordinator's own estimate of
+       * the task, never a figure the device reported.
+       */
+      await db.schema
+        .createTable('credits')
+        .addColumn('instance_id', 'integer', (c) => c.primaryKey())
+        .addColumn('task_id', 'integer', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('flops', 'real', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('credits_device').on('credits').column('device_id').execute()
+    },
+  },
 }

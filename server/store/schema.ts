@@ -111,6 +111,16 @@ export interface DeviceTable {
   tasks_valid: Generated<number>
   tasks_invalid: Generated<number>
   tasks_expired: Generated<number>
+  address: string | null
+}
+
+export interface CreditTable {
+  instance_id: number
+  task_id: number
+  job_id: string
+  device_id: string
+  flops: number
+  created_at: number
 }
 
 export interface Database {
@@ -121,6 +131,7 @@ export interface Database {
   instances: InstanceTable
   devices: DeviceTable
   models: ModelTable
+  credits: CreditTable
 }
 
 export type JobRow = Selectable<JobTable>

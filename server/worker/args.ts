@@ -14,6 +14,8 @@ export type WorkerArgs = {
   memoryBudget?: number
   /** Runs every task this many times slower (and says so in its benchmarks): makes a slow device for tests and demos. */
   throttle?: number
+  /** Payout address for rewards (0x + 40 hex digits). */
+  address?: string
   help: boolean
 }
 
@@ -32,6 +34,7 @@ Options:
                     default: 256 MiB on cpu and wasm, up to 512 MiB on webgpu)
   --throttle N      behave like a device N times slower (sleeps N-1 times each task's compute
                     time; benchmarks are divided by N), for tests and demos of mixed fleets
+  --address 0x…     payout address for token rewards earned by this worker's verified work
   -h, --help        show this help`
 
 export class UsageError extends Error {
@@ -52,6 +55,7 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
         'id-file': { type: 'string' },
         memory: { type: 'string' },
         throttle: { type: 'string' },
+        address: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -75,8 +79,11 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
   const memoryBudget = values.memory === undefined ? undefined : parseByteSize(values.memory, '--memory')
   const throttle = values.throttle === undefined ? undefined : Number(values.throttle)
   if (throttle !== undefined && !(Number.isFinite(throttle) && throttle >= 1 && throttle <= 1000)) throw new UsageError(`--throttle must be a number from 1 to 1000, got "${values.throttle}"`)
+  const address = values.address
+  if (address !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new UsageError(`--address must be 0x followed by 40 hex digits, got "${address}"`)
   return {
     server: url.origin,
+    ...(address !== undefined ? { address } : {}),
     ...(throttle !== undefined ? { throttle } : {}),
     backend: backend as BackendChoice,
     name,

@@ -39,6 +39,8 @@ export type RunWorkerOptions = {
   backend: BackendChoice
   name: string
   idFile?: string
+  /** Payout address for rewards, sent in the hello. */
+  address?: string
   /** One line per event; default writes to stderr. */
   log?: (line: string) => void
   fetch?: typeof fetch
@@ -90,6 +92,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       protocolVersion: PROTOCOL_VERSION,
       ...(deviceId ? { deviceId } : {}),
       name: opts.name,
+      ...(opts.address ? { address: opts.address } : {}),
       profile: {
         kind: 'headless',
         backend: setup.backend,
