@@ -4,6 +4,7 @@
  */
 import path from 'node:path'
 import { z } from 'zod'
+import { readPrices, type PriceTable } from '../lib/scheduler/pricing'
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def)
 
@@ -27,10 +28,16 @@ export const ConfigSchema = z.object({
   NIMBLE_MAX_MODEL_PARAMS: int(20_000_000, 1),
   /** Upper bound on data-parallel shards per round. */
   NIMBLE_MAX_SHARDS: int(16, 1, 1024),
+  /** Price table override as JSON, e.g. {"perSecond":{"mid":0.01},"volunteerPerTflop":0.002} (see lib/scheduler/pricing.ts). */
+  NIMBLE_PRICES: z.string().optional(),
+  /** A task running this many times longer than expected gets a spare copy on another device (0: never). */
+  NIMBLE_STRAGGLER_FACTOR: z.coerce.number().min(0).max(100).default(3),
+  /** ... and only once it has run at least this long. */
+  NIMBLE_STRAGGLER_MIN_MS: int(5_000, 0),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 })
 
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean }
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean; prices: PriceTable }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -46,5 +53,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.data.DATABASE_URL && !parsed.data.DATABASE_URL.startsWith('sqlite:')) {
     throw new ConfigError('Invalid configuration:\n  DATABASE_URL: only the embedded SQLite store is available in this version (leave DATABASE_URL unset)')
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false }
+  let prices: PriceTable
+  try {
+    prices = readPrices(parsed.data.NIMBLE_PRICES ? JSON.parse(parsed.data.NIMBLE_PRICES) : {})
+  } catch (e) {
+    const detail = e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (e as Error).message
+    throw new ConfigError(`Invalid configuration:\n  NIMBLE_PRICES: ${detail}`)
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false, prices }
 }

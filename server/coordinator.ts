@@ -93,6 +93,15 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx)
+  // A spare copy lost the race: free its device at once.
+  validator.onCancelled = (instanceId, deviceId) => {
+    const s = registry.get(deviceId)
+    if (s && s.busy === instanceId) {
+      s.busy = null
+      s.link.cancel(instanceId, 'another copy of this task finished first')
+      void dispatcher.dispatch()
+    }
+  }
   const trainer = new PipelineTrainer(ctx, tensors)
   // Shards are planned for devices in good standing: one that just failed gets no shard sized for it.
   const planner = new Planner(

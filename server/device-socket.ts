@@ -54,6 +54,29 @@ function toBytes(x: unknown): Uint8Array | null {
   return null
 }
 
+/** Times a few acked pings (median) and keeps the result on the session and the device row. */
+function measureRtt(socket: DeviceSocket, session: DeviceSession, ctx: Ctx): void {
+  const samples: number[] = []
+  const once = (left: number) => {
+    if (!socket.connected) return
+    const t0 = performance.now()
+    socket.timeout(5000).emit('device:ping', Date.now(), (err: Error | null) => {
+      if (err) return
+      samples.push(performance.now() - t0)
+      if (left > 1) return once(left - 1)
+      samples.sort((a, b) => a - b)
+      session.rttMs = samples[Math.floor(samples.length / 2)]
+      void ctx.db
+        .updateTable('devices')
+        .set({ rtt_ms: session.rttMs, bandwidth: session.bandwidth ?? null })
+        .where('id', '=', session.id)
+        .execute()
+        .catch((e) => ctx.log.warn({ err: e }, 'cannot record rtt'))
+    })
+  }
+  once(3)
+}
+
 export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, DeviceServerToClient>, deps: DeviceSocketDeps): void {
   const { ctx, registry, dispatcher, leases, validator } = deps
   nsp.on('connection', (socket: DeviceSocket) => {
@@ -104,6 +127,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         name: hello.name,
         profile: hello.profile,
         gflops,
+        bench: gflops,
+        ...(hello.profile.bandwidth ? { bandwidth: hello.profile.bandwidth } : {}),
         connectedAt: now,
         busy: null,
         failures: 0,
@@ -119,6 +144,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       reply({ ok: true, deviceId: id })
       ctx.bus.emit('network:changed')
       void dispatcher.dispatch()
+      measureRtt(socket, session, ctx)
     })
 
     socket.on('task:progress', (raw: unknown) => {
@@ -178,7 +204,12 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       session = null
       if (!registry.remove(s.id, s)) return
       transition(ctx.log, 'device', s.id, 'online', 'offline', { reason })
-      await ctx.db.updateTable('devices').set({ last_seen: ctx.now() }).where('id', '=', s.id).execute()
+      const now = ctx.now()
+      await ctx.db
+        .updateTable('devices')
+        .set((eb) => ({ last_seen: now, sessions: eb('sessions', '+', 1), session_ms: eb('session_ms', '+', Math.max(0, now - s.connectedAt)) }))
+        .where('id', '=', s.id)
+        .execute()
       await leases.releaseDevice(s.id)
       ctx.bus.emit('network:changed')
     })

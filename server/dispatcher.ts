@@ -1,21 +1,57 @@
 /**
  * Dispatcher: ready tasks -> idle devices.
  *
- * Reads:  tasks (state ready), the registry of connected idle devices.
- * Writes: tasks ready=>leased (attempts+1), a new `instances` row (the lease) per assignment.
+ * Reads:  tasks (state ready) with their job's priority, deadline and budget; the leases
+ *         running per job (fair share); the registry of connected devices.
+ * Writes: tasks ready=>leased (attempts+1), a new `instances` row (the lease) per assignment
+ *         with what the scheduler expected (time, price, why this device).
  * Sends:  task:assign to the chosen device.
- * The choice of device is lib/scheduler's (pure); this module only makes it durable.
+ * The choice of device is lib/scheduler's `assign` (pure: fit, deadlines, least cost, fair
+ * share); this module only gathers its inputs and makes its answer durable.
  */
-import { matchTasks } from '../lib/scheduler/match'
+import { sql } from 'kysely'
+import { assign, type Explanation } from '../lib/scheduler/assign'
+import type { TaskNeed } from '../lib/scheduler/match'
+import { classify } from '../lib/scheduler/pricing'
 import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
 import type { Ctx } from './context'
-import type { Registry } from './registry'
+import type { DeviceSession, Registry } from './registry'
+
+type Payload = {
+  kind: string
+  model?: ModelSpec
+  memoryBytes?: number
+  hyper?: { batchSize: number }
+  shapes?: { shape: number[] }[]
+  prefer?: string
+  weights?: { hash: string; bytes: number }
+  data?: { hash: string; bytes: number }
+  input?: { hash: string; bytes: number }
+  stage?: number
+  microBatch?: number
+}
+
+type ReadyRow = {
+  id: number
+  payload_json: string
+  flops: number
+  job_id: string
+  round: number
+  shard: number
+  rows: number
+  created_at: number
+  priority: number
+  deadline: number | null
+  budget: number | null
+  job_round: number
+  total_rounds: number
+}
 
 /** Rough memory a task needs: weights (and for training gradients and optimizer state) plus a batch of activations. */
-function taskMemory(payload: { kind: string; model?: ModelSpec; memoryBytes?: number; hyper?: { batchSize: number }; shapes?: { shape: number[] }[] }): number {
+export function taskMemory(payload: Payload): number {
   if (payload.memoryBytes !== undefined) return payload.memoryBytes
   if (payload.model && payload.model.template !== 'custom') {
     try {
@@ -26,9 +62,45 @@ function taskMemory(payload: { kind: string; model?: ModelSpec; memoryBytes?: nu
   return 4 * 4 * params
 }
 
+/** Bytes a task moves to its device: every blob it names. */
+export function taskBytes(payload: Payload): number {
+  return (payload.weights?.bytes ?? 0) + (payload.data?.bytes ?? 0) + (payload.input?.bytes ?? 0)
+}
+
+/** Tokens per device-second for this device's price class. */
+export function devicePrice(ctx: Ctx, d: Pick<DeviceSession, 'profile' | 'gflops'>): number {
+  return ctx.config.prices.perSecond[classify(d.profile.backend, d.gflops)]
+}
+
+/**
+ * A training round should end by its share of the time left before the job's deadline;
+ * other tasks by the deadline itself.
+ */
+export function taskDeadline(row: Pick<ReadyRow, 'deadline' | 'job_round' | 'total_rounds'>, kind: string, now: number): number | undefined {
+  if (row.deadline === null) return undefined
+  const left = Math.max(0, row.deadline - now)
+  if (kind !== 'train') return now + left
+  return now + left / Math.max(1, row.total_rounds - row.job_round)
+}
+
+/** The explanation as stored with the lease (and shown on the job page). */
+function compact(e: Explanation, names: Map<string, string>) {
+  const name = (id: string) => names.get(id) ?? id
+  return {
+    reason: e.reason,
+    expectedMs: Math.round(e.expectedMs * 10) / 10,
+    cost: e.cost,
+    late: e.late,
+    ...(e.runnerUp ? { runnerUp: { device: name(e.runnerUp.deviceId), expectedMs: Math.round(e.runnerUp.expectedMs * 10) / 10, cost: e.runnerUp.cost } } : {}),
+    rejected: e.rejected.map((r) => ({ device: name(r.deviceId), why: r.why })),
+  }
+}
+
 export class Dispatcher {
   private running = false
   private again = false
+  /** Decision times of recent passes (ms), for the metrics. */
+  readonly decisionMs: number[] = []
 
   constructor(
     private ctx: Ctx,
@@ -55,79 +127,197 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    const idle = this.registry.idle()
+    const now = this.ctx.now()
+    const idle = this.registry.idle(now)
     if (idle.length === 0) return
     const { db } = this.ctx
-    const ready = await db
-      .selectFrom('tasks')
-      .select(['id', 'payload_json', 'flops', 'job_id', 'round', 'shard', 'rows'])
-      .where('state', '=', 'ready')
-      .orderBy('id')
-      .limit(idle.length * 4)
-      .execute()
+    // Fair share starts here: at most a few ready tasks per job are looked at, so a job with
+    // thousands of queued tasks cannot hide the others from the scheduler.
+    const perJob = Math.max(4, idle.length * 4)
+    const { rows: ready } = await sql<ReadyRow>`
+      SELECT t.id, t.payload_json, t.flops, t.job_id, t.round, t.shard, t.rows, t.created_at,
+             j.priority, j.deadline, j.budget, j.round AS job_round, j.total_rounds
+      FROM (SELECT tasks.*, ROW_NUMBER() OVER (PARTITION BY job_id ORDER BY id) AS rn FROM tasks WHERE state = 'ready') t
+      JOIN jobs j ON j.id = t.job_id
+      WHERE t.rn <= ${perJob}
+      ORDER BY t.id
+      LIMIT ${Math.max(64, idle.length * 16)}`.execute(db)
     if (ready.length === 0) return
-    const payloads = new Map(ready.map((t) => [t.id, JSON.parse(t.payload_json)]))
-    const failedOn = await db
-      .selectFrom('instances')
-      .select(['task_id', 'device_id'])
-      .where(
-        'task_id',
-        'in',
-        ready.map((t) => t.id),
-      )
-      .where('state', 'in', ['failed', 'invalid', 'expired'])
-      .execute()
-    const plan = matchTasks(
-      idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend })),
-      ready.map((t) => ({
-        id: t.id,
-        flops: t.flops,
-        memoryBytes: taskMemory(payloads.get(t.id)),
-        avoid: failedOn.filter((f) => f.task_id === t.id).map((f) => f.device_id),
-        backends: payloads.get(t.id).model ? requiredBackends(payloads.get(t.id).model, payloads.get(t.id).kind) : undefined,
-        prefer: payloads.get(t.id).prefer,
-      })),
-      // Devices that could take a task later; one cooling down after failures is not waited for.
-      this.registry.all().filter((d) => d.coolUntil <= this.ctx.now()).map((d) => d.id),
+    const ids = ready.map((t) => t.id)
+    const [failedOn, leased, spent] = await Promise.all([
+      db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', ids).where('state', 'in', ['failed', 'invalid', 'expired']).execute(),
+      db.selectFrom('instances').select(['job_id', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql`coalesce(expected_ms * price_per_s / 1000, 0)`).as('pending')]).where('state', '=', 'leased').groupBy('job_id').execute(),
+      this.spentByJob([...new Set(ready.filter((r) => r.budget !== null).map((r) => r.job_id))]),
+    ])
+    const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
+    const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
+    // A job at its budget gets no new lease; what is running may finish.
+    const overBudget = new Set(ready.filter((r) => r.budget !== null && (spent.get(r.job_id) ?? 0) + (pending.get(r.job_id) ?? 0) >= r.budget).map((r) => r.job_id))
+    const avoid = new Map<number, string[]>()
+    for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
+    const payloads = new Map<number, Payload>(ready.map((t) => [t.id, JSON.parse(t.payload_json) as Payload]))
+    const tasks: TaskNeed[] = ready
+      .filter((t) => !overBudget.has(t.job_id))
+      .map((t) => {
+        const p = payloads.get(t.id)!
+        return {
+          id: t.id,
+          flops: t.flops,
+          memoryBytes: taskMemory(p),
+          bytes: taskBytes(p),
+          avoid: avoid.get(t.id),
+          backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined,
+          prefer: p.prefer,
+          deadline: taskDeadline(t, p.kind, now),
+          priority: t.priority,
+          jobId: t.job_id,
+          createdAt: t.created_at,
+        }
+      })
+    if (tasks.length === 0) return
+    const t0 = performance.now()
+    const { assignments, explanations } = assign(
+      tasks,
+      idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) })),
+      {
+        now,
+        prices: this.ctx.config.prices,
+        // Devices that could take a task later; one cooling down after failures is not waited for.
+        fleet: this.registry.all().filter((d) => d.coolUntil <= now).map((d) => d.id),
+        running,
+      },
     )
-    for (const a of plan) {
+    this.decisionMs.push(performance.now() - t0)
+    if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
+    const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
+    const why = new Map(explanations.map((e) => [e.taskId, e]))
+    for (const a of assignments) {
       const device = this.registry.get(a.deviceId)
       const t = ready.find((r) => r.id === a.taskId)!
       if (!device || device.busy !== null) continue
-      const now = this.ctx.now()
-      const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
-      const instanceId = await db.transaction().execute(async (trx) => {
-        const res = await trx
-          .updateTable('tasks')
-          .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
-          .where('id', '=', t.id)
-          .where('state', '=', 'ready')
-          .executeTakeFirst()
-        if (Number(res.numUpdatedRows) !== 1) return null
-        const ins = await trx
-          .insertInto('instances')
-          .values({ task_id: t.id, job_id: t.job_id, device_id: device.id, state: 'leased', leased_at: now, deadline })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        return ins.id
-      })
-      if (instanceId === null) continue
-      device.busy = instanceId
-      transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: instanceId, job: t.job_id, round: t.round })
-      const payload = payloads.get(t.id)
-      const task: Task = TaskSchema.parse({
-        ...payload,
-        instanceId,
-        taskId: t.id,
-        jobId: t.job_id,
-        shard: t.shard,
-        rows: t.rows,
-        deadline,
-        ...(payload.kind === 'train' ? { round: t.round } : {}),
-        ...(payload.kind === 'stage' ? { stage: payload.stage ?? t.round, microBatch: payload.microBatch ?? t.shard } : {}),
-      })
-      device.link.assign(task)
+      const e = why.get(a.taskId)
+      const lease = await this.lease(t, device, a.expectedMs, e ? JSON.stringify(compact(e, names)) : null)
+      if (lease === null) continue
+      transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why: e?.reason })
+      device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
     }
-    if (plan.length > 0) this.ctx.bus.emit('network:changed')
+    if (assignments.length > 0) this.ctx.bus.emit('network:changed')
+    if (assignments.length < idle.length) await this.spares()
+  }
+
+  /**
+   * Stragglers: a task running well past its expected time (NIMBLE_STRAGGLER_FACTOR times, and
+   * at least NIMBLE_STRAGGLER_MIN_MS) gets one spare copy on an idle device that fits and would
+   * finish it in less time than the first copy has already taken. The task stays leased; the
+   * first valid result wins and the validator cancels the other copy.
+   */
+  private async spares(): Promise<void> {
+    const { config } = this.ctx
+    if (config.NIMBLE_STRAGGLER_FACTOR <= 0) return
+    const now = this.ctx.now()
+    const idle = this.registry.idle(now)
+    if (idle.length === 0) return
+    const running = await this.ctx.db
+      .selectFrom('instances as i')
+      .innerJoin('tasks as t', 't.id', 'i.task_id')
+      .select(['i.id as instance_id', 'i.task_id', 'i.device_id', 'i.leased_at', 'i.expected_ms', 'i.spare', 't.payload_json', 't.flops', 't.job_id', 't.round', 't.shard', 't.rows'])
+      .where('i.state', '=', 'leased')
+      .where('t.state', '=', 'leased')
+      .execute()
+    const copies = new Map<number, number>()
+    for (const r of running) copies.set(r.task_id, (copies.get(r.task_id) ?? 0) + 1)
+    const late = running.filter(
+      (r) => r.spare === 0 && copies.get(r.task_id) === 1 && r.expected_ms !== null && now - r.leased_at > Math.max(config.NIMBLE_STRAGGLER_MIN_MS, config.NIMBLE_STRAGGLER_FACTOR * r.expected_ms),
+    )
+    const free = new Set(idle.map((d) => d.id))
+    for (const r of late) {
+      const devices = idle.filter((d) => free.has(d.id) && d.id !== r.device_id)
+      if (devices.length === 0) return
+      const p = JSON.parse(r.payload_json) as Payload
+      const { assignments } = assign(
+        [{ id: r.task_id, flops: r.flops, memoryBytes: taskMemory(p), bytes: taskBytes(p), avoid: [r.device_id], backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined }],
+        devices.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) })),
+        { now, prices: config.prices },
+      )
+      const a = assignments[0]
+      if (!a) continue
+      const device = this.registry.get(a.deviceId)
+      const expected = device ? this.registry.expectedMs(device.id, r.flops, a.expectedMs) : Infinity
+      // Worth it only if the fresh copy beats what the straggler has already spent.
+      if (!device || device.busy !== null || expected >= now - r.leased_at) continue
+      const deadline = now + config.NIMBLE_LEASE_MS
+      const ins = await this.ctx.db
+        .insertInto('instances')
+        .values({ task_id: r.task_id, job_id: r.job_id, device_id: device.id, state: 'leased', leased_at: now, deadline, expected_ms: expected, price_per_s: devicePrice(this.ctx, device), spare: 1, explain_json: JSON.stringify({ reason: 'spare', expectedMs: Math.round(expected), cost: (expected / 1000) * devicePrice(this.ctx, device), late: false, straggler: this.registry.get(r.device_id)?.name ?? r.device_id, rejected: [] }) })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      device.busy = ins.id
+      free.delete(device.id)
+      transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
+      const { prefer: _prefer, ...payload } = p
+      device.link.assign(this.taskMessage({ ...r, id: r.task_id }, payload, ins.id, deadline))
+    }
+  }
+
+  /** Tokens already owed by each job: the cost of its accepted instances. */
+  private async spentByJob(jobIds: string[]): Promise<Map<string, number>> {
+    if (jobIds.length === 0) return new Map()
+    const rows = await this.ctx.db
+      .selectFrom('instances')
+      .select(['job_id', (eb) => eb.fn.sum<number>('cost').as('spent')])
+      .where('job_id', 'in', jobIds)
+      .where('state', '=', 'valid')
+      .groupBy('job_id')
+      .execute()
+    return new Map(rows.map((r) => [r.job_id, Number(r.spent ?? 0)]))
+  }
+
+  /** Makes one lease durable (the task must still be ready). Null when someone else took it. */
+  private async lease(t: ReadyRow, device: DeviceSession, assignMs: number, explainJson: string | null): Promise<{ instanceId: number; deadline: number } | null> {
+    const now = this.ctx.now()
+    const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
+    const instanceId = await this.ctx.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('tasks')
+        .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
+        .where('id', '=', t.id)
+        .where('state', '=', 'ready')
+        .executeTakeFirst()
+      if (Number(res.numUpdatedRows) !== 1) return null
+      const ins = await trx
+        .insertInto('instances')
+        .values({
+          task_id: t.id,
+          job_id: t.job_id,
+          device_id: device.id,
+          state: 'leased',
+          leased_at: now,
+          deadline,
+          expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
+          price_per_s: devicePrice(this.ctx, device),
+          explain_json: explainJson,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return ins.id
+    })
+    if (instanceId === null) return null
+    device.busy = instanceId
+    return { instanceId, deadline }
+  }
+
+  /** The task as the device receives it. */
+  taskMessage(t: Pick<ReadyRow, 'id' | 'job_id' | 'shard' | 'rows' | 'round'>, payload: Payload, instanceId: number, deadline: number): Task {
+    return TaskSchema.parse({
+      ...payload,
+      instanceId,
+      taskId: t.id,
+      jobId: t.job_id,
+      shard: t.shard,
+      rows: t.rows,
+      deadline,
+      ...(payload.kind === 'train' ? { round: t.round } : {}),
+      ...(payload.kind === 'stage' ? { stage: payload.stage ?? t.round, microBatch: payload.microBatch ?? t.shard } : {}),
+    })
   }
 }

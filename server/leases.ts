@@ -93,7 +93,14 @@ export class Leases {
         .where('state', '=', 'leased')
         .executeTakeFirst()
       if (Number(r.numUpdatedRows) !== 1) return false
-      await trx.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', inst.task_id).where('state', '=', 'leased').execute()
+      // Back to the queue unless another copy of it (a straggler's spare) is still running.
+      await trx
+        .updateTable('tasks')
+        .set({ state: 'ready', updated_at: now })
+        .where('id', '=', inst.task_id)
+        .where('state', '=', 'leased')
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('instances').select('instances.id').whereRef('instances.task_id', '=', 'tasks.id').where('instances.state', '=', 'leased'))))
+        .execute()
       return true
     })
     if (changed) {

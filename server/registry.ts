@@ -25,6 +25,18 @@ export type DeviceSession = {
   coolUntil: number
   /** GFLOP/s seen by the coordinator on completed tasks (replaces the benchmark in `gflops`). */
   observed?: number
+  /** The device's own benchmark on its backend (GFLOP/s), kept for the time model below. */
+  bench: number
+  /**
+   * Fixed cost of one task on this device beyond its compute, smoothed over completed tasks:
+   * lease to result as the coordinator saw it, minus FLOPs over the benchmark (transfers,
+   * set-up, round trips). Small tasks are dominated by it.
+   */
+  overheadMs?: number
+  /** Round-trip time the coordinator measured (ack of a ping), ms. */
+  rttMs?: number
+  /** Download bandwidth in bytes/s from the device's timed blob fetch (placement only, never credit). */
+  bandwidth?: number
   link: DeviceLink
 }
 
@@ -58,10 +70,24 @@ export class Registry {
    */
   observe(id: string, flops: number, ms: number): void {
     const s = this.sessions.get(id)
-    if (!s || ms < 50 || flops <= 0) return
+    if (!s || flops <= 0 || ms <= 0) return
+    const overhead = Math.max(0, ms - (s.bench > 0 ? flops / (s.bench * 1e6) : 0))
+    s.overheadMs = s.overheadMs === undefined ? overhead : 0.7 * s.overheadMs + 0.3 * overhead
+    if (ms < 50) return
     const gflops = flops / (ms / 1000) / 1e9
     s.observed = s.observed === undefined ? gflops : 0.5 * s.observed + 0.5 * gflops
     s.gflops = s.observed
+  }
+
+  /**
+   * Expected lease-to-result time of a task of `flops` on this device: compute at the
+   * benchmark plus the device's measured overhead, or the scheduler's figure (at the
+   * observed speed) while nothing has been measured.
+   */
+  expectedMs(id: string, flops: number, fallbackMs: number): number {
+    const s = this.sessions.get(id)
+    if (!s || s.overheadMs === undefined || !(s.bench > 0)) return Number.isFinite(fallbackMs) ? fallbackMs : 0
+    return flops / (s.bench * 1e6) + s.overheadMs
   }
 
   /** Records a failure or success and sets the backoff: 1 s, 2 s, 4 s … up to a minute. */

@@ -35,6 +35,9 @@ export function checkResult(expected: { name: string; shape: number[] }[], bytes
 }
 
 export class Validator {
+  /** Told when a result makes other live copies of its task (straggler spares) unnecessary. */
+  onCancelled?: (instanceId: number, deviceId: string) => void
+
   constructor(private ctx: Ctx) {}
 
   /** Accepts or rejects one result. Throws NimbleError (stale_lease, invalid_result) with the reason for the device. */
@@ -68,10 +71,19 @@ export class Validator {
       throw e
     }
     const ref = this.ctx.blobs.put(bytes)
+    let spares: { id: number; device_id: string }[] = []
     const accepted = await db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('instances')
-        .set({ state: 'valid', finished_at: now, elapsed_ms: meta.elapsedMs, result_bytes: bytes.byteLength, reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null })
+        .set({
+          state: 'valid',
+          finished_at: now,
+          elapsed_ms: meta.elapsedMs,
+          result_bytes: bytes.byteLength,
+          reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null,
+          // What the owner pays: the device-time the coordinator saw, at the class price fixed at lease.
+          cost: ((now - inst.leased_at) / 1000) * (inst.price_per_s ?? 0),
+        })
         .where('id', '=', inst.id)
         .where('state', '=', 'leased')
         .executeTakeFirst()
@@ -79,11 +91,18 @@ export class Validator {
       const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: ref.hash, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
       if (Number(t.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `task ${task.id} is no longer waiting for a result` })
       await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', 1) })).where('id', '=', deviceId).execute()
+      // A spare copy still running elsewhere is no longer needed.
+      spares = await trx.selectFrom('instances').select(['id', 'device_id']).where('task_id', '=', task.id).where('state', '=', 'leased').where('id', '!=', inst.id).execute()
+      if (spares.length) await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' }).where('id', 'in', spares.map((x) => x.id)).execute()
       await trx.insertInto('credits').values({ instance_id: inst.id, task_id: task.id, job_id: task.job_id, device_id: deviceId, flops: task.flops, created_at: now }).execute()
       return true
     })
     if (!accepted) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(log, 'instance', inst.id, 'leased', 'valid', { task: task.id, device: deviceId })
+    for (const sp of spares) {
+      transition(log, 'instance', sp.id, 'leased', 'cancelled', { task: task.id, device: sp.device_id, reason: 'another copy finished first' })
+      this.onCancelled?.(sp.id, sp.device_id)
+    }
     transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round })
     this.ctx.bus.emit('task:done', task.job_id, task.round)
     return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at }

@@ -27,7 +27,7 @@ function platform(): string {
   return uaData?.platform || navigator.platform || 'unknown'
 }
 
-export function buildHello(ready: ReadyInfo): DeviceHello {
+export function buildHello(ready: ReadyInfo, bandwidth?: number): DeviceHello {
   const cores = Math.min(4096, Math.max(0, Math.floor(navigator.hardwareConcurrency || 0)))
   return {
     protocolVersion: PROTOCOL_VERSION,
@@ -41,6 +41,7 @@ export function buildHello(ready: ReadyInfo): DeviceHello {
       memoryBudget: Math.max(0, Math.floor(ready.memoryBudget)),
       userAgent: navigator.userAgent.slice(0, 500),
       hardwareConcurrency: cores || undefined,
+      ...(bandwidth ? { bandwidth } : {}),
     },
   }
 }

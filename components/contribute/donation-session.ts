@@ -6,6 +6,7 @@
  * A dropped connection drops the in-flight task: the coordinator frees the leases of a
  * disconnected device, so a late result would only be refused as stale.
  */
+import { measureBandwidth } from '@/lib/net/bandwidth'
 import { io, type Socket } from 'socket.io-client'
 import {
   DEVICE_NAMESPACE,
@@ -28,6 +29,7 @@ export class DonationSession {
   private worker: ComputeWorker | null = null
   private socket: DeviceSocket | null = null
   private ready: ReadyInfo | null = null
+  private bandwidth: number | undefined
   /** Leases this device holds, by instanceId. */
   private tasks = new Map<number, Task>()
   private lastProgress = new Map<number, number>()
@@ -96,7 +98,14 @@ export class DonationSession {
         this.ready = info
         this.dispatch({ type: 'ready', info })
         this.log(`Ready: using ${m.backend}.`)
-        if (!this.socket) this.connect()
+        if (!this.socket) {
+          // The download speed helps the coordinator place transfer-heavy tasks.
+          void measureBandwidth(window.location.origin).then((bw) => {
+            this.bandwidth = bw
+            if (bw) this.log(`Download bandwidth: ${(bw / 1e6).toFixed(1)} MB/s.`)
+            if (!this.socket && !this.stopped) this.connect()
+          })
+        }
         return
       }
       case 'progress':
@@ -215,6 +224,9 @@ export class DonationSession {
         this.dispatch({ type: 'stats', stats: { tasksDone: s.tasksDone, tasksRejected: s.tasksRejected } })
       }
     })
+    socket.on('device:ping', (sentAt, ack) => {
+      if (typeof ack === 'function') ack(sentAt)
+    })
     socket.on('device:error', (e) => {
       const message = typeof e?.message === 'string' ? e.message : 'The coordinator reported an error.'
       this.dispatch({ type: 'error', message })
@@ -224,7 +236,7 @@ export class DonationSession {
 
   private hello(socket: DeviceSocket) {
     if (!this.ready) return
-    socket.timeout(HELLO_TIMEOUT_MS).emit('device:hello', buildHello(this.ready), (err, res) => {
+    socket.timeout(HELLO_TIMEOUT_MS).emit('device:hello', buildHello(this.ready, this.bandwidth), (err, res) => {
       if (this.stopped || socket !== this.socket) return
       if (err) return this.log('The coordinator did not answer our hello; it will be re-sent on reconnect.', 'error')
       if (!res.ok) {

@@ -34,5 +34,7 @@ export const DeviceProfile = z.object({
   memoryBudget: z.number().int().nonnegative(),
   userAgent: z.string().max(500).optional(),
   hardwareConcurrency: z.number().int().min(0).max(4096).optional(),
+  /** Download bytes/s from a timed fetch of /api/probe: used to place transfer-heavy tasks, never for credit. */
+  bandwidth: z.number().nonnegative().max(1e12).optional(),
 })
 export type DeviceProfile = z.infer<typeof DeviceProfile>

@@ -40,6 +40,8 @@ export interface DeviceServerToClient {
   /** Sent just before the coordinator drops a misbehaving socket. */
   'device:error': (e: { code: ErrorCode; message: string }) => void
   'device:stats': (s: { tasksDone: number; tasksRejected: number }) => void
+  /** The coordinator times the ack to learn the round-trip time. */
+  'device:ping': (sentAt: number, ack: (sentAt: number) => void) => void
 }
 
 export interface LiveClientToServer {

@@ -138,4 +138,24 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('credits_device').on('credits').column('device_id').execute()
     },
   },
+  '0006_scheduling': {
+    async up(db: Kysely<any>) {
+      /** What the scheduler expected and why (explain_json), and what the owner pays (price at lease, cost on acceptance). */
+      await db.schema.alterTable('instances').addColumn('expected_ms', 'real').execute()
+      await db.schema.alterTable('instances').addColumn('price_per_s', 'real').execute()
+      await db.schema.alterTable('instances').addColumn('cost', 'real').execute()
+      await db.schema.alterTable('instances').addColumn('explain_json', 'text').execute()
+      /** 1: a spare copy launched because the first copy ran well past its expected time. */
+      await db.schema.alterTable('instances').addColumn('spare', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('jobs').addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('jobs').addColumn('budget', 'real').execute()
+      await db.schema.alterTable('jobs').addColumn('deadline', 'bigint').execute()
+      await db.schema.alterTable('jobs').addColumn('estimate_json', 'text').execute()
+      await db.schema.alterTable('devices').addColumn('sessions', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('devices').addColumn('session_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('devices').addColumn('rtt_ms', 'real').execute()
+      await db.schema.alterTable('devices').addColumn('bandwidth', 'real').execute()
+    },
+  },
 }
+

@@ -55,6 +55,14 @@ export interface JobTable {
   validation_json: string | null
   /** Inference jobs: the stitched outputs (tensor pack with y). */
   outputs_hash: string | null
+  /** Higher is served first when the fleet is short. */
+  priority: Generated<number>
+  /** Tokens the owner allows the job to cost; null: no limit. */
+  budget: number | null
+  /** Epoch ms by which the owner wants the job done; null: none. */
+  deadline: number | null
+  /** The cost/duration estimate made at submission, to compare with what happened. */
+  estimate_json: string | null
 }
 
 export interface RoundTable {
@@ -97,6 +105,11 @@ export interface InstanceTable {
   reported_loss: number | null
   error: string | null
   result_bytes: number | null
+  expected_ms: number | null
+  price_per_s: number | null
+  cost: number | null
+  explain_json: string | null
+  spare: Generated<number>
 }
 
 export interface DeviceTable {
@@ -112,6 +125,10 @@ export interface DeviceTable {
   tasks_invalid: Generated<number>
   tasks_expired: Generated<number>
   address: string | null
+  sessions: Generated<number>
+  session_ms: Generated<number>
+  rtt_ms: number | null
+  bandwidth: number | null
 }
 
 export interface CreditTable {

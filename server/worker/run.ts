@@ -12,6 +12,7 @@
  * the outputs as a binary attachment) or `task:failed`;
  * `task:cancel` aborts it. Every event is logged as one line.
  */
+import { measureBandwidth } from '../../lib/net/bandwidth'
 import { availableParallelism } from 'node:os'
 import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
@@ -84,6 +85,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     if (current) current.controller.abort(new Error(reason))
   }
 
+  const bandwidth = await measureBandwidth(opts.server, opts.fetch ?? fetch)
+  if (bandwidth) log(`download bandwidth ${(bandwidth / 1e6).toFixed(1)} MB/s`)
   const socket: DeviceSocket = io(`${opts.server}${DEVICE_NAMESPACE}`, { transports: ['websocket'] })
 
   socket.on('connect', () => {
@@ -101,6 +104,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
         memoryBudget: opts.memoryBudget ?? setup.memoryBudget,
         userAgent: `nimble-worker node/${process.versions.node}`,
         hardwareConcurrency: Math.min(4096, availableParallelism()),
+        ...(bandwidth ? { bandwidth } : {}),
       },
     }
     log(`connected to ${opts.server}, saying hello`)
@@ -133,6 +137,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
         if (!stopped && socket.disconnected) socket.connect()
       }, opts.rejoinDelayMs ?? 5000)
     }
+  })
+  socket.on('device:ping', (sentAt, ack) => {
+    if (typeof ack === 'function') ack(sentAt)
   })
   socket.on('device:error', (raw) => {
     const e = DeviceErrorMessage.safeParse(raw)
