@@ -38,3 +38,20 @@ export function formatDateTime(iso: string): string {
 export function formatTime(d: Date): string {
   return d.toLocaleTimeString(undefined, { hour12: false })
 }
+
+/** A duration in ms as "850 ms", "12 s", "3 min 20 s" or "2 h 5 min". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`
+  return `${Math.floor(s / 3600)} h${Math.round((s % 3600) / 60) ? ` ${Math.round((s % 3600) / 60)} min` : ''}`
+}
+
+/** Tokens with enough significant digits to compare small amounts. */
+export function formatTokens(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  if (n === 0) return '0 tokens'
+  return `${n >= 100 ? formatNumber(n, 0) : n.toPrecision(3)} tokens`
+}

@@ -26,7 +26,7 @@ import type { Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
 import type { JobRow } from './store/schema'
 
-export type Best = { round: number; valLoss: number; weightsHash: string }
+export type Best = { round: number; valLoss: number; weightsHash: string; stoppedBy?: 'budget' }
 
 export class Assimilator {
   private locks = new Map<string, Promise<void>>()
@@ -92,8 +92,16 @@ export class Assimilator {
     const valLoss = metrics.valLoss ?? metrics.loss ?? Infinity
     if (!best || valLoss < best.valLoss - (plan.earlyStopping?.minDelta ?? 0)) best = { round, valLoss, weightsHash: ref.hash }
     const patienceOut = plan.earlyStopping !== null && round - best.round >= plan.earlyStopping.patience
-    const finished = round + 1 >= job.total_rounds || patienceOut
-    const finalHash = plan.earlyStopping && finished ? best.weightsHash : ref.hash
+    // Budget: stop before a round that would overrun it (at the mean cost of the rounds so far).
+    let budgetOut = false
+    if (job.budget !== null && round + 1 < job.total_rounds) {
+      const spent = await db.selectFrom('instances').select((eb) => eb.fn.sum<number>('cost').as('c')).where('job_id', '=', jobId).where('state', '=', 'valid').executeTakeFirst()
+      const cost = Number(spent?.c ?? 0)
+      budgetOut = cost + cost / (round + 1) > job.budget
+      if (budgetOut) best = { ...best, stoppedBy: 'budget' }
+    }
+    const finished = round + 1 >= job.total_rounds || patienceOut || budgetOut
+    const finalHash = (plan.earlyStopping || budgetOut) && finished ? best.weightsHash : ref.hash
     const test = finished ? evaluatePart(plan, this.tensors, finalHash === ref.hash ? next : unpackTensors(blobs.readArrayBuffer(finalHash)), plan.test) : null
     const devices = await db.selectFrom('instances').select((eb) => eb.fn.count<number>('device_id').distinct().as('n')).where('job_id', '=', jobId).where('state', '=', 'valid').executeTakeFirst()
     const now = this.ctx.now()
@@ -124,7 +132,7 @@ export class Assimilator {
     if (!done) return
     this.ctx.log.info({ job: jobId, round, ...metrics }, `job ${jobId} round ${round} from ${tasks.length} result(s) valLoss:${fmt(metrics.valLoss)} valAccuracy:${fmt(metrics.valAccuracy)}`)
     this.onPoint(jobId, { round, at: new Date(now).toISOString(), devices: Number(devices?.n ?? 0), ...metrics })
-    if (finished) transition(this.ctx.log, 'job', jobId, 'running', 'succeeded', { rounds: round + 1, stoppedEarly: patienceOut && round + 1 < job.total_rounds ? 'yes' : undefined, bestRound: best.round })
+    if (finished) transition(this.ctx.log, 'job', jobId, 'running', 'succeeded', { rounds: round + 1, stoppedEarly: patienceOut && round + 1 < job.total_rounds ? 'yes' : undefined, stoppedBy: budgetOut ? 'budget' : undefined, bestRound: best.round })
     this.ctx.bus.emit('job:changed', jobId)
     this.ctx.bus.emit('round:done', jobId, round)
   }

@@ -16,6 +16,7 @@ import {
   type DeviceClientToServer,
   type DeviceServerToClient,
   type JobView,
+  type JobEstimate,
   type LiveClientToServer,
   type LiveServerToClient,
   type NetworkView,
@@ -34,6 +35,7 @@ import { createDataset, createImageDataset, datasetView, getDatasetRow, listData
 import { attachDeviceNamespace } from './device-socket'
 import { Dispatcher } from './dispatcher'
 import { cancelJob, createJob, jobView, listJobs } from './jobs'
+import { estimateJob } from './estimate'
 import { Leases } from './leases'
 import { attachLiveNamespace } from './live-socket'
 import type { Logger } from './log'
@@ -62,6 +64,8 @@ export type Coordinator = {
   getDataset(id: string): Promise<DatasetView>
   listDatasets(): Promise<DatasetView[]>
   createJob(body: CreateJobBody): Promise<{ id: string }>
+  /** Cost and duration on the fleet online now, without submitting. */
+  estimateJob(body: CreateJobBody): Promise<JobEstimate>
   getJob(id: string): Promise<JobView>
   listJobs(): Promise<JobView[]>
   cancelJob(id: string): Promise<JobView>
@@ -163,7 +167,14 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     jobOutputs: (id) => jobOutputs(ctx, id),
     getDataset: async (id) => datasetView(await getDatasetRow(db, id)),
     listDatasets: () => listDatasets(db),
-    createJob: (body) => createJob(ctx, body, registry),
+    createJob: async (body) => {
+      // The estimate the owner saw, kept to compare with what the job really costs.
+      const estimate = await estimateJob(ctx, registry, body).catch(() => null)
+      const created = await createJob(ctx, body, registry)
+      if (estimate) await db.updateTable('jobs').set({ estimate_json: JSON.stringify(estimate) }).where('id', '=', created.id).execute()
+      return created
+    },
+    estimateJob: (body) => estimateJob(ctx, registry, body),
     getJob: (id) => jobView(ctx, id),
     listJobs: () => listJobs(ctx),
     async cancelJob(id) {

@@ -153,6 +153,7 @@ export class Dispatcher {
     const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
     // A job at its budget gets no new lease; what is running may finish.
     const overBudget = new Set(ready.filter((r) => r.budget !== null && (spent.get(r.job_id) ?? 0) + (pending.get(r.job_id) ?? 0) >= r.budget).map((r) => r.job_id))
+    for (const jobId of overBudget) if (!pending.has(jobId)) await this.failOverBudget(jobId, spent.get(jobId) ?? 0)
     const avoid = new Map<number, string[]>()
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
     const payloads = new Map<number, Payload>(ready.map((t) => [t.id, JSON.parse(t.payload_json) as Payload]))
@@ -257,6 +258,23 @@ export class Dispatcher {
       const { prefer: _prefer, ...payload } = p
       device.link.assign(this.taskMessage({ ...r, id: r.task_id }, payload, ins.id, deadline))
     }
+  }
+
+  /** A job at its budget with nothing left running cannot progress: it fails, saying so. */
+  private async failOverBudget(jobId: string, spent: number): Promise<void> {
+    const now = this.ctx.now()
+    const job = await this.ctx.db.selectFrom('jobs').select(['budget', 'status']).where('id', '=', jobId).executeTakeFirst()
+    if (!job || job.status !== 'running') return
+    const message = `budget_exhausted: the job has cost ${spent.toPrecision(3)} of its ${job.budget} token budget and its remaining tasks would overrun it; raise the budget and resubmit`
+    const r = await this.ctx.db.transaction().execute(async (trx) => {
+      const u = await trx.updateTable('jobs').set({ status: 'failed', error: message, updated_at: now }).where('id', '=', jobId).where('status', '=', 'running').executeTakeFirst()
+      if (Number(u.numUpdatedRows) !== 1) return false
+      await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', jobId).where('state', '=', 'ready').execute()
+      return true
+    })
+    if (!r) return
+    transition(this.ctx.log, 'job', jobId, 'running', 'failed', { reason: 'budget' })
+    this.ctx.bus.emit('job:changed', jobId)
   }
 
   /** Tokens already owed by each job: the cost of its accepted instances. */

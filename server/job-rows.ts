@@ -7,6 +7,8 @@ export type NewJob = Pick<JobTable, 'id' | 'name' | 'type' | 'dataset_id' | 'req
 
 export async function insertJob(ctx: Ctx, job: NewJob): Promise<void> {
   const now = ctx.now()
+  // The owner's limits travel in the request (JobLimits in lib/protocol/api.ts).
+  const req = JSON.parse(job.request_json) as { budget?: number; deadlineMinutes?: number; priority?: number }
   const row: Insertable<JobTable> = {
     status: 'queued',
     round: 0,
@@ -20,6 +22,10 @@ export async function insertJob(ctx: Ctx, job: NewJob): Promise<void> {
     outputs_hash: null,
     created_at: now,
     updated_at: now,
+    priority: req.priority ?? 0,
+    budget: req.budget ?? null,
+    deadline: req.deadlineMinutes !== undefined ? now + Math.round(req.deadlineMinutes * 60_000) : null,
+    estimate_json: null,
     ...job,
   }
   await ctx.db.insertInto('jobs').values(row).execute()

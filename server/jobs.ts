@@ -7,6 +7,7 @@ import { sql } from 'kysely'
 import { NimbleError, type CreateJobBody, type CreateTrainJobBody, type EvalReport, type JobView, type Metrics, type RoundPoint } from '../lib/protocol'
 import type { Ctx } from './context'
 import { insertJob } from './job-rows'
+import { schedulingView } from './job-scheduling'
 import { getDatasetRow } from './datasets'
 import { createInferJob, type InferPlan } from './infer-job'
 import { createPipelineJob, type PipelinePlan } from './pipeline-job'
@@ -16,7 +17,7 @@ import { transition } from './log'
 import { getModelRow, type ModelInfo } from './models'
 import { buildPlan, type Plan } from './plan-job'
 import type { Best } from './assimilator'
-import type { JobRow } from './store/schema'
+import type { DatasetRow, JobRow } from './store/schema'
 
 const EMPTY_METRICS: Metrics = { loss: null, accuracy: null, valLoss: null, valAccuracy: null }
 
@@ -30,7 +31,8 @@ export async function createJob(ctx: Ctx, body: CreateJobBody, registry: Registr
   return createTrainJob(ctx, body, registry)
 }
 
-async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody, registry: Registry): Promise<{ id: string }> {
+/** Checks a training request against its dataset and builds its plan (stores the data blobs, inserts nothing). */
+export async function prepareTrainJob(ctx: Ctx, body: CreateTrainJobBody, registry: Registry): Promise<{ ds: DatasetRow; plan: Plan }> {
   const ds = await getDatasetRow(ctx.db, body.datasetId)
   if (ds.kind !== 'images') {
     const columns = JSON.parse(ds.columns_json) as { name: string }[]
@@ -53,6 +55,11 @@ async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody, registry: Regi
     plan.pipeline = planPipelineTraining(plan, ctx.blobs, registry, body.pipeline.microBatchRows)
     plan.totalRounds = plan.totalRounds * plan.pipeline.stepsPerEpoch
   }
+  return { ds, plan }
+}
+
+async function createTrainJob(ctx: Ctx, body: CreateTrainJobBody, registry: Registry): Promise<{ id: string }> {
+  const { ds, plan } = await prepareTrainJob(ctx, body, registry)
   const id = `job_${crypto.randomBytes(9).toString('base64url')}`
   const label = { logistic: 'Logistic regression', linear: 'Linear regression', mlp: 'MLP', cnn: 'CNN', custom: 'Custom model' }[body.model.template]
   await insertJob(ctx, {
@@ -170,6 +177,7 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
     stoppedEarly: row.status === 'succeeded' && row.type === 'train' && row.round < row.total_rounds,
     bestRound: train?.earlyStopping ? (best?.round ?? null) : null,
     pipeline,
+    scheduling: await schedulingView(ctx, row),
     outputs: row.outputs_hash ? { rows: outputRows, json: `/api/jobs/${id}/outputs`, csv: `/api/jobs/${id}/outputs.csv` } : null,
     datasetId: row.dataset_id,
     target: request.type === 'train' ? request.target : '',

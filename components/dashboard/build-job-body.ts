@@ -170,6 +170,17 @@ export function buildJobBody(
   const learningRate = num(v.learningRate, 0, 10, true)
   if (learningRate === null) errors.learningRate = 'Learning rate must be above 0 and at most 10.'
   if (v.name.length > 200) errors.name = 'Keep the name under 200 characters.'
+  const limits: { budget?: number; deadlineMinutes?: number } = {}
+  if (v.budget.trim()) {
+    const b = num(v.budget, 0, 1e12, true)
+    if (b === null) errors.budget = 'The budget is a number of tokens above 0 (leave empty for no limit).'
+    else limits.budget = b
+  }
+  if (v.deadlineMinutes.trim()) {
+    const d = num(v.deadlineMinutes, 0, 60 * 24 * 30, true)
+    if (d === null) errors.deadlineMinutes = 'The deadline is a number of minutes above 0, at most 30 days (leave empty for none).'
+    else limits.deadlineMinutes = d
+  }
   const rest = { ...trainingPart(v, errors), ...dataPart(v, ctx), ...federatedPart(v, errors) }
 
   if (Object.keys(errors).length > 0) return { errors }
@@ -184,6 +195,7 @@ export function buildJobBody(
       batchSize: batchSize!,
       learningRate: learningRate!,
       ...rest,
+      ...limits,
       ...(v.name.trim() ? { name: v.name.trim() } : {}),
     },
   }

@@ -41,6 +41,10 @@ export type JobFormValues = {
   validationSplit: string
   testSplit: string
   seed: string
+  /** Tokens; empty: no limit. */
+  budget: string
+  /** Minutes from submission; empty: none. */
+  deadlineMinutes: string
 }
 
 export type JobFormField = keyof JobFormValues
@@ -81,6 +85,8 @@ export const DEFAULT_VALUES: Omit<JobFormValues, 'target' | 'template' | 'learni
   validationSplit: '0.2',
   testSplit: '0.15',
   seed: '42',
+  budget: '',
+  deadlineMinutes: '',
 }
 
 /** The label of an image dataset is its folder; the body still names a target. */

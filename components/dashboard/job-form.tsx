@@ -1,7 +1,7 @@
 'use client'
 
 import { useRouter } from 'next/navigation'
-import { useState, type FormEvent } from 'react'
+import { useMemo, useState, type FormEvent } from 'react'
 import type { DatasetView } from '@/lib/protocol'
 import { ApiError } from '../api-client'
 import { ErrorNote } from '../error-note'
@@ -12,6 +12,7 @@ import { createJob, jobHref } from './create-job'
 import { CustomModelUpload } from './custom-model-upload'
 import { NumberField, SelectField } from './fields'
 import { FormField } from './form-field'
+import { JobEstimatePanel } from './job-estimate'
 import { ADVANCED_FIELDS, type FieldErrors } from './job-form-values'
 import { fieldFor } from './server-field'
 import { useJobForm } from './use-job-form'
@@ -28,6 +29,8 @@ export function JobForm({ dataset, roles }: { dataset: DatasetView; roles: Colum
   const images = dataset.kind === 'images'
   const hasText = dataset.columns.some((c) => c.name !== values.target && effectiveRole(c, roles) === 'text')
   const p = { control, errors }
+  // The body as the form stands, for the estimate (null while a field is invalid).
+  const preview = useMemo(() => (values.template === 'custom' && !values.modelId ? null : buildJobBody(dataset, roles, values)), [dataset, roles, values])
 
   function showErrors(next: FieldErrors) {
     setErrors(next)
@@ -104,6 +107,8 @@ export function JobForm({ dataset, roles }: { dataset: DatasetView; roles: Colum
           <NumberField id="epochs" field="epochs" label="Rounds (epochs)" min={1} max={1000} step={1} testId="epochs-input" {...p} />
           <NumberField id="batchSize" field="batchSize" label="Batch size" min={1} step={1} testId="batch-input" {...p} />
           <NumberField id="learningRate" field="learningRate" label="Learning rate" min={0} testId="lr-input" {...p} />
+          <NumberField id="budget" field="budget" label="Budget in tokens (optional)" min={0} testId="budget-input" {...p} />
+          <NumberField id="deadlineMinutes" field="deadlineMinutes" label="Deadline in minutes (optional)" min={0} testId="deadline-input" {...p} />
           <FormField id="jobName" label="Name (optional)" error={errors.name}>
             <input type="text" {...control('jobName', 'name')} placeholder={`${dataset.name} → ${images ? 'class' : values.target}`} data-testid="name-input" />
           </FormField>
@@ -119,6 +124,7 @@ export function JobForm({ dataset, roles }: { dataset: DatasetView; roles: Colum
           dataset={dataset}
           hasText={hasText}
         />
+        <JobEstimatePanel body={preview && 'body' in preview ? preview.body : null} budget={preview && 'body' in preview ? preview.body.budget : undefined} />
         <ErrorNote error={formError} testId="job-form-error" />
         <button type="submit" className="btn btn-primary" disabled={busy} data-testid="submit-job">
           {busy ? 'Starting…' : 'Start training'}

@@ -46,8 +46,19 @@ export const DatasetView = z.object({
 })
 export type DatasetView = z.infer<typeof DatasetView>
 
+/** What the owner allows a job: tokens, time, and its place in the queue. */
+export const JobLimits = {
+  /** Tokens the job may cost at most (device-seconds × class price); training stops, keeping the best weights, before the next round would overrun it. */
+  budget: z.number().positive().max(1e12).optional(),
+  /** Minutes from submission by which the job should be done: tasks go to devices that meet their share of it. */
+  deadlineMinutes: z.number().positive().max(60 * 24 * 30).optional(),
+  /** Higher is served first when the fleet is short (default 0). */
+  priority: z.number().int().min(-10).max(10).optional(),
+}
+
 export const CreateTrainJobBody = z.object({
   type: z.literal('train'),
+  ...JobLimits,
   datasetId: z.string().min(1).max(64),
   target: z.string().min(1).max(500),
   model: z.object({
@@ -127,6 +138,7 @@ export type CreateTrainJobBody = z.infer<typeof CreateTrainJobBody>
  */
 export const CreateInferJobBody = z.object({
   type: z.literal('infer'),
+  ...JobLimits,
   sourceJobId: z.string().min(1).max(64).optional(),
   modelId: z.string().min(1).max(64).optional(),
   datasetId: z.string().min(1).max(64),
@@ -138,6 +150,41 @@ export type CreateInferJobBody = z.infer<typeof CreateInferJobBody>
 
 export const CreateJobBody = z.discriminatedUnion('type', [CreateTrainJobBody, CreateInferJobBody])
 export type CreateJobBody = z.infer<typeof CreateJobBody>
+
+/** Cost and duration of a job on the fleet online now, before it is submitted. */
+export const JobEstimate = z.object({
+  /** Devices the job's tasks would run on (capable and in good standing). */
+  devices: z.number().int(),
+  rounds: z.number().int(),
+  tasksPerRound: z.number().int(),
+  /** Tokens; null when no device that can run it is online. */
+  cost: z.number().nullable(),
+  durationMs: z.number().nullable(),
+  /** 'measured': devices' observed task times; 'benchmark': some device has not finished a task yet. */
+  basis: z.enum(['measured', 'benchmark', 'none']),
+  /** Per device class: devices and expected share of the cost. */
+  byClass: z.array(z.object({ class: z.string(), devices: z.number().int(), cost: z.number() })),
+  notes: z.array(z.string()),
+})
+export type JobEstimate = z.infer<typeof JobEstimate>
+
+/** Why the scheduler put one task instance where it did, and how it went. */
+export const Placement = z.object({
+  instanceId: z.number().int(),
+  taskId: z.number().int(),
+  round: z.number().int(),
+  device: z.string(),
+  reason: z.string(),
+  state: z.string(),
+  spare: z.boolean(),
+  expectedMs: z.number().nullable(),
+  actualMs: z.number().nullable(),
+  cost: z.number().nullable(),
+  late: z.boolean(),
+  runnerUp: z.object({ device: z.string(), expectedMs: z.number(), cost: z.number() }).nullable(),
+  rejected: z.array(z.object({ device: z.string(), why: z.string() })),
+})
+export type Placement = z.infer<typeof Placement>
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
 export type JobStatus = z.infer<typeof JobStatus>
@@ -228,6 +275,19 @@ export const JobView = z.object({
       ),
     })
     .nullable()
+    .optional(),
+  /** Cost so far against the owner's limits, the estimate made at submission, and recent placements. */
+  scheduling: z
+    .object({
+      cost: z.number(),
+      budget: z.number().nullable(),
+      deadline: z.string().nullable(),
+      priority: z.number().int(),
+      stoppedBy: z.enum(['budget']).nullable(),
+      estimate: JobEstimate.nullable(),
+      spares: z.number().int(),
+      placements: z.array(Placement),
+    })
     .optional(),
   /** Inference jobs: rows predicted so far and where to download them. */
   outputs: z.object({ rows: z.number().int(), json: z.string(), csv: z.string() }).nullable(),

@@ -1,7 +1,9 @@
 /**
  * A mixed fleet: one fast and two slow headless workers (the slow ones run 4 times slower,
  * `--throttle 4`). With speed sharding the fast device gets proportionally more rows and a
- * data-parallel round finishes at least 25% sooner than with equal shards.
+ * data-parallel round finishes at least 25% sooner than with equal shards. On the same
+ * (now steady) fleet, the estimate made before submission is within 25% of the job's
+ * measured cost and duration, and every placement says why its device was chosen.
  */
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +14,8 @@ let coord: Coord
 let datasetId = ''
 
 beforeAll(async () => {
-  coord = await startCoordinator()
+  // No straggler spares here: the comparison is between two ways of sharding alone.
+  coord = await startCoordinator({ env: { NIMBLE_STRAGGLER_FACTOR: '0' } })
   await startWorker(coord.url, { name: 'fast', backend: 'cpu' })
   await startWorker(coord.url, { name: 'slow-1', backend: 'cpu', extra: ['--throttle', '4'] })
   await startWorker(coord.url, { name: 'slow-2', backend: 'cpu', extra: ['--throttle', '4'] })
@@ -23,8 +26,10 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(stopAll)
 
+const body = (sharding: 'equal' | 'speed') => ({ type: 'train', datasetId, target: 'label', model: { template: 'mlp', hidden: [128] }, epochs: 5, batchSize: 32, learningRate: 0.002, sharding })
+
 async function train(sharding: 'equal' | 'speed') {
-  const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId, target: 'label', model: { template: 'mlp', hidden: [128] }, epochs: 5, batchSize: 32, learningRate: 0.002, sharding })
+  const job = await coord.api.call('POST', '/api/jobs', body(sharding))
   expect(job.status, JSON.stringify(job.body)).toBe(201)
   const done = await waitUntil(
     async () => {
@@ -52,4 +57,27 @@ describe('matching a mixed fleet', () => {
     expect(rows.fast).toBeGreaterThan(2 * rows['slow-2'])
     expect(speed.median).toBeLessThanOrEqual(0.75 * equal.median)
   }, 500_000)
+
+  it('estimates cost and duration within 25% on a steady fleet, and explains each placement', async () => {
+    const est = await coord.api.call('POST', '/api/jobs/estimate', body('speed'))
+    expect(est.status, JSON.stringify(est.body)).toBe(200)
+    expect(est.body.devices).toBe(3)
+    expect(est.body.basis).toBe('measured')
+    const t0 = Date.now()
+    const { done } = await train('speed')
+    const wall = Date.parse(done.updatedAt) - Date.parse(done.createdAt)
+    const s = done.scheduling
+    console.log(`estimate ${est.body.durationMs.toFixed(0)} ms / ${est.body.cost.toPrecision(3)} tokens; measured ${wall} ms / ${s.cost.toPrecision(3)} tokens (client saw ${Date.now() - t0} ms)`)
+    expect(s.estimate.durationMs).toBeGreaterThan(0)
+    expect(Math.abs(est.body.durationMs - wall) / wall).toBeLessThanOrEqual(0.25)
+    expect(Math.abs(est.body.cost - s.cost) / s.cost).toBeLessThanOrEqual(0.25)
+    // Speed shards name their device: the scheduler says so, and the others were not chosen for a reason.
+    expect(s.placements.length).toBeGreaterThan(0)
+    for (const p of s.placements) {
+      expect(['preferred', 'cheapest', 'only-fit', 'deadline']).toContain(p.reason)
+      expect(p.expectedMs).toBeGreaterThan(0)
+      if (p.state === 'valid') expect(p.cost).toBeGreaterThan(0)
+    }
+    expect(s.placements.some((p: { rejected: unknown[] }) => p.rejected.length > 0)).toBe(true)
+  }, 300_000)
 })
