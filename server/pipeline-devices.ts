@@ -9,6 +9,19 @@ import { minDevices, partition, type PartitionOptions, type PipelinePlan } from 
 import { NimbleError } from '../lib/protocol'
 import type { Registry } from './registry'
 
+/** One planned segment of a pipeline: layers [from, to), its size and the device planned for it. */
+export type PlannedSegment = {
+  stage: number
+  from: number
+  to: number
+  params: number
+  memoryBytes: number
+  flops: number
+  plannedDevice: string
+  layers: { class_name: string; config: Record<string, unknown> }[]
+  inputShape: number[]
+}
+
 /** Used for planning when a device has not measured its bandwidth. */
 const DEFAULT_BANDWIDTH = 10e6
 

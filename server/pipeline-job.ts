@@ -15,7 +15,7 @@ import { buildModel, segmentLayersFromTopology, splitLayerWeights, writeWeights 
 import { parseCsv } from '../lib/data'
 import { estimateLayers } from '../lib/model/estimate'
 import { pipelineStats } from '../lib/model/partition'
-import { planOnDevices } from './pipeline-devices'
+import { planOnDevices, type PlannedSegment } from './pipeline-devices'
 import { NimbleError, packTensors, unpackTensors, type BlobRef, type CreateInferJobBody, type ModelSpec } from '../lib/protocol'
 import type { Ctx } from './context'
 import { insertJob } from './job-rows'
@@ -25,18 +25,7 @@ import { getModelRow, type ModelInfo } from './models'
 import type { DataPart } from './plan-job'
 import type { Registry } from './registry'
 
-export type PipelineSegment = {
-  stage: number
-  from: number
-  to: number
-  params: number
-  memoryBytes: number
-  flops: number
-  plannedDevice: string
-  layers: { class_name: string; config: Record<string, unknown> }[]
-  inputShape: number[]
-  weights: { layer: number; ref: BlobRef }[]
-}
+export type PipelineSegment = PlannedSegment & { weights: { layer: number; ref: BlobRef }[] }
 
 export type PipelinePlan = {
   kind: 'pipeline'

@@ -17,7 +17,7 @@ import { optimizerStep, stateFromTensors, stateToTensors } from '../lib/compute/
 import { shuffleIndices, takeRows } from '../lib/data'
 import { estimateLayers } from '../lib/model/estimate'
 import { pipelineStats } from '../lib/model/partition'
-import { planOnDevices } from './pipeline-devices'
+import { planOnDevices, type PlannedSegment } from './pipeline-devices'
 import { NimbleError, packTensors, unpackTensors, type BlobRef, type Metrics, type NamedTensor } from '../lib/protocol'
 import type { BlobStore } from './blobs'
 import type { Ctx } from './context'
@@ -28,18 +28,7 @@ import type { Registry } from './registry'
 import type { JobRow } from './store/schema'
 import type { TensorCache } from './tensor-cache'
 
-export type TrainSegment = {
-  stage: number
-  from: number
-  to: number
-  params: number
-  memoryBytes: number
-  flops: number
-  plannedDevice: string
-  layers: { class_name: string; config: Record<string, unknown> }[]
-  inputShape: number[]
-  outputShape: number[]
-}
+export type TrainSegment = PlannedSegment & { outputShape: number[] }
 
 export type PipelineTraining = {
   microBatchRows: number
