@@ -2,8 +2,8 @@
  * Cost and duration of a job on the fleet online now, before it runs.
  *
  * Reads: the job request (its plan is built exactly as on submission), the connected devices
- *        with their measured time model (registry.expectedMs: compute at the benchmark plus
- *        the per-task overhead seen on completed tasks), the price table, and the
+ *        with their measured time model (registry.expectedMs: their recent tasks’ time per
+ *        FLOP as the coordinator saw it), the price table, and the
  *        coordinator's own per-round overhead measured on recent training jobs.
  * Writes: nothing (plan blobs are content-addressed and shared with the real submission).
  *
@@ -83,7 +83,7 @@ export async function estimateJob(ctx: Ctx, registry: Registry, body: CreateJobB
     c.cost += cost * rounds
     byClass.set(cls, c)
   }
-  const measured = shards.every((s) => s.device.overheadMs !== undefined)
+  const measured = shards.every((s) => s.device.recent !== undefined)
   if (!measured) notes.push('some devices have not finished a task yet: their time comes from their benchmark')
   return {
     devices: new Set(shards.map((s) => s.device.id)).size,

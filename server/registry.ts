@@ -28,11 +28,11 @@ export type DeviceSession = {
   /** The device's own benchmark on its backend (GFLOP/s), kept for the time model below. */
   bench: number
   /**
-   * Fixed cost of one task on this device beyond its compute, smoothed over completed tasks:
-   * lease to result as the coordinator saw it, minus FLOPs over the benchmark (transfers,
-   * set-up, round trips). Small tasks are dominated by it.
+   * Recent completed tasks, smoothed: lease-to-result time as the coordinator saw it and the
+   * task's FLOPs. Their ratio is the device's effective time per FLOP on the work Nimble
+   * really sends it (transfers and set-up included), which the benchmark alone misjudges.
    */
-  overheadMs?: number
+  recent?: { ms: number; flops: number }
   /** Round-trip time the coordinator measured (ack of a ping), ms. */
   rttMs?: number
   /** Download bandwidth in bytes/s from the device's timed blob fetch (placement only, never credit). */
@@ -71,8 +71,7 @@ export class Registry {
   observe(id: string, flops: number, ms: number): void {
     const s = this.sessions.get(id)
     if (!s || flops <= 0 || ms <= 0) return
-    const overhead = Math.max(0, ms - (s.bench > 0 ? flops / (s.bench * 1e6) : 0))
-    s.overheadMs = s.overheadMs === undefined ? overhead : 0.7 * s.overheadMs + 0.3 * overhead
+    s.recent = s.recent === undefined ? { ms, flops } : { ms: 0.6 * s.recent.ms + 0.4 * ms, flops: 0.6 * s.recent.flops + 0.4 * flops }
     if (ms < 50) return
     const gflops = flops / (ms / 1000) / 1e9
     s.observed = s.observed === undefined ? gflops : 0.5 * s.observed + 0.5 * gflops
@@ -80,14 +79,14 @@ export class Registry {
   }
 
   /**
-   * Expected lease-to-result time of a task of `flops` on this device: compute at the
-   * benchmark plus the device's measured overhead, or the scheduler's figure (at the
-   * observed speed) while nothing has been measured.
+   * Expected lease-to-result time of a task of `flops` on this device: its recent tasks'
+   * time scaled by size, or the scheduler's figure (at the benchmark) while nothing has
+   * been measured.
    */
   expectedMs(id: string, flops: number, fallbackMs: number): number {
     const s = this.sessions.get(id)
-    if (!s || s.overheadMs === undefined || !(s.bench > 0)) return Number.isFinite(fallbackMs) ? fallbackMs : 0
-    return flops / (s.bench * 1e6) + s.overheadMs
+    if (!s?.recent) return Number.isFinite(fallbackMs) ? fallbackMs : 0
+    return (s.recent.ms * flops) / s.recent.flops
   }
 
   /** Records a failure or success and sets the backoff: 1 s, 2 s, 4 s … up to a minute. */

@@ -56,4 +56,35 @@ describe('distributed training on Iris', () => {
     expect(accuracy).toBeGreaterThanOrEqual(0.9)
     expect(job.test.accuracy).toBeGreaterThan(0.8)
   }, 200_000)
+
+  it('stops a job at its budget, keeping the best weights, and charges the device-time it saw', async () => {
+    const jobs = (await coord.api.call('GET', '/api/jobs')).body.jobs
+    const first = jobs.find((j: { status: string; scheduling: { cost: number } }) => j.status === 'succeeded' && j.scheduling.cost > 0)
+    expect(first, 'an earlier job that cost something').toBeTruthy()
+    const perRound = first.scheduling.cost / first.history.length
+    const budget = 6 * perRound
+    const ds = await coord.api.call('POST', '/api/datasets', iris.train, { 'x-filename': 'iris.csv' })
+    const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'logistic' }, epochs: 40, budget })
+    expect(job.status, JSON.stringify(job.body)).toBe(201)
+    const done = await waitUntil(
+      async () => {
+        const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
+        return j.status === 'succeeded' || j.status === 'failed' ? j : null
+      },
+      150_000,
+      'budgeted job to end',
+    )
+    expect(done.status, done.error).toBe('succeeded')
+    expect(done.scheduling.stoppedBy).toBe('budget')
+    expect(done.scheduling.budget).toBe(budget)
+    expect(done.history.length).toBeLessThan(40)
+    expect(done.history.length).toBeGreaterThanOrEqual(2)
+    // It stops before a round would overrun: at most one round's noise above the budget.
+    expect(done.scheduling.cost).toBeLessThanOrEqual(budget * 1.25)
+    // Each accepted task is charged its lease-to-result time at its device's class price.
+    for (const p of done.scheduling.placements.filter((p: { state: string }) => p.state === 'valid')) {
+      expect(p.cost).toBeGreaterThan(0)
+      expect(p.actualMs).toBeGreaterThanOrEqual(0)
+    }
+  }, 200_000)
 })
