@@ -180,3 +180,26 @@ describe('assign', () => {
     expect(cost(small)).toBeLessThan(cost(exact) * 1.25)
   })
 })
+
+describe('assign (lazy parts)', () => {
+  it('builds explanations on demand, also after later calls reused its scratch arrays', () => {
+    const rng = mulberry32(5)
+    const a = randomInstance(rng, { maxTasks: 8, maxDevices: 8, now, minTasks: 8, minDevices: 8 })
+    const first = assign(a.tasks, a.devices, { ...opts, fleet: a.fleet })
+    expect(first.assignments.length).toBeGreaterThan(0)
+    const eager = first.assignments.map((x) => first.explain(x.taskId))
+    const late = assign(a.tasks, a.devices, { ...opts, fleet: a.fleet })
+    const b = randomInstance(rng, { maxTasks: 8, maxDevices: 8, now })
+    assign(b.tasks, b.devices, { ...opts, fleet: b.fleet })
+    expect(late.explanations).toEqual(eager)
+    expect(late.explain(-1)).toBeUndefined()
+  })
+
+  it('skips queued tasks that fit no idle device without counting them against maxTasks', () => {
+    const devices = [{ id: 'small', gflops: 10, memoryBudget: 1e3 }]
+    const big = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, memoryBytes: 1e6, flops: 1, priority: 1 }))
+    const out = assign([...big, { id: 999, memoryBytes: 1, flops: 1 }], devices, { ...opts, maxTasks: 1 })
+    expect(out.assignments.map((x) => x.taskId)).toEqual([999])
+    expect(assign([...big, { id: 999, memoryBytes: 1, flops: 1 }], devices, { ...opts, maxScan: 50 }).assignments).toEqual([])
+  })
+})
