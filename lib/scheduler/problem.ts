@@ -37,6 +37,13 @@ export type Problem = {
   ms(ti: number, dj: number): number
 }
 
+// maxCostRatio's reference, memoised by the fleet array's identity (callers must not mutate it).
+// One bit per backend name, stable across calls so memoised columns stay comparable.
+const bit = new Map<string, number>()
+const refCols = new WeakMap<DeviceSlot[], Cols>()
+const refMemo = new WeakMap<DeviceSlot[], WeakMap<TaskNeed, number>>()
+type Cols = { msPerFlop: Float64Array; msPerByte: Float64Array; msPerBlobByte: Float64Array; mem: Float64Array; backendBit: Int32Array; pricePerMs: Float64Array; cached: (ReadonlySet<string> | undefined)[] }
+
 export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: ProblemOptions): Problem {
   const fleet = new Set(opts.fleet ?? devices.map((d) => d.id))
   const D = devices.length
@@ -44,8 +51,7 @@ export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: Prob
   const slack = f64Scratch(F64.slack, T)
   const refCost = f64Scratch(F64.refCost, T)
   // Devices: ms per FLOP, ms per byte, memory, backend as one bit (0: unknown, runs anything).
-  const bit = new Map<string, number>()
-  const cols = (list: DeviceSlot[]) => ({
+  const cols = (list: DeviceSlot[]): Cols => ({
     msPerFlop: Float64Array.from(list, (d) => 1 / ((d.gflops > 0 ? d.gflops : UNMEASURED_GFLOPS) * 1e6)),
     msPerByte: Float64Array.from(list, (d) => (d.bandwidth && d.bandwidth > 0 ? 1000 / d.bandwidth : 0)),
     // Blobs are never free to fetch: an unmeasured link is planned at UNMEASURED_BANDWIDTH, so a holder still wins.
@@ -58,7 +64,14 @@ export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: Prob
   const idle = cols(devices)
   const { mem, backendBit } = idle
   const ratio = opts.maxCostRatio
-  const ref = ratio !== undefined ? (opts.fleetSlots ? cols(opts.fleetSlots) : idle) : null
+  const refList = opts.fleetSlots ?? devices
+  let cachedRef = ratio !== undefined ? refCols.get(refList) : undefined
+  if (ratio !== undefined && cachedRef === undefined) {
+    cachedRef = opts.fleetSlots ? cols(opts.fleetSlots) : idle
+    refCols.set(refList, cachedRef)
+    refMemo.set(refList, new WeakMap())
+  }
+  const ref = cachedRef ?? null
   const pricePerMs = idle.pricePerMs
   const index = new Map(devices.map((d, j) => [d.id, j]))
   // Tasks: rules resolved lazily, since a big call looks at only the head of the queue.
@@ -96,7 +109,16 @@ export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: Prob
       devices.forEach((d, j) => (a[j] = r!.avoid.has(d.id) ? 1 : 0))
       avoidAt[ti] = avoidIdle.push(a) - 1
     }
-    if (ref) refCost[ti] = cheapest(ti, ref)
+    if (ref) {
+      // Memoised per fleet array and task object: a dispatch reads the same ones again and again.
+      const memo = refMemo.get(opts.fleetSlots ?? devices)
+      let c = memo?.get(t)
+      if (c === undefined) {
+        c = cheapest(ti, ref)
+        memo?.set(t, c)
+      }
+      refCost[ti] = c
+    }
     return r
   }
   // Fetch time of the task's blobs the device does not hold yet.
@@ -106,10 +128,10 @@ export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: Prob
     for (const b of tasks[ti].blobs!) if (c.has(b.hash)) left -= b.bytes
     return left
   }
-  const base = (ti: number, dj: number, d: ReturnType<typeof cols>): number =>
+  const base = (ti: number, dj: number, d: Cols): number =>
     flops[ti] * d.msPerFlop[dj] + bytes[ti] * d.msPerByte[dj] + (blobBytes[ti] > 0 ? missing(ti, d.cached[dj]) * d.msPerBlobByte[dj] : 0)
   /** Cheapest cost over the reference devices that fit by memory and backend. */
-  const cheapest = (ti: number, d: ReturnType<typeof cols>): number => {
+  const cheapest = (ti: number, d: Cols): number => {
     let best = Infinity
     for (let j = 0; j < d.mem.length; j++) {
       if (d.mem[j] !== 0 && d.mem[j] < need[ti]) continue
