@@ -287,7 +287,11 @@ export function simulate(policy: PolicyName, o: SimOptions): SimResult {
       const ask = [...fresh]
       if (newWork > 0) {
         // New tasks: devices that got nothing before ask again (the fastest, about as many as new tasks).
-        ask.push(...[...waiting].sort((a, b) => b.gflops - a.gflops).slice(0, Math.max(WAITING_CAP, newWork)))
+        const again = new Set([...waiting].sort((a, b) => b.gflops - a.gflops).slice(0, Math.max(WAITING_CAP, newWork)))
+        // A device a queued task waits for (its preferred one) is always asked.
+        const preferred = new Set(ready.map((t) => t.need.prefer).filter((id) => id !== undefined))
+        for (const d of waiting) if (preferred.has(d.id)) again.add(d)
+        ask.push(...again)
         newWork = 0
       }
       for (const d of fresh) waiting.add(d)
