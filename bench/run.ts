@@ -4,7 +4,10 @@
  * each against a fresh coordinator; then time to accuracy and bytes moved on MNIST next to a
  * single-process tfjs baseline (bench/time-to-accuracy.ts); and pipeline inference with K = 4
  * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts).
- * Prints tables, writes bench/results/bench.json.
+ * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts); and the
+ * scheduler's decision time (bench/scheduler.ts). Prints tables, writes bench/results/bench.json.
+ * `npm run bench -- --only scheduler` (or rounds, pipeline, accuracy; comma-separated) runs
+ * those sections only and updates just their part of bench.json.
  *
  * Figures per configuration (medians over the job's tasks / rounds):
  *   rounds/s         rounds completed per second of wall time, first lease to last round
@@ -19,6 +22,7 @@ import SQLite from 'better-sqlite3'
 import { irisCsv } from '../server/testing/iris'
 import { ROOT, startCoordinator, startWorker, stopAll, waitUntil } from '../server/testing/harness'
 import { pipelineBench } from './pipeline'
+import { schedulerBench } from './scheduler'
 import { timeToAccuracy } from './time-to-accuracy'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
@@ -79,7 +83,42 @@ async function one(workers: number): Promise<Row> {
   }
 }
 
+const SECTIONS = ['rounds', 'pipeline', 'accuracy', 'scheduler'] as const
+type Section = (typeof SECTIONS)[number]
+
+function sections(argv: string[]): Set<Section> {
+  const at = argv.indexOf('--only')
+  if (at < 0) return new Set(SECTIONS)
+  const list = (argv[at + 1] ?? '').split(',').filter(Boolean)
+  const bad = list.filter((x) => !(SECTIONS as readonly string[]).includes(x))
+  if (list.length === 0 || bad.length) {
+    console.error(`bench: --only takes one or more of ${SECTIONS.join(', ')} (comma-separated)${bad.length ? `; unknown: ${bad.join(', ')}` : ''}`)
+    process.exit(2)
+  }
+  return new Set(list as Section[])
+}
+
 async function main() {
+  const only = sections(process.argv.slice(2))
+  const results: Record<string, unknown> = {}
+  if (only.has('rounds')) results.rounds = await roundsSection()
+  if (only.has('pipeline')) results.pipeline = await pipelineSection()
+  if (only.has('accuracy')) results.timeToAccuracy = await accuracySection()
+  if (only.has('scheduler')) {
+    const sched = schedulerBench()
+    console.log('\nScheduler decision time (assign over 10,000 ready tasks, fleet of 1,000 devices; see bench/scheduler.ts)\n')
+    console.table(sched.table)
+    results.scheduler = sched.json
+  }
+  const out = path.join(ROOT, 'bench/results/bench.json')
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  // A partial run keeps the other sections from the last full one.
+  const before = only.size < SECTIONS.length && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : {}
+  fs.writeFileSync(out, JSON.stringify({ ...before, at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, ...results }, null, 2))
+  console.log(`\nwrote ${path.relative(ROOT, out)}`)
+}
+
+async function roundsSection(): Promise<Row[]> {
   const rows: Row[] = []
   for (const n of CONFIGS) {
     process.stderr.write(`bench: ${n} worker(s), ${ROUNDS} rounds…\n`)
@@ -87,20 +126,25 @@ async function main() {
   }
   console.log('\nTraining rounds (Iris, logistic regression, cpu backend, one coordinator on this machine)\n')
   console.table(rows)
+  return rows
+}
+
+async function pipelineSection() {
   const pipeline = process.env.BENCH_SKIP_PIPELINE ? [] : await pipelineBench()
   if (pipeline.length) {
     console.log('\nPipeline inference (16 Dense 256 layers in 4 segments on 4 headless cpu workers, 64-row micro-batches)\n')
     console.table(pipeline)
   }
+  return pipeline
+}
+
+async function accuracySection() {
   const accuracy = process.env.BENCH_SKIP_ACCURACY ? [] : await timeToAccuracy(CONFIGS)
   if (accuracy.length) {
     console.log('\nTime to validation accuracy (MNIST 8,000 digits, MLP 784-256-10, wasm backend)\n')
     console.table(accuracy)
   }
-  const out = path.join(ROOT, 'bench/results/bench.json')
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rounds: rows, pipeline, timeToAccuracy: accuracy }, null, 2))
-  console.log(`\nwrote ${path.relative(ROOT, out)}`)
+  return accuracy
 }
 
 main().catch(async (e) => {

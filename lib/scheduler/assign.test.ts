@@ -17,7 +17,8 @@ function bruteForce(tasks: TaskNeed[], devices: DeviceSlot[], order: number[], f
     if (d.memoryBudget !== 0 && d.memoryBudget < t.memoryBytes) return null
     if (others && (t.avoid ?? []).includes(d.id)) return null
     if (t.backends && d.backend && !t.backends.includes(d.backend)) return null
-    const ms = (t.flops / (d.gflops * 1e9) + (t.bytes && d.bandwidth ? t.bytes / d.bandwidth : 0)) * 1000
+    const lacking = (t.blobs ?? []).filter((b) => !d.cached?.has(b.hash)).reduce((sum, b) => sum + b.bytes, 0)
+    const ms = (t.flops / (d.gflops * 1e9) + (t.bytes && d.bandwidth ? t.bytes / d.bandwidth : 0) + lacking / (d.bandwidth ?? 10e6)) * 1000
     return { cost: taskCost(t, d, DEFAULT_PRICES), late: t.deadline !== undefined && now + ms > t.deadline ? 1 : 0 }
   }
   const n = order.length
@@ -166,10 +167,10 @@ describe('assign', () => {
     expect(only).toMatchObject({ deviceId: 'flaky', reason: 'only-fit', rejected: [{ deviceId: 'wasm', why: expect.stringContaining('backend wasm') }] })
   })
 
-  it('serves as many in windows as in one exact solve, at a cost no lower and not far higher', () => {
+  it('serves as many in default windows (64, several per call) as in one exact solve, at a cost no lower and not far higher', () => {
     const rng = mulberry32(3)
     const { tasks, devices, fleet } = randomInstance(rng, { maxTasks: 300, maxDevices: 200, now, minTasks: 300, minDevices: 200 })
-    const small = assign(tasks, devices, { ...opts, fleet, window: 16 })
+    const small = assign(tasks, devices, { ...opts, fleet, window: 64 })
     const exact = assign(tasks, devices, { ...opts, fleet, window: 1000 })
     expect(small.assignments.length).toBe(exact.assignments.length)
     const late = (r: typeof small) => r.assignments.filter((a) => a.late).length
@@ -178,5 +179,28 @@ describe('assign', () => {
     if (late(small) === late(exact)) expect(cost(small)).toBeGreaterThanOrEqual(cost(exact) - 1e-9)
     expect(late(small)).toBeLessThanOrEqual(late(exact) + 3)
     expect(cost(small)).toBeLessThan(cost(exact) * 1.25)
+  })
+})
+
+describe('assign (lazy parts)', () => {
+  it('builds explanations on demand, also after later calls reused its scratch arrays', () => {
+    const rng = mulberry32(5)
+    const a = randomInstance(rng, { maxTasks: 8, maxDevices: 8, now, minTasks: 8, minDevices: 8 })
+    const first = assign(a.tasks, a.devices, { ...opts, fleet: a.fleet })
+    expect(first.assignments.length).toBeGreaterThan(0)
+    const eager = first.assignments.map((x) => first.explain(x.taskId))
+    const late = assign(a.tasks, a.devices, { ...opts, fleet: a.fleet })
+    const b = randomInstance(rng, { maxTasks: 8, maxDevices: 8, now })
+    assign(b.tasks, b.devices, { ...opts, fleet: b.fleet })
+    expect(late.explanations).toEqual(eager)
+    expect(late.explain(-1)).toBeUndefined()
+  })
+
+  it('skips queued tasks that fit no idle device without counting them against maxTasks', () => {
+    const devices = [{ id: 'small', gflops: 10, memoryBudget: 1e3 }]
+    const big = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, memoryBytes: 1e6, flops: 1, priority: 1 }))
+    const out = assign([...big, { id: 999, memoryBytes: 1, flops: 1 }], devices, { ...opts, maxTasks: 1 })
+    expect(out.assignments.map((x) => x.taskId)).toEqual([999])
+    expect(assign([...big, { id: 999, memoryBytes: 1, flops: 1 }], devices, { ...opts, maxScan: 50 }).assignments).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { benchAssign } from './bench'
+import { benchAssign, benchDispatch } from './bench'
 
 describe('benchAssign', () => {
   it('runs repeated dispatch calls and reports percentiles (no timing assertions)', () => {
@@ -9,5 +9,14 @@ describe('benchAssign', () => {
     expect(r.p50Ms).toBe(1)
     expect(r.meanAssigned).toBeGreaterThan(0)
     expect(r.meanAssigned).toBeLessThanOrEqual(20)
+  })
+
+  it('models steady dispatch: one to four idle devices per call, work assigned from a refilled queue', () => {
+    let tick = 0
+    const r = benchDispatch(() => (tick += 1), { tasks: 500, devices: 50, calls: 100, warmup: 5 })
+    expect(r.calls).toBe(100)
+    expect(r.meanIdle).toBeGreaterThanOrEqual(1)
+    expect(r.meanIdle).toBeLessThan(10)
+    expect(r.meanAssigned).toBeGreaterThan(0.5)
   })
 })

@@ -1,30 +1,44 @@
 /**
- * Decision-time micro-benchmark for assign (pure but for the clock, which comes in).
- * A queue of `tasks` ready tasks and `devices` idle devices; each call assigns, the
- * assigned tasks leave the queue and as many new ones join (devices finish and are idle
- * again), as the dispatcher sees it under steady load. Reports p50/p99 per call.
+ * Decision-time micro-benchmarks for assign (pure but for the clock, which comes in).
+ *
+ * benchDispatch, the steady state the coordinator lives in: a fleet of `devices` connected
+ * devices, all busy but a few; each dispatch is one to four devices finishing (or connecting)
+ * and asking for work over a queue of `tasks` ready tasks of several jobs (deadlines,
+ * priorities, memory/backend rules). Assigned tasks leave the queue and new ones arrive,
+ * devices that got nothing stay idle for the next dispatch. Reports p50/p99 per dispatch.
+ *
+ * benchAssign, the bulk case: all `devices` idle at once over the same queue, per call.
  */
 import { assign } from './assign'
+import type { DeviceSlot, TaskNeed } from './match'
 import { DEFAULT_PRICES } from './pricing'
 import { mulberry32, randomDevice, randomTask } from './random'
 
 export type BenchOptions = { tasks?: number; devices?: number; calls?: number; warmup?: number; seed?: number; window?: number }
-export type BenchResult = { calls: number; p50Ms: number; p99Ms: number; maxMs: number; meanAssigned: number; meanLate: number }
+export type BenchResult = { calls: number; p50Ms: number; p99Ms: number; maxMs: number; meanAssigned: number; meanLate: number; meanIdle: number }
 
+const NOW = 1_700_000_000_000
+
+function percentiles(times: number[]) {
+  const s = [...times].sort((a, b) => a - b)
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]
+  return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: s[s.length - 1] }
+}
+
+/** All devices idle each call (a coordinator restart, or a burst of connections). */
 export function benchAssign(clock: () => number = () => performance.now(), o: BenchOptions = {}): BenchResult {
-  const { tasks: nTasks = 10_000, devices: nDevices = 1_000, calls = 50, warmup = 3, seed = 1 } = o
+  const { tasks: nTasks = 10_000, devices: nDevices = 1_000, calls = 20, warmup = 2, seed = 1 } = o
   const rng = mulberry32(seed)
-  const now = 1_700_000_000_000
   const devices = Array.from({ length: nDevices }, (_, i) => randomDevice(rng, `d${i}`))
   const ids = devices.map((d) => d.id)
   let nextId = 1
-  let queue = Array.from({ length: nTasks }, () => randomTask(rng, nextId++, ids, now))
+  let queue = Array.from({ length: nTasks }, () => randomTask(rng, nextId++, ids, NOW))
   const times: number[] = []
   let assigned = 0
   let late = 0
   for (let c = 0; c < warmup + calls; c++) {
     const t0 = clock()
-    const { assignments } = assign(queue, devices, { now, prices: DEFAULT_PRICES, window: o.window })
+    const { assignments } = assign(queue, devices, { now: NOW, prices: DEFAULT_PRICES, window: o.window })
     const dt = clock() - t0
     if (c >= warmup) {
       times.push(dt)
@@ -33,9 +47,67 @@ export function benchAssign(clock: () => number = () => performance.now(), o: Be
     }
     const done = new Set(assignments.map((a) => a.taskId))
     queue = queue.filter((t) => !done.has(t.id))
+    while (queue.length < nTasks) queue.push(randomTask(rng, nextId++, ids, NOW))
+  }
+  return { calls, ...percentiles(times), meanAssigned: assigned / calls, meanLate: late / calls, meanIdle: nDevices }
+}
+
+/** One to a few devices idle per dispatch in a busy fleet (the coordinator's steady state). */
+export function benchDispatch(clock: () => number = () => performance.now(), o: BenchOptions = {}): BenchResult {
+  const { tasks: nTasks = 10_000, devices: nDevices = 1_000, calls = 2_000, warmup = 50, seed = 1 } = o
+  const rng = mulberry32(seed)
+  const fleet = Array.from({ length: nDevices }, (_, i) => randomDevice(rng, `d${i}`))
+  const ids = fleet.map((d) => d.id)
+  let nextId = 1
+  let queue: TaskNeed[] = Array.from({ length: nTasks }, () => randomTask(rng, nextId++, ids, NOW))
+  // Every device starts busy with a task of some job; running counts leases per job.
+  const leaseJob = new Map<string, string>()
+  const running: Record<string, number> = {}
+  const lease = (deviceId: string, jobId: string) => {
+    leaseJob.set(deviceId, jobId)
+    running[jobId] = (running[jobId] ?? 0) + 1
+  }
+  for (const d of fleet) lease(d.id, `j${Math.floor(rng() * 4)}`)
+  const busy = [...ids]
+  const idle: DeviceSlot[] = []
+  const byId = new Map(fleet.map((d) => [d.id, d]))
+  const times: number[] = []
+  let assigned = 0
+  let late = 0
+  let idleSum = 0
+  for (let c = 0; c < warmup + calls; c++) {
+    // 1 device most of the time, up to 4 when several finish together.
+    const r = rng()
+    const k = r < 0.6 ? 1 : r < 0.85 ? 2 : r < 0.95 ? 3 : 4
+    for (let i = 0; i < k && busy.length > 0; i++) {
+      const at = Math.floor(rng() * busy.length)
+      const id = busy[at]
+      busy[at] = busy[busy.length - 1]
+      busy.pop()
+      running[leaseJob.get(id)!]--
+      leaseJob.delete(id)
+      idle.push(byId.get(id)!)
+    }
+    const now = NOW + c
+    const t0 = clock()
+    const { assignments } = assign(queue, idle, { now, prices: DEFAULT_PRICES, fleet: ids, running, window: o.window })
+    const dt = clock() - t0
+    if (c >= warmup) {
+      times.push(dt)
+      assigned += assignments.length
+      late += assignments.filter((a) => a.late).length
+      idleSum += idle.length
+    }
+    const done = new Map(assignments.map((a) => [a.taskId, a.deviceId]))
+    const jobOf = new Map<number, string>()
+    queue = queue.filter((t) => (done.has(t.id) ? (jobOf.set(t.id, String(t.jobId)), false) : true))
+    for (const a of assignments) {
+      lease(a.deviceId, jobOf.get(a.taskId)!)
+      busy.push(a.deviceId)
+    }
+    const taken = new Set(assignments.map((a) => a.deviceId))
+    for (let i = idle.length - 1; i >= 0; i--) if (taken.has(idle[i].id)) idle.splice(i, 1)
     while (queue.length < nTasks) queue.push(randomTask(rng, nextId++, ids, now))
   }
-  times.sort((a, b) => a - b)
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]
-  return { calls, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: times[times.length - 1], meanAssigned: assigned / calls, meanLate: late / calls }
+  return { calls, ...percentiles(times), meanAssigned: assigned / calls, meanLate: late / calls, meanIdle: idleSum / calls }
 }

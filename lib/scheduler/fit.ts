@@ -6,7 +6,8 @@
 import type { DeviceSlot, TaskNeed } from './match'
 
 /** Why a device cannot take a task; null when it can. */
-export type Misfit = 'memory' | 'backend' | 'avoided' | 'waits-for-preferred' | null
+/** 'costly': dearer than AssignOptions.maxCostRatio times the task's cheapest fitting connected device. */
+export type Misfit = 'memory' | 'backend' | 'avoided' | 'waits-for-preferred' | 'costly' | null
 
 export type FitRule = { avoid: Set<string>; strict: boolean; preferred: string | undefined }
 
@@ -40,5 +41,7 @@ export function misfitText(why: Exclude<Misfit, null>, task: TaskNeed, device: D
       return 'already failed this task; another connected device can take it'
     case 'waits-for-preferred':
       return `waits for its connected preferred device ${task.prefer}`
+    case 'costly':
+      return 'costs more than the allowed multiple of its cheapest connected device: it waits for a cheaper one'
   }
 }

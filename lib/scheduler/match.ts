@@ -15,7 +15,11 @@ export type DeviceSlot = {
   bandwidth?: number
   /** Price class override; otherwise classified from backend and gflops (see pricing.ts). */
   class?: DeviceClass
+  /** Hashes of the blobs the device already holds (assign: their bytes cost no transfer time). */
+  cached?: ReadonlySet<string>
 }
+/** A content-addressed input a task downloads unless the device holds it. */
+export type BlobNeed = { hash: string; bytes: number }
 export type TaskNeed = {
   id: number
   memoryBytes: number
@@ -28,6 +32,8 @@ export type TaskNeed = {
   prefer?: string
   /** Bytes to move to the device (inputs, weights not already cached). */
   bytes?: number
+  /** Blobs it reads (assign: a device lacking some adds their bytes over its bandwidth). */
+  blobs?: BlobNeed[]
   /** Epoch ms by which the result should be back (assign). */
   deadline?: number
   /** Higher is served first when there are more tasks than devices (assign; default 0). */

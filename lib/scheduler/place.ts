@@ -16,10 +16,11 @@
 import { hungarian } from './hungarian'
 import { selectSmallest } from './select'
 import type { Problem } from './problem'
+import { I32 } from './scratch'
 import { augment, emptyMatching, release, take, type Matching } from './served'
 
 export function placeServed(p: Problem, served: number[], window: number): Matching {
-  const m = emptyMatching(p.tasks.length, p.devices.length)
+  const m = emptyMatching(p.tasks.length, p.devices.length, I32.placed)
   const rank = new Map(served.map((ti, k) => [ti, k]))
   const order = [...served].sort((a, b) => p.tasks[b].flops - p.tasks[a].flops || rank.get(a)! - rank.get(b)!)
   const inCols = new Int32Array(p.devices.length).fill(-1)

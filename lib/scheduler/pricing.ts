@@ -64,16 +64,31 @@ export function deviceClass(device: DeviceSlot): DeviceClass {
 /** An unmeasured device (gflops 0) is planned as this slow: usable, but only as a last resort. */
 export const UNMEASURED_GFLOPS = 1
 
-/** Expected wall time: compute at the measured speed plus transfer at the measured bandwidth (if known). */
-export function expectedMs(task: Pick<TaskNeed, 'flops' | 'bytes'>, device: Pick<DeviceSlot, 'gflops' | 'bandwidth'>): number {
+/** Bytes/s a device with no measured bandwidth is planned at for the blobs it lacks. */
+export const UNMEASURED_BANDWIDTH = 10e6
+
+/** Bytes of the task's blobs that `cached` lacks. */
+export function missingBlobBytes(task: Pick<TaskNeed, 'blobs'>, cached?: ReadonlySet<string>): number {
+  let bytes = 0
+  for (const b of task.blobs ?? []) if (!cached?.has(b.hash)) bytes += b.bytes
+  return bytes
+}
+
+/**
+ * Expected wall time: compute at the measured speed, plus `bytes` at the measured bandwidth
+ * (if known), plus the blobs the device lacks (at UNMEASURED_BANDWIDTH if not measured).
+ */
+export function expectedMs(task: Pick<TaskNeed, 'flops' | 'bytes' | 'blobs'>, device: Pick<DeviceSlot, 'gflops' | 'bandwidth' | 'cached'>): number {
   const gflops = device.gflops > 0 ? device.gflops : UNMEASURED_GFLOPS
   const compute = task.flops / (gflops * 1e9)
-  const transfer = task.bytes && device.bandwidth && device.bandwidth > 0 ? task.bytes / device.bandwidth : 0
-  return (compute + transfer) * 1000
+  const measured = device.bandwidth && device.bandwidth > 0 ? device.bandwidth : 0
+  const transfer = task.bytes && measured ? task.bytes / measured : 0
+  const blobs = task.blobs ? missingBlobBytes(task, device.cached) / (measured || UNMEASURED_BANDWIDTH) : 0
+  return (compute + transfer + blobs) * 1000
 }
 
 /** Tokens to run `task` on `device`: expected seconds times the class's per-second price. */
-export function taskCost(task: Pick<TaskNeed, 'flops' | 'bytes'>, device: DeviceSlot, prices: PriceTable = DEFAULT_PRICES): number {
+export function taskCost(task: Pick<TaskNeed, 'flops' | 'bytes' | 'blobs'>, device: DeviceSlot, prices: PriceTable = DEFAULT_PRICES): number {
   return (expectedMs(task, device) / 1000) * prices.perSecond[deviceClass(device)]
 }
 

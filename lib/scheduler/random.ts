@@ -19,6 +19,14 @@ export function mulberry32(seed: number): () => number {
 
 export type InstanceOptions = { now: number; maxTasks: number; maxDevices: number; minTasks?: number; minDevices?: number; firstTaskId?: number }
 
+/** A small pool of shared inputs (a dataset, model weights), so caches overlap. */
+export const BLOBS = [
+  { hash: 'b-dataset', bytes: 5e7 },
+  { hash: 'b-weights', bytes: 2e7 },
+  { hash: 'b-shard-1', bytes: 4e6 },
+  { hash: 'b-shard-2', bytes: 4e6 },
+]
+
 export function randomDevice(rng: () => number, id: string): DeviceSlot {
   const backend = ['webgpu', 'webgpu', 'webgpu', 'wasm', 'cpu'][Math.floor(rng() * 5)]
   const gflops = backend === 'webgpu' ? [300, 1000, 2500, 8000, 30000][Math.floor(rng() * 5)] * (0.5 + rng()) : 5 + rng() * 40
@@ -28,6 +36,8 @@ export function randomDevice(rng: () => number, id: string): DeviceSlot {
     backend,
     memoryBudget: rng() < 0.1 ? 0 : 2 ** (26 + Math.floor(rng() * 8)),
     ...(rng() < 0.7 ? { bandwidth: 1e6 * 2 ** Math.floor(rng() * 8) } : {}),
+    // Some hold a few of the shared blobs (randomTask draws from the same BLOBS).
+    ...(rng() < 0.4 ? { cached: new Set(BLOBS.filter(() => rng() < 0.4).map((b) => b.hash)) } : {}),
   }
 }
 
@@ -39,6 +49,7 @@ export function randomTask(rng: () => number, id: number, deviceIds: string[], n
     flops,
     memoryBytes: 2 ** (20 + Math.floor(rng() * 14)),
     ...(rng() < 0.5 ? { bytes: 10 ** (4 + rng() * 4) } : {}),
+    ...(rng() < 0.3 ? { blobs: BLOBS.filter(() => rng() < 0.5) } : {}),
     ...(rng() < 0.3 ? { backends: rng() < 0.5 ? ['webgpu', 'cpu'] : ['webgpu'] } : {}),
     ...(rng() < 0.15 ? { avoid: [pick()] } : {}),
     ...(rng() < 0.05 ? { prefer: rng() < 0.5 ? pick() : 'gone' } : {}),

@@ -5,13 +5,21 @@
  * tasks possible, and among those the best by queue order, component by component.
  */
 import type { Problem } from './problem'
+import type { RankedQueue } from './queue'
+import { I32, i32Scratch } from './scratch'
 
 /** Device -> task matching that augment() grows; owner -1 is free. `free` lists free devices (first `freeCount`). */
 export type Matching = { owner: Int32Array; deviceOf: Int32Array; stamp: Int32Array; round: number; free: Int32Array; at: Int32Array; freeCount: number }
 
-export function emptyMatching(tasks: number, devices: number): Matching {
-  const free = Int32Array.from({ length: devices }, (_, j) => j)
-  return { owner: new Int32Array(devices).fill(-1), deviceOf: new Int32Array(tasks).fill(-1), stamp: new Int32Array(devices), round: 0, free, at: free.slice(), freeCount: devices }
+/** A matching with nothing placed, in scratch slots base .. base + 4 (see scratch.ts). */
+export function emptyMatching(tasks: number, devices: number, base: number): Matching {
+  const owner = i32Scratch(base, devices).fill(-1, 0, devices)
+  const deviceOf = i32Scratch(base + 1, tasks).fill(-1, 0, tasks)
+  const stamp = i32Scratch(base + 2, devices).fill(0, 0, devices)
+  const free = i32Scratch(base + 3, devices)
+  const at = i32Scratch(base + 4, devices)
+  for (let j = 0; j < devices; j++) free[j] = at[j] = j
+  return { owner, deviceOf, stamp, round: 0, free, at, freeCount: devices }
 }
 
 /** Gives device dj to task ti, keeping the free list in step. */
@@ -61,12 +69,34 @@ function dfs(p: Problem, m: Matching, ti: number): boolean {
   return false
 }
 
-/** Tasks served this call, in queue order. Looks at the first `maxTasks` of `order` only. */
-export function servedTasks(p: Problem, order: number[], maxTasks: number): number[] {
-  const m = emptyMatching(p.tasks.length, p.devices.length)
+export type ServeLimits = {
+  /** Most queued tasks that fit an idle device looked at (tasks fitting none are skipped, not counted). */
+  maxTasks: number
+  /** Most queued tasks read in all, so an idle device that fits nothing costs bounded time. */
+  maxScan: number
+  /** Whether task ti's job and owner are under quota; told of each task served. */
+  quota?: { allows(ti: number): boolean; take(ti: number): void }
+}
+
+/** Tasks served this call, in queue order, read lazily from the head of the queue. */
+export function servedTasks(p: Problem, queue: RankedQueue, lim: ServeLimits): number[] {
+  const m = emptyMatching(p.tasks.length, p.devices.length, I32.served)
   const served: number[] = []
-  for (let k = 0; k < order.length && k < maxTasks && served.length < p.devices.length; k++) {
-    if (augment(p, m, order[k])) served.push(order[k])
+  let looked = 0
+  for (let read = 0; read < lim.maxScan && looked < lim.maxTasks && served.length < p.devices.length; read++) {
+    const ti = queue.next()
+    if (ti < 0) break
+    if (lim.quota && !lim.quota.allows(ti)) continue
+    if (augment(p, m, ti)) {
+      served.push(ti)
+      lim.quota?.take(ti)
+      looked++
+    } else if (fitsAny(p, ti)) looked++
   }
   return served
+}
+
+function fitsAny(p: Problem, ti: number): boolean {
+  for (let dj = 0; dj < p.devices.length; dj++) if (p.ms(ti, dj) !== Infinity) return true
+  return false
 }
