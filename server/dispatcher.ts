@@ -11,7 +11,8 @@
  */
 import { sql } from 'kysely'
 import { assign, type Explanation } from '../lib/scheduler/assign'
-import type { TaskNeed } from '../lib/scheduler/match'
+import type { DeviceSlot, TaskNeed } from '../lib/scheduler/match'
+import { spares } from '../lib/scheduler/straggler'
 import { classify } from '../lib/scheduler/pricing'
 import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
@@ -81,6 +82,11 @@ export function taskDeadline(row: Pick<ReadyRow, 'deadline' | 'job_round' | 'tot
   const left = Math.max(0, row.deadline - now)
   if (kind !== 'train') return now + left
   return now + left / Math.max(1, row.total_rounds - row.job_round)
+}
+
+/** A connected device as the scheduler sees it. */
+function slot(d: DeviceSession): DeviceSlot {
+  return { id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) }
 }
 
 /** The explanation as stored with the lease (and shown on the job page). */
@@ -177,9 +183,9 @@ export class Dispatcher {
       })
     if (tasks.length === 0) return
     const t0 = performance.now()
-    const { assignments, explanations } = assign(
+    const result = assign(
       tasks,
-      idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) })),
+      idle.map(slot),
       {
         now,
         prices: this.ctx.config.prices,
@@ -191,12 +197,12 @@ export class Dispatcher {
     this.decisionMs.push(performance.now() - t0)
     if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
     const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
-    const why = new Map(explanations.map((e) => [e.taskId, e]))
+    const { assignments } = result
     for (const a of assignments) {
       const device = this.registry.get(a.deviceId)
       const t = ready.find((r) => r.id === a.taskId)!
       if (!device || device.busy !== null) continue
-      const e = why.get(a.taskId)
+      const e = result.explain(a.taskId)
       const lease = await this.lease(t, device, a.expectedMs, e ? JSON.stringify(compact(e, names)) : null)
       if (lease === null) continue
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why: e?.reason })
@@ -207,10 +213,10 @@ export class Dispatcher {
   }
 
   /**
-   * Stragglers: a task running well past its expected time (NIMBLE_STRAGGLER_FACTOR times, and
-   * at least NIMBLE_STRAGGLER_MIN_MS) gets one spare copy on an idle device that fits and would
-   * finish it in less time than the first copy has already taken. The task stays leased; the
-   * first valid result wins and the validator cancels the other copy.
+   * Stragglers (lib/scheduler/straggler.ts): a task running NIMBLE_STRAGGLER_FACTOR times its
+   * expected time, and at least NIMBLE_STRAGGLER_MIN_MS, gets one spare copy on an idle device
+   * expected to finish it before the first copy would. The task stays leased; the first
+   * accepted result wins and the other copy is cancelled.
    */
   private async spares(): Promise<void> {
     const { config } = this.ctx
@@ -225,37 +231,52 @@ export class Dispatcher {
       .where('i.state', '=', 'leased')
       .where('t.state', '=', 'leased')
       .execute()
+    if (running.length === 0) return
     const copies = new Map<number, number>()
-    for (const r of running) copies.set(r.task_id, (copies.get(r.task_id) ?? 0) + 1)
-    const late = running.filter(
-      (r) => r.spare === 0 && copies.get(r.task_id) === 1 && r.expected_ms !== null && now - r.leased_at > Math.max(config.NIMBLE_STRAGGLER_MIN_MS, config.NIMBLE_STRAGGLER_FACTOR * r.expected_ms),
+    for (const r of running) copies.set(r.task_id, (copies.get(r.task_id) ?? 0) + (r.spare ? 2 : 1))
+    const byTask = new Map(running.map((r) => [r.task_id, r]))
+    const payloads = new Map<number, Payload>()
+    const payloadOf = (r: (typeof running)[number]) => payloads.get(r.task_id) ?? payloads.set(r.task_id, JSON.parse(r.payload_json) as Payload).get(r.task_id)!
+    const chosen = spares(
+      running
+        .filter((r) => r.expected_ms !== null && r.spare === 0)
+        .map((r) => ({ taskId: r.task_id, deviceId: r.device_id, startedAt: r.leased_at, expectedMs: r.expected_ms!, hasSpare: copies.get(r.task_id)! > 1 })),
+      idle.map(slot),
+      (taskId) => {
+        const r = byTask.get(taskId)
+        if (!r) return undefined
+        const p = payloadOf(r)
+        // No preferred device: the spare exists precisely to run it somewhere else.
+        return { id: taskId, flops: r.flops, memoryBytes: taskMemory(p), bytes: taskBytes(p), backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined }
+      },
+      { now, factor: config.NIMBLE_STRAGGLER_FACTOR, minMs: config.NIMBLE_STRAGGLER_MIN_MS, fleet: this.registry.all().map((d) => d.id), prices: config.prices },
     )
-    const free = new Set(idle.map((d) => d.id))
-    for (const r of late) {
-      const devices = idle.filter((d) => free.has(d.id) && d.id !== r.device_id)
-      if (devices.length === 0) return
-      const p = JSON.parse(r.payload_json) as Payload
-      const { assignments } = assign(
-        [{ id: r.task_id, flops: r.flops, memoryBytes: taskMemory(p), bytes: taskBytes(p), avoid: [r.device_id], backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined }],
-        devices.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) })),
-        { now, prices: config.prices },
-      )
-      const a = assignments[0]
-      if (!a) continue
-      const device = this.registry.get(a.deviceId)
-      const expected = device ? this.registry.expectedMs(device.id, r.flops, a.expectedMs) : Infinity
-      // Worth it only if the fresh copy beats what the straggler has already spent.
-      if (!device || device.busy !== null || expected >= now - r.leased_at) continue
+    for (const sp of chosen) {
+      const r = byTask.get(sp.taskId)!
+      const device = this.registry.get(sp.deviceId)
+      if (!device || device.busy !== null) continue
+      const expected = this.registry.expectedMs(device.id, r.flops, sp.expectedMs)
       const deadline = now + config.NIMBLE_LEASE_MS
+      const straggler = this.registry.get(r.device_id)?.name ?? r.device_id
       const ins = await this.ctx.db
         .insertInto('instances')
-        .values({ task_id: r.task_id, job_id: r.job_id, device_id: device.id, state: 'leased', leased_at: now, deadline, expected_ms: expected, price_per_s: devicePrice(this.ctx, device), spare: 1, explain_json: JSON.stringify({ reason: 'spare', expectedMs: Math.round(expected), cost: (expected / 1000) * devicePrice(this.ctx, device), late: false, straggler: this.registry.get(r.device_id)?.name ?? r.device_id, rejected: [] }) })
+        .values({
+          task_id: r.task_id,
+          job_id: r.job_id,
+          device_id: device.id,
+          state: 'leased',
+          leased_at: now,
+          deadline,
+          expected_ms: expected,
+          price_per_s: devicePrice(this.ctx, device),
+          spare: 1,
+          explain_json: JSON.stringify({ reason: 'spare', expectedMs: Math.round(expected), cost: (expected / 1000) * devicePrice(this.ctx, device), late: false, straggler, rejected: [] }),
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
       device.busy = ins.id
-      free.delete(device.id)
       transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
-      const { prefer: _prefer, ...payload } = p
+      const { prefer: _prefer, ...payload } = payloadOf(r)
       device.link.assign(this.taskMessage({ ...r, id: r.task_id }, payload, ins.id, deadline))
     }
   }
