@@ -4,6 +4,8 @@
  */
 import path from 'node:path'
 import { z } from 'zod'
+import { readPrices, type PriceTable } from '../lib/scheduler/pricing'
+import { ChainConfigShape, checkChainConfig } from './chain/config'
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def)
 
@@ -28,9 +30,12 @@ export const ConfigSchema = z.object({
   /** Upper bound on data-parallel shards per round. */
   NIMBLE_MAX_SHARDS: int(16, 1, 1024),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Price table overrides as JSON (lib/scheduler/pricing.ts PriceTableOverride), e.g. {"volunteerPerTflop":0.002}. */
+  NIMBLE_PRICES: z.string().optional(),
+  ...ChainConfigShape,
 })
 
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean }
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean; prices: PriceTable }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -46,5 +51,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.data.DATABASE_URL && !parsed.data.DATABASE_URL.startsWith('sqlite:')) {
     throw new ConfigError('Invalid configuration:\n  DATABASE_URL: only the embedded SQLite store is available in this version (leave DATABASE_URL unset)')
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false }
+  let prices: PriceTable
+  try {
+    prices = readPrices(parsed.data.NIMBLE_PRICES ? JSON.parse(parsed.data.NIMBLE_PRICES) : {})
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration:\n  NIMBLE_PRICES: ${e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'not valid JSON'}`)
+  }
+  const chainProblem = checkChainConfig(parsed.data)
+  if (chainProblem) throw new ConfigError(`Invalid configuration:\n  ${chainProblem}`)
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false, prices }
 }

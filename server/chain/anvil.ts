@@ -34,6 +34,21 @@ async function freePort(): Promise<number> {
   })
 }
 
+/** Waits until nothing listens on `port` (a previous anvil may still be writing its state on the way out). */
+export async function waitPortFree(port: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  for (;;) {
+    const busy = await new Promise<boolean>((resolve) => {
+      const sock = net.connect({ port, host: '127.0.0.1' })
+      sock.once('connect', () => (sock.destroy(), resolve(true)))
+      sock.once('error', () => resolve(false))
+    })
+    if (!busy) return true
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 const SUPERVISOR = '"$@" & a=$!; echo "anvil-pid $a"; read _ignored; kill -TERM $a 2>/dev/null; wait $a'
 
 export async function startAnvil(opts: { port?: number; statePath?: string; chainId?: number; timeoutMs?: number } = {}): Promise<AnvilProcess> {
