@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createSiweMessage } from 'viem/siwe'
 import { irisCsv } from '../testing/iris'
 import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
-import { chainOf, creditedFlops, testAddress } from '../testing/chain'
+import { chainOf, creditedFlops, testAddress, testKey } from '../testing/chain'
 
 // 0.0025 tokens per TFLOP = exactly 2500 base units per FLOP (18 decimals): the expected amounts need no rounding.
 const RATE = 0.0025
@@ -74,5 +76,31 @@ describe('rewards on chain', () => {
     expect(bad.body.error.field).toBe('address')
     const res = await fetch(`${coord.url}/api/rewards/settle`, { method: 'POST' })
     expect(res.status).toBe(401)
+  })
+
+  it('links devices by Sign-In with Ethereum: once per nonce, for this host and chain only', async () => {
+    const account = privateKeyToAccount(testKey('erin'))
+    const host = new URL(coord.url).host
+    const sign = async (over: { domain?: string; chainId?: number; nonce?: string } = {}) => {
+      const nonce = over.nonce ?? (await coord.api.call('POST', '/api/wallet/nonce')).body.nonce
+      const message = createSiweMessage({ domain: over.domain ?? host, address: account.address, uri: coord.url, version: '1', chainId: over.chainId ?? 31337, nonce })
+      return { nonce, message, signature: await account.signMessage({ message }) }
+    }
+    const link = (b: object) => coord.api.call('POST', '/api/wallet/link', b)
+    const ok = await sign()
+    const linked = await link({ ...ok, deviceIds: ['dev_erin_browser1'] })
+    expect(linked.status).toBe(200)
+    expect(linked.body).toEqual({ address: account.address.toLowerCase(), deviceIds: ['dev_erin_browser1'] })
+    expect((await link({ ...ok, deviceIds: ['dev_erin_browser2'] })).body.error.code).toBe('invalid_signature') // nonce used
+    expect((await link({ ...(await sign({ domain: 'evil.example' })), deviceIds: ['dev_erin_browser2'] })).status).toBe(401)
+    expect((await link({ ...(await sign({ chainId: 1 })), deviceIds: ['dev_erin_browser2'] })).status).toBe(401)
+    const forged = await sign()
+    expect((await link({ ...forged, signature: (await sign()).signature, deviceIds: ['dev_erin_browser2'] })).body.error.field).toBe('signature')
+    // A device already linked to someone else stays theirs.
+    const alice = privateKeyToAccount(testKey('alice-2'))
+    const nonce = (await coord.api.call('POST', '/api/wallet/nonce')).body.nonce
+    const message = createSiweMessage({ domain: host, address: alice.address, uri: coord.url, version: '1', chainId: 31337, nonce })
+    const taken = await link({ message, signature: await alice.signMessage({ message }), deviceIds: ['dev_erin_browser1'] })
+    expect(taken.status).toBe(409)
   })
 })
