@@ -8,6 +8,7 @@ const NAV = [
   { href: '/contribute', label: 'Contribute' },
   { href: '/dashboard', label: 'Dashboard' },
   { href: '/network', label: 'Network' },
+  { href: '/rewards', label: 'Rewards' },
 ] as const
 
 export function SiteHeader() {

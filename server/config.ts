@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { readPrices, type PriceTable } from '../lib/scheduler/pricing'
+import { ChainConfigShape, checkChainConfig } from './chain/config'
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def)
 
@@ -35,6 +36,7 @@ export const ConfigSchema = z.object({
   /** ... and only once it has run at least this long. */
   NIMBLE_STRAGGLER_MIN_MS: int(5_000, 0),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  ...ChainConfigShape,
 })
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean; prices: PriceTable }
@@ -60,5 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const detail = e instanceof z.ZodError ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (e as Error).message
     throw new ConfigError(`Invalid configuration:\n  NIMBLE_PRICES: ${detail}`)
   }
+  const chainProblem = checkChainConfig(parsed.data)
+  if (chainProblem) throw new ConfigError(`Invalid configuration:\n  ${chainProblem}`)
   return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false, prices }
 }

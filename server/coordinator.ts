@@ -48,6 +48,8 @@ import { Registry } from './registry'
 import { openStore } from './store/db'
 import { TensorCache } from './tensor-cache'
 import { Validator } from './validator'
+import { rewardsApi, type RewardsApi } from './chain/rewards-api'
+import { startChain } from './chain/service'
 
 export type Coordinator = {
   config: Config
@@ -73,6 +75,8 @@ export type Coordinator = {
   modelArtifacts(id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
   network(): Promise<NetworkView>
   health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string }>
+  /** Rewards on chain: chain info, an address's rewards, settlement, wallet linking. */
+  rewards: RewardsApi
   close(): Promise<void>
 }
 
@@ -115,6 +119,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     trainer,
   )
   const assimilator = new Assimilator(ctx, tensors, trainer)
+
+  const rewards = rewardsApi(ctx, await startChain(config, log))
 
   const recovered = await leases.recoverAfterRestart()
   if (recovered) log.info({ recovered }, `recovered ${recovered} lease(s) left by the previous process`)
@@ -196,7 +202,9 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       await db.selectFrom('jobs').select('id').limit(1).execute()
       return { ok: true, devices: registry.size, uptimeSec: Math.round((Date.now() - started) / 1000), db: 'sqlite' }
     },
+    rewards,
     async close() {
+      await rewards.close().catch((e) => log.warn({ err: e }, 'stopping the chain failed'))
       leases.stop()
       clearInterval(tick)
       await new Promise<void>((resolve) => io.close(() => resolve()))

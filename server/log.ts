@@ -12,7 +12,7 @@ export function createLogger(level: string, name = 'nimble'): Logger {
     name,
     level,
     base: { pid: process.pid },
-    redact: { paths: ['key', 'authorization', '*.authorization', 'headers.authorization', 'adminKey', 'privateKey'], censor: '[redacted]' },
+    redact: { paths: ['key', 'authorization', '*.authorization', 'headers.authorization', 'adminKey', 'privateKey', 'OPERATOR_PRIVATE_KEY', '*.OPERATOR_PRIVATE_KEY'], censor: '[redacted]' },
   })
 }
 

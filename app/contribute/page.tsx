@@ -1,5 +1,6 @@
 import type { Metadata } from 'next'
 import { DonatePanel } from '@/components/contribute/donate-panel'
+import { RewardsCard } from '@/components/rewards/rewards-card'
 import { BACKEND_CHOICES, type BackendChoice } from '@/components/contribute/donation-state'
 
 export const metadata: Metadata = { title: 'Contribute' }
@@ -21,6 +22,7 @@ export default async function ContributePage({ searchParams }: Props) {
         </p>
       </div>
       <DonatePanel initialBackend={initialBackend} />
+      <RewardsCard />
     </>
   )
 }

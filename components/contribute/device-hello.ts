@@ -45,3 +45,13 @@ export function buildHello(ready: ReadyInfo, bandwidth?: number): DeviceHello {
     },
   }
 }
+
+/** This browser's device id, created now if it has none (so a wallet can be linked before donating). */
+export function ensureDeviceId(): string {
+  const existing = readDeviceId()
+  if (existing) return existing
+  const bytes = crypto.getRandomValues(new Uint8Array(12))
+  const id = `dev_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`
+  saveDeviceId(id)
+  return id
+}

@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   protocol_mismatch: 400,
   invalid_result: 422,
   stale_lease: 409,
+  invalid_signature: 401,
+  chain_unavailable: 503,
   internal: 500,
 } as const
 

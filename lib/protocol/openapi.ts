@@ -1,6 +1,7 @@
 /** The REST API as an OpenAPI 3.1 document, generated from the same zod schemas the routes parse with. */
 import { z } from 'zod'
 import { CreateJobBody, DatasetView, JobView, NetworkView, PredictResponse } from './api'
+import { ChainInfoView, LinkWalletBody, LinkWalletResult, RewardsView, SettleResult, SiweNonceView } from './rewards'
 import { PROTOCOL_VERSION } from './version'
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })
@@ -37,6 +38,25 @@ export function openApiDocument(): object {
       '/api/jobs/{id}/model': { get: { summary: 'Trained model as tfjs Layers model.json (tf.loadLayersModel loads it)', parameters: idParam, responses: { '200': { description: 'model.json' }, ...errors } } },
       '/api/jobs/{id}/model.weights.bin': { get: { summary: 'The weights referenced by model.json', parameters: idParam, responses: { '200': { description: 'binary float32 weights' }, ...errors } } },
       '/api/network': { get: { summary: 'Devices online and fleet speed', security: [], responses: { '200': ok(NetworkView) } } },
+      '/api/chain': { get: { summary: 'The chain rewards settle on: chain id, RPC URL, token and distributor addresses', security: [], responses: { '200': ok(ChainInfoView), '404': errors['404'] } } },
+      '/api/rewards/{address}': {
+        get: {
+          summary: "An address's rewards (base units as decimal strings) with its Merkle proof under the latest root",
+          security: [],
+          parameters: [{ name: 'address', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': ok(RewardsView), '422': errors['422'] },
+        },
+      },
+      '/api/rewards/settle': { post: { summary: 'Publish a new root of cumulative rewards now (idempotent: unchanged balances publish nothing)', responses: { '200': ok(SettleResult), ...errors } } },
+      '/api/wallet/nonce': { post: { summary: 'A one-use Sign-In with Ethereum nonce (10 minutes)', security: [], responses: { '200': ok(SiweNonceView) } } },
+      '/api/wallet/link': {
+        post: {
+          summary: "Bind this browser's device ids to the address that signed the SIWE message",
+          security: [],
+          requestBody: { required: true, content: { 'application/json': { schema: schema(LinkWalletBody) } } },
+          responses: { '200': ok(LinkWalletResult), '401': errors['401'], '409': errors['422'], '422': errors['422'] },
+        },
+      },
       '/api/health': { get: { summary: 'Readiness', security: [], responses: { '200': { description: 'ready' } } } },
       '/api/blobs/{hash}': { get: { summary: 'Content-addressed blob (weights, data shards) for devices', security: [], responses: { '200': { description: 'bytes' }, '404': errors['404'] } } },
     },

@@ -157,5 +157,36 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('bandwidth', 'real').execute()
     },
   },
+  '0004_rewards': {
+    async up(db: Kysely<any>) {
+      /**
+       * One row per settlement epoch on one distributor. The row (with its whole tree) is written
+       * BEFORE setRoot is sent (state pending), so a crash leaves an intent the next start
+       * reconciles with the chain: sent => the tx hash is known; confirmed => the chain holds this root.
+       */
+      await db.schema
+        .createTable('reward_epochs')
+        .addColumn('distributor', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'integer', (c) => c.notNull())
+        .addColumn('root', 'text', (c) => c.notNull())
+        .addColumn('tree_json', 'text', (c) => c.notNull())
+        .addColumn('total', 'text', (c) => c.notNull())
+        .addColumn('addresses', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('tx_hash', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reward_epochs_pk', ['distributor', 'epoch'])
+        .execute()
+      /** Sign-In with Ethereum nonces: each verifies one message, once, within its lifetime. */
+      await db.schema
+        .createTable('siwe_nonces')
+        .addColumn('nonce', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute()
+      await db.schema.createIndex('devices_address').on('devices').column('address').execute()
+    },
+  },
 }
 

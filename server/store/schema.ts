@@ -140,6 +140,28 @@ export interface CreditTable {
   created_at: number
 }
 
+export type RewardEpochState = 'pending' | 'sent' | 'confirmed' | 'conflict' | 'abandoned'
+
+export interface RewardEpochTable {
+  distributor: string
+  epoch: number
+  root: string
+  tree_json: string
+  /** Σ cumulative amounts in the tree, base units as a decimal string. */
+  total: string
+  addresses: number
+  state: RewardEpochState
+  tx_hash: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface SiweNonceTable {
+  nonce: string
+  created_at: number
+  used_at: number | null
+}
+
 export interface Database {
   datasets: DatasetTable
   jobs: JobTable
@@ -149,6 +171,8 @@ export interface Database {
   devices: DeviceTable
   models: ModelTable
   credits: CreditTable
+  reward_epochs: RewardEpochTable
+  siwe_nonces: SiweNonceTable
 }
 
 export type JobRow = Selectable<JobTable>

@@ -82,11 +82,12 @@ export function run(args: string[], env: Record<string, string>, label: string):
 
 export type Coord = Proc & { url: string; port: number; dataDir: string; key: string; api: ApiClient }
 
-export async function startCoordinator(opts: { port?: number; dataDir?: string; env?: Record<string, string> } = {}): Promise<Coord> {
+/** `chain: true` runs the embedded chain (anvil) for rewards tests; other tests skip it for speed. */
+export async function startCoordinator(opts: { port?: number; dataDir?: string; env?: Record<string, string>; chain?: boolean } = {}): Promise<Coord> {
   const port = opts.port ?? (await freePort())
   const dataDir = opts.dataDir ?? tempDir()
   const key = 'test-owner-key-0123456789abcdef'
-  const p = run(['server/index.ts'], { PORT: String(port), HOST: '127.0.0.1', NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: key, NODE_ENV: 'production', ...opts.env }, `coord:${port}`)
+  const p = run(['server/index.ts'], { PORT: String(port), HOST: '127.0.0.1', NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: key, NODE_ENV: 'production', NIMBLE_CHAIN: opts.chain ? 'embedded' : 'off', ...opts.env }, `coord:${port}`)
   const url = `http://127.0.0.1:${port}`
   // Ready when /api/health answers (independent of the log level); fail fast if it exits.
   let exited = false

@@ -1,0 +1,5 @@
+import { ChainInfoView } from '@/lib/protocol'
+import { route } from '../_lib/http'
+
+export const dynamic = 'force-dynamic'
+export const GET = route({ auth: 'public' }, async ({ c }) => ChainInfoView.parse(c.rewards.chainInfo()))

@@ -1,0 +1,39 @@
+/** The rewards operations the REST routes call, bound to the running chain (or refusing clearly when rewards are off). */
+import type { Address } from 'viem'
+import { NimbleError, type ChainInfoView, type LinkWalletBody, type LinkWalletResult, type RewardsView, type SettleResult } from '../../lib/protocol'
+import type { Ctx } from '../context'
+import { issueNonce, linkWallet } from './link'
+import { rewardsView } from './rewards'
+import type { ChainService } from './service'
+import { Settlement } from './settlement'
+
+export type RewardsApi = {
+  chainInfo(): ChainInfoView
+  rewards(address: Address): Promise<RewardsView>
+  settle(): Promise<SettleResult>
+  walletNonce(): Promise<{ nonce: string }>
+  linkWallet(body: LinkWalletBody, host: string): Promise<LinkWalletResult>
+  close(): Promise<void>
+}
+
+export function rewardsApi(ctx: Ctx, chain: ChainService | null): RewardsApi {
+  if (!chain) {
+    const off = async (): Promise<never> => {
+      throw new NimbleError({ code: 'not_found', message: 'rewards are off on this coordinator (NIMBLE_CHAIN=off)' })
+    }
+    return { chainInfo: () => off() as never, rewards: off, settle: off, walletNonce: off, linkWallet: off, close: async () => {} }
+  }
+  const settlement = new Settlement(ctx, chain)
+  settlement.start(ctx.config.NIMBLE_EPOCH_SECONDS)
+  return {
+    chainInfo: () => ({ ...chain.info }),
+    rewards: (address) => rewardsView(ctx, chain, settlement, address),
+    settle: () => settlement.settle(),
+    walletNonce: () => issueNonce(ctx),
+    linkWallet: (body, host) => linkWallet(ctx, chain, body, host),
+    async close() {
+      settlement.stop()
+      await chain.stop()
+    },
+  }
+}
