@@ -45,9 +45,10 @@ export class Assimilator {
   }
 
   /** Serialised per job: concurrent results for the same round are assimilated once. */
-  tryRound(jobId: string, round: number): Promise<void> {
+  tryRound(jobId: string, round: number): Promise<void | undefined> {
     const prev = this.locks.get(jobId) ?? Promise.resolve()
-    const next = prev.then(() => this.assimilate(jobId, round)).catch((e) => this.fail(jobId, e))
+    // Across coordinators too: one assimilates a job at a time (the others wait, then find it done).
+    const next = prev.then(() => this.ctx.cluster.exclusive(`job:${jobId}`, () => this.assimilate(jobId, round), { wait: true })).catch((e) => this.fail(jobId, e))
     this.locks.set(jobId, next)
     void next.finally(() => {
       if (this.locks.get(jobId) === next) this.locks.delete(jobId)

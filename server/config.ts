@@ -13,7 +13,24 @@ export const ConfigSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   NIMBLE_DATA_DIR: z.string().min(1).default('data'),
-  DATABASE_URL: z.string().optional(),
+  /** Unset (or sqlite:): the embedded SQLite file in the data dir. postgres://user@host:port/db: PostgreSQL, shareable by several coordinators. */
+  DATABASE_URL: z
+    .string()
+    .refine((u) => /^(postgres(ql)?:\/\/|sqlite:)/.test(u), 'must be postgres://user:password@host:port/database (or unset for the embedded SQLite store)')
+    .optional(),
+  /** PostgreSQL connections per coordinator. */
+  NIMBLE_DB_POOL: int(10, 1, 1000),
+  /** redis://host:port: Socket.IO broadcasts (live dashboards) reach clients on every coordinator. */
+  REDIS_URL: z
+    .string()
+    .refine((u) => /^rediss?:\/\//.test(u), 'must be redis://host:port (or rediss://)')
+    .optional(),
+  /** Content-addressed blobs; a directory every coordinator shares (NFS, a mounted volume). Default: <data dir>/blobs. */
+  NIMBLE_BLOB_DIR: z.string().min(1).optional(),
+  /** This coordinator's name among several (leases it holds are recorded under it). Default: host name and PID. */
+  NIMBLE_NODE_ID: z.string().min(1).max(100).optional(),
+  /** A coordinator silent this long is dead: another frees the leases of its devices. */
+  NIMBLE_NODE_TIMEOUT_MS: int(10_000, 1000),
   NIMBLE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Largest upload (CSV or prediction input) in bytes. */
   NIMBLE_MAX_UPLOAD_BYTES: int(50 * 1024 * 1024, 1024),
@@ -39,7 +56,7 @@ export const ConfigSchema = z.object({
   ...ChainConfigShape,
 })
 
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; dev: boolean; prices: PriceTable }
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; blobDir: string; dev: boolean; prices: PriceTable }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -52,9 +69,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
-  if (parsed.data.DATABASE_URL && !parsed.data.DATABASE_URL.startsWith('sqlite:')) {
-    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: only the embedded SQLite store is available in this version (leave DATABASE_URL unset)')
-  }
   let prices: PriceTable
   try {
     prices = readPrices(parsed.data.NIMBLE_PRICES ? JSON.parse(parsed.data.NIMBLE_PRICES) : {})
@@ -64,5 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const chainProblem = checkChainConfig(parsed.data)
   if (chainProblem) throw new ConfigError(`Invalid configuration:\n  ${chainProblem}`)
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.NIMBLE_DATA_DIR), dev: opts.dev ?? false, prices }
+  const dataDir = path.resolve(parsed.data.NIMBLE_DATA_DIR)
+  const blobDir = path.resolve(parsed.data.NIMBLE_BLOB_DIR ?? path.join(dataDir, 'blobs'))
+  return { ...parsed.data, dataDir, blobDir, dev: opts.dev ?? false, prices }
 }

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely'
 import type { BlobStore } from './blobs'
 import type { Bus } from './bus'
+import type { Cluster } from './cluster'
 import type { Config } from './config'
 import type { Logger } from './log'
 import type { Database } from './store/schema'
@@ -13,4 +14,6 @@ export type Ctx = {
   log: Logger
   config: Config
   now: () => number
+  /** This coordinator among the others sharing the database (advisory locks, heartbeats). */
+  cluster: Cluster
 }

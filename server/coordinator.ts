@@ -5,7 +5,6 @@
  * whatever the last process left half done, then accept devices.
  */
 import type { Server as HttpServer } from 'node:http'
-import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { Server as IOServer } from 'socket.io'
 import {
@@ -45,7 +44,10 @@ import { networkView } from './network'
 import { Planner } from './planner'
 import { PipelineTrainer } from './pipeline-train'
 import { Registry } from './registry'
-import { openStore } from './store/db'
+import { isPostgres, openStore, postgres } from './store/db'
+import { Cluster } from './cluster'
+import { attachRedis } from './cluster-io'
+import { sources } from './metrics'
 import { TensorCache } from './tensor-cache'
 import { Validator } from './validator'
 import { rewardsApi, type RewardsApi } from './chain/rewards-api'
@@ -74,7 +76,7 @@ export type Coordinator = {
   predict(id: string, body: { csv?: string; zip?: Uint8Array }): Promise<PredictResponse>
   modelArtifacts(id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
   network(): Promise<NetworkView>
-  health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string }>
+  health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string; dbReachable: boolean; dbMs: number; node: string; redis: boolean }>
   /** Rewards on chain: chain info, an address's rewards, settlement, wallet linking. */
   rewards: RewardsApi
   close(): Promise<void>
@@ -89,11 +91,15 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     log.warn({ err: e }, 'tfjs wasm backend unavailable on the coordinator; using cpu')
     await tf.setBackend('cpu')
   }
-  const db = await openStore(config.dataDir)
-  const blobs = new BlobStore(path.join(config.dataDir, 'blobs'))
+  const db = await openStore(config.dataDir, config.DATABASE_URL, { poolSize: config.NIMBLE_DB_POOL })
+  const blobs = new BlobStore(config.blobDir)
   const bus = new Bus()
   bus.onError((e) => log.error({ err: e }, 'service error'))
-  const ctx: Ctx = { db, blobs, bus, log, config, now: () => Date.now() }
+  const now = () => Date.now()
+  // Advisory locks get a small pool of their own (see Cluster).
+  const cluster = new Cluster(db, now, { nodeId: config.NIMBLE_NODE_ID, deadAfterMs: config.NIMBLE_NODE_TIMEOUT_MS, locks: isPostgres(db) ? postgres(config.DATABASE_URL!, 4) : undefined })
+  await cluster.start()
+  const ctx: Ctx = { db, blobs, bus, log, config, now, cluster }
   const ownerKey = loadOwnerKey(config.dataDir, config.NIMBLE_ADMIN_KEY)
 
   const registry = new Registry()
@@ -122,8 +128,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
 
   const rewards = rewardsApi(ctx, await startChain(config, log))
 
-  const recovered = await leases.recoverAfterRestart()
-  if (recovered) log.info({ recovered }, `recovered ${recovered} lease(s) left by the previous process`)
+  const recovered = await cluster.exclusive('leases:sweep', () => leases.recoverAfterRestart(), { wait: true })
+  if (recovered) log.info({ recovered, node: cluster.nodeId }, `recovered ${recovered} lease(s) left by the previous process`)
   await assimilator.scan()
   await planner.scan()
 
@@ -133,13 +139,29 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     pingTimeout: 10_000,
     serveClient: false,
   })
+  const closeRedis = config.REDIS_URL ? await attachRedis(io, config.REDIS_URL, log) : null
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as import('socket.io').Namespace<DeviceClientToServer, DeviceServerToClient>
   const liveNsp = io.of(LIVE_NAMESPACE) as unknown as import('socket.io').Namespace<LiveClientToServer, LiveServerToClient>
   attachDeviceNamespace(devicesNsp, { ctx, registry, dispatcher, leases, validator })
   const live = attachLiveNamespace(liveNsp, { ctx, registry, ownerKey: ownerKey.key })
   assimilator.onPoint = (jobId, point) => liveNsp.to(`job:${jobId}`).emit('job:round', { jobId, point })
 
-  bus.on('tasks:ready', () => void dispatcher.dispatch())
+  bus.on('tasks:ready', () => {
+    void dispatcher.dispatch()
+    // Devices on other coordinators may be idle too (a no-op without the Redis adapter).
+    if (closeRedis) io.serverSideEmit('nimble:tasks-ready')
+  })
+  io.on('nimble:tasks-ready', () => void dispatcher.dispatch())
+  sources.devicesByBackend = () => {
+    const by: Record<string, number> = {}
+    for (const d of registry.all()) by[d.profile.backend] = (by[d.profile.backend] ?? 0) + 1
+    return by
+  }
+  sources.tasksByState = async () => {
+    const rows = await db.selectFrom('tasks').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute()
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
+  }
+  sources.dbUp = async () => (await db.selectFrom('nodes').select('id').limit(1).execute(), true)
   bus.on('job:created', (id) => void planner.ensureRound(id))
   bus.on('task:done', (jobId, round) => {
     live.pushJob(jobId)
@@ -199,8 +221,22 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     modelArtifacts: (id) => modelArtifacts(ctx, id),
     network: () => networkView(ctx, registry),
     async health() {
-      await db.selectFrom('jobs').select('id').limit(1).execute()
-      return { ok: true, devices: registry.size, uptimeSec: Math.round((Date.now() - started) / 1000), db: 'sqlite' }
+      // Ready means the database answers: a coordinator that cannot reach it must leave the proxy's pool.
+      const t0 = performance.now()
+      const reachable = await Promise.race([
+        db.selectFrom('jobs').select('id').limit(1).execute().then(() => true, () => false),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
+      ])
+      return {
+        ok: reachable,
+        devices: registry.size,
+        uptimeSec: Math.round((Date.now() - started) / 1000),
+        db: isPostgres(db) ? 'postgres' : 'sqlite',
+        dbReachable: reachable,
+        dbMs: Math.round((performance.now() - t0) * 10) / 10,
+        node: cluster.nodeId,
+        redis: !!closeRedis,
+      }
     },
     rewards,
     async close() {
@@ -208,6 +244,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       leases.stop()
       clearInterval(tick)
       await new Promise<void>((resolve) => io.close(() => resolve()))
+      await closeRedis?.()
+      await cluster.stop()
       await db.destroy()
     },
   }

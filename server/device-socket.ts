@@ -116,9 +116,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
       await ctx.db
         .insertInto('devices')
-        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null })
+        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null, node_id: ctx.cluster.nodeId })
         .onConflict((oc) =>
-          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
+          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, node_id: ctx.cluster.nodeId, ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
         )
         .execute()
       if (!socket.connected) return
@@ -210,6 +210,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         .set((eb) => ({ last_seen: now, sessions: eb('sessions', '+', 1), session_ms: eb('session_ms', '+', Math.max(0, now - s.connectedAt)) }))
         .where('id', '=', s.id)
         .execute()
+      // Offline, unless it has already reconnected to another coordinator.
+      await ctx.db.updateTable('devices').set({ node_id: null }).where('id', '=', s.id).where('node_id', '=', ctx.cluster.nodeId).execute()
       await leases.releaseDevice(s.id)
       ctx.bus.emit('network:changed')
     })

@@ -18,6 +18,7 @@ import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
+import { assignments as assignedTotal, dispatchDecision, dispatchPass } from './metrics'
 import type { Ctx } from './context'
 import type { DeviceSession, Registry } from './registry'
 
@@ -123,7 +124,9 @@ export class Dispatcher {
     try {
       do {
         this.again = false
+        const t0 = performance.now()
         await this.pass()
+        dispatchPass.observe((performance.now() - t0) / 1000)
       } while (this.again)
     } catch (e) {
       this.ctx.log.error({ err: e }, 'dispatch failed')
@@ -195,6 +198,7 @@ export class Dispatcher {
       },
     )
     this.decisionMs.push(performance.now() - t0)
+    dispatchDecision.observe((performance.now() - t0) / 1000)
     if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
     const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
     const { assignments } = result
@@ -205,6 +209,7 @@ export class Dispatcher {
       const e = result.explain(a.taskId)
       const lease = await this.lease(t, device, a.expectedMs, e ? JSON.stringify(compact(e, names)) : null)
       if (lease === null) continue
+      assignedTotal.inc()
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why: e?.reason })
       device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
     }
@@ -270,6 +275,7 @@ export class Dispatcher {
           expected_ms: expected,
           price_per_s: devicePrice(this.ctx, device),
           spare: 1,
+          node_id: this.ctx.cluster.nodeId,
           explain_json: JSON.stringify({ reason: 'spare', expectedMs: Math.round(expected), cost: (expected / 1000) * devicePrice(this.ctx, device), late: false, straggler, rejected: [] }),
         })
         .returning('id')
@@ -315,14 +321,23 @@ export class Dispatcher {
   private async lease(t: ReadyRow, device: DeviceSession, assignMs: number, explainJson: string | null): Promise<{ instanceId: number; deadline: number } | null> {
     const now = this.ctx.now()
     const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
+    const shared = this.ctx.cluster.shared
     const instanceId = await this.ctx.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('tasks')
-        .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
-        .where('id', '=', t.id)
-        .where('state', '=', 'ready')
-        .executeTakeFirst()
-      if (Number(res.numUpdatedRows) !== 1) return null
+      // The conditional update is the claim: of several coordinators offering the same task, one
+      // changes the row. On PostgreSQL a row another coordinator is claiming right now is skipped
+      // (SKIP LOCKED) instead of waited for: it is theirs.
+      const claimed = shared
+        ? (await sql`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${now}
+             WHERE id = (SELECT id FROM tasks WHERE id = ${t.id} AND state = 'ready' FOR UPDATE SKIP LOCKED)`.execute(trx)).numAffectedRows
+        : (
+            await trx
+              .updateTable('tasks')
+              .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
+              .where('id', '=', t.id)
+              .where('state', '=', 'ready')
+              .executeTakeFirst()
+          ).numUpdatedRows
+      if (Number(claimed) !== 1) return null
       const ins = await trx
         .insertInto('instances')
         .values({
@@ -335,6 +350,7 @@ export class Dispatcher {
           expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
           price_per_s: devicePrice(this.ctx, device),
           explain_json: explainJson,
+          node_id: this.ctx.cluster.nodeId,
         })
         .returning('id')
         .executeTakeFirstOrThrow()

@@ -12,9 +12,26 @@ import { ConfigError, loadConfig } from './config'
 import { startCoordinator } from './coordinator'
 import { setCoordinator } from './container'
 import { createLogger } from './log'
+import { metricsRegistry } from './metrics'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const WASM_DIR = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')
+
+/** GET /metrics: Prometheus text format (server/metrics.ts). Public like /api/health; keep it off the internet at the proxy. */
+function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return false
+  metricsRegistry.metrics().then(
+    (text) => {
+      res.writeHead(200, { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' })
+      res.end(text)
+    },
+    (e: Error) => {
+      res.writeHead(500, { 'content-type': 'text/plain' })
+      res.end(`metrics failed: ${e.message}\n`)
+    },
+  )
+  return true
+}
 
 function serveWasm(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const m = /^\/tfjs-wasm\/(tfjs-backend-wasm(?:-simd|-threaded-simd)?\.wasm)$/.exec(req.url?.split('?')[0] ?? '')
@@ -43,7 +60,7 @@ async function main(): Promise<void> {
   await app.prepare()
   const handle = app.getRequestHandler()
   const server = http.createServer((req, res) => {
-    if (serveWasm(req, res)) return
+    if (serveWasm(req, res) || serveMetrics(req, res)) return
     void handle(req, res)
   })
   const coordinator = await startCoordinator(config, server, log)

@@ -18,6 +18,7 @@ import { getModelRow, type ModelInfo } from './models'
 import { buildPlan, type Plan } from './plan-job'
 import type { Best } from './assimilator'
 import type { DatasetRow, JobRow } from './store/schema'
+import { isPostgres } from './store/db'
 
 const EMPTY_METRICS: Metrics = { loss: null, accuracy: null, valLoss: null, valAccuracy: null }
 
@@ -214,13 +215,15 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
 }
 
 async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promise<NonNullable<JobView['pipeline']>> {
+  // The stage a task ran (payload_json.stage), else its round.
+  const stage = isPostgres(ctx.db) ? sql<number>`coalesce((tasks.payload_json::json->>'stage')::int, tasks.round)` : sql<number>`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`
   const ran = await ctx.db
     .selectFrom('instances')
     .innerJoin('tasks', 'tasks.id', 'instances.task_id')
-    .select([sql<number>`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`.as('stage'), 'instances.device_id as device', (eb) => eb.fn.countAll<number>().as('n')])
+    .select([stage.as('stage'), 'instances.device_id as device', (eb) => eb.fn.countAll<number>().as('n')])
     .where('instances.job_id', '=', jobId)
     .where('instances.state', '=', 'valid')
-    .groupBy([sql`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`, 'instances.device_id'])
+    .groupBy([stage, 'instances.device_id'])
     .execute()
   return {
     microBatches: plan.microBatches.length,

@@ -3,7 +3,11 @@
  *
  * Reads:  instances in state leased.
  * Writes: instances leased=>expired (deadline passed), leased=>abandoned (device left,
- *         or the coordinator restarted); their tasks leased=>ready.
+ *         the coordinator restarted, or the coordinator holding the device's socket died);
+ *         their tasks leased=>ready.
+ * Several coordinators: each lease records its node (instances.node_id). A node frees only
+ * its own leases and those of dead nodes (no heartbeat for Cluster.deadAfterMs), never a
+ * live node's; the sweeps run in one coordinator at a time (advisory lock).
  * Wakes:  the dispatcher (tasks:ready).
  */
 import type { Ctx } from './context'
@@ -20,7 +24,13 @@ export class Leases {
   ) {}
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.expire().catch((e) => this.ctx.log.error({ err: e }, 'lease sweep failed')), intervalMs)
+    const sweep = async () => {
+      await this.ctx.cluster.exclusive('leases:sweep', async () => {
+        await this.expire()
+        await this.releaseDeadNodes()
+      })
+    }
+    this.timer = setInterval(() => void sweep().catch((e) => this.ctx.log.error({ err: e }, 'lease sweep failed')), intervalMs)
     this.timer.unref()
   }
 
@@ -49,7 +59,14 @@ export class Leases {
 
   /** A device disconnected: everything it held goes back to the queue. */
   async releaseDevice(deviceId: string): Promise<number> {
-    const held = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('state', '=', 'leased').where('device_id', '=', deviceId).execute()
+    // Only leases made here: the device may already hold a new one on another coordinator.
+    const held = await this.ctx.db
+      .selectFrom('instances')
+      .select(['id', 'task_id', 'device_id'])
+      .where('state', '=', 'leased')
+      .where('device_id', '=', deviceId)
+      .where((eb) => eb.or([eb('node_id', '=', this.ctx.cluster.nodeId), eb('node_id', 'is', null)]))
+      .execute()
     let n = 0
     for (const inst of held) if (await this.free(inst, 'abandoned')) n++
     if (n) this.ctx.bus.emit('tasks:ready')
@@ -65,11 +82,37 @@ export class Leases {
     return ok
   }
 
-  /** On start no device is connected yet, so no lease can still be honoured. */
-  async recoverAfterRestart(): Promise<number> {
-    const held = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('state', '=', 'leased').execute()
+  /**
+   * Leases whose device socket lived on a coordinator that is gone. On SQLite (one coordinator)
+   * that is every lease but this process's; with several, those of nodes without a heartbeat.
+   */
+  async releaseDeadNodes(): Promise<number> {
+    const { db, cluster } = this.ctx
+    const live = [cluster.nodeId, ...(await cluster.liveOthers())]
+    const held = await db.selectFrom('instances').select(['id', 'task_id', 'device_id', 'node_id']).where('state', '=', 'leased').where((eb) => eb.or([eb('node_id', 'is', null), eb('node_id', 'not in', live)])).execute()
     let n = 0
     for (const inst of held) if (await this.free(inst, 'abandoned')) n++
+    if (cluster.shared) {
+      const dead = await db.deleteFrom('nodes').where('id', 'not in', live).where('heartbeat_at', '<', this.ctx.now() - cluster.deadAfterMs).returning('id').execute()
+      if (dead.length) {
+        await db.updateTable('devices').set({ node_id: null }).where('node_id', 'in', dead.map((d) => d.id)).execute()
+        this.ctx.log.warn({ nodes: dead.map((d) => d.id), leases: n }, `coordinator(s) ${dead.map((d) => d.id).join(', ')} stopped sending heartbeats; released ${n} lease(s)`)
+        this.ctx.bus.emit('network:changed')
+      }
+    }
+    if (n) this.ctx.bus.emit('tasks:ready')
+    return n
+  }
+
+  /**
+   * On start no device is connected to this process yet, so none of its leases can still be
+   * honoured; neither can those of dead coordinators. Live coordinators keep theirs.
+   */
+  async recoverAfterRestart(): Promise<number> {
+    const mine = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('state', '=', 'leased').where('node_id', '=', this.ctx.cluster.nodeId).execute()
+    let n = 0
+    for (const inst of mine) if (await this.free(inst, 'abandoned')) n++
+    n += await this.releaseDeadNodes()
     // A task left leased without a live instance (crash between the two writes) is ready again.
     const orphans = await this.ctx.db
       .updateTable('tasks')

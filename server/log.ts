@@ -4,6 +4,7 @@
  * Secrets are redacted by key name so they never reach the logs.
  */
 import pino from 'pino'
+import { countTransition } from './metrics'
 
 export type Logger = pino.Logger
 
@@ -28,5 +29,6 @@ export function transition(
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => ` ${k}:${v}`)
     .join('')
+  countTransition(entity, from, to)
   log.info({ entity, id, from, to, ...extra }, `${entity} ${id} state:${from}=>${to}${tail}`)
 }

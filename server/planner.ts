@@ -42,7 +42,12 @@ export class Planner {
     for (const j of jobs) await this.ensureRound(j.id)
   }
 
+  /** Plans the job's current round unless it has tasks. One coordinator plans a job at a time. */
   async ensureRound(jobId: string): Promise<void> {
+    await this.ctx.cluster.exclusive(`job:${jobId}`, () => this.planRound(jobId), { wait: true })
+  }
+
+  private async planRound(jobId: string): Promise<void> {
     const { db } = this.ctx
     const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
     if (!job || !job.plan_json || (job.status !== 'queued' && job.status !== 'running')) return

@@ -19,6 +19,7 @@ import { buildRewardTree } from '../../lib/chain/tree'
 import { NimbleError, type SettleResult } from '../../lib/protocol'
 import type { Ctx } from '../context'
 import { transition } from '../log'
+import { settlements } from '../metrics'
 import type { RewardEpochTable } from '../store/schema'
 import type { Selectable } from 'kysely'
 import { earnedBalances } from './balances'
@@ -44,7 +45,7 @@ export class Settlement {
 
   /** Reconcile what the last process left open, then settle every `epochSeconds` (0: only on demand). */
   start(epochSeconds: number): void {
-    void this.serial(() => this.reconcileOpen()).catch((e) => this.ctx.log.error({ err: e }, 'settlement reconcile failed; will retry on the next settlement'))
+    void this.serial(() => this.ctx.cluster.exclusive('settlement', () => this.reconcileOpen(), { wait: true })).catch((e) => this.ctx.log.error({ err: e }, 'settlement reconcile failed; will retry on the next settlement'))
     if (epochSeconds > 0) {
       this.timer = setInterval(() => {
         void this.settle().catch((e) => this.ctx.log.error({ err: e }, 'scheduled settlement failed'))
@@ -57,8 +58,18 @@ export class Settlement {
     if (this.timer) clearInterval(this.timer)
   }
 
+  /** One coordinator settles at a time (advisory lock); another asking meanwhile waits for it. */
   settle(): Promise<SettleResult> {
-    return this.serial(() => this.run())
+    return this.serial(async () => {
+      try {
+        const r = (await this.ctx.cluster.exclusive('settlement', () => this.run(), { wait: true }))!
+        settlements.inc({ status: r.status })
+        return r
+      } catch (e) {
+        settlements.inc({ status: 'error' })
+        throw e
+      }
+    })
   }
 
   /** Waits for queued runs; resolves to the latest confirmed epoch (for reads). */

@@ -1,29 +1,84 @@
 /**
- * Opens the store: Kysely over better-sqlite3 (a file in the data directory, WAL mode),
- * and brings the schema up to date. PostgreSQL arrives behind the same Kysely interface.
+ * Opens the store and brings the schema up to date. One Kysely interface over two databases:
+ * - SQLite (default): better-sqlite3, a file in the data directory, WAL mode; one coordinator.
+ * - PostgreSQL (`DATABASE_URL=postgres://…`): a pg Pool; several coordinators may share it.
+ * Code that must differ between them asks `isPostgres(db)` (raw SQL, locks).
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely'
+import pg from 'pg'
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely'
 import type { Database } from './schema'
 import { migrations } from './migrations'
 
 export type Store = Kysely<Database>
 
-export async function openStore(dataDir: string): Promise<Store> {
-  fs.mkdirSync(dataDir, { recursive: true })
-  const sqlite = new SQLite(path.join(dataDir, 'nimble.sqlite'))
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-  const provider: MigrationProvider = { getMigrations: async () => migrations }
-  const { error, results } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest()
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName
-    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`)
+/** True for a postgres:// or postgresql:// URL; anything else (unset, sqlite:) is the embedded store. */
+export function isPostgresUrl(url: string | undefined): boolean {
+  return !!url && /^postgres(ql)?:\/\//.test(url)
+}
+
+/**
+ * pg returns int8 (bigint: epoch ms, count(*), sum(integer)) and numeric (sum(bigint)) as
+ * strings to avoid precision loss; every value here fits a double, and the code expects numbers.
+ */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => (v === null ? null : Number(v))
+    return pg.types.getTypeParser(oid, format as 'text')
+  },
+}
+
+/** A Kysely over a pg Pool of `max` connections. */
+export function postgres(url: string, max: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes as pg.CustomTypesConfig })
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => {})
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}
+
+export async function openStore(dataDir: string, databaseUrl?: string, opts: { poolSize?: number } = {}): Promise<Store> {
+  let db: Kysely<Database>
+  if (isPostgresUrl(databaseUrl)) {
+    db = postgres(databaseUrl!, opts.poolSize ?? 10)
+  } else {
+    fs.mkdirSync(dataDir, { recursive: true })
+    const sqlite = new SQLite(path.join(dataDir, 'nimble.sqlite'))
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('busy_timeout = 5000')
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
   }
+  await migrate(db)
   return db
 }
+
+/** Several coordinators may start at once on PostgreSQL: one migrates, the others wait for it. */
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations }
+  const run = async (k: Kysely<any>) => {
+    const { error, results } = await new Migrator({ db: k, provider, allowUnorderedMigrations: true }).migrateToLatest()
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName
+      throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`)
+    }
+  }
+  if (!isPostgres(db)) return run(db)
+  // Kysely's migrator takes its own lock too; this one also serialises creating its tables.
+  await db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn)
+    try {
+      await run(conn)
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn)
+    }
+  })
+}
+
+const MIGRATION_LOCK = 0x4e494d00

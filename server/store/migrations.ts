@@ -1,9 +1,22 @@
-/** Schema migrations, applied in order on start. Never edit a shipped migration: add a new one. */
-import { sql, type Kysely, type Migration } from 'kysely'
+/**
+ * Schema migrations, applied in order on start. Never edit a shipped migration: add a new one.
+ * Column types go through `real(db)` and `serial(db)` so one migration serves both databases:
+ * SQLite's `real` is a double but PostgreSQL's is float4, and PostgreSQL has no AUTOINCREMENT.
+ */
+import { PostgresAdapter, sql, type ColumnDataType, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely'
+
+const pg = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter
+/** A double on both databases. */
+export const real = (db: Kysely<any>): ColumnDataType => (pg(db) ? 'double precision' : 'real')
+/** An auto-numbered integer primary key. */
+export function serial(db: Kysely<any>): [ColumnDataType, (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+  return pg(db) ? ['serial', (c) => c.primaryKey()] : ['integer', (c) => c.primaryKey().autoIncrement()]
+}
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: Kysely<any>) {
+      const REAL = real(db)
       await db.schema
         .createTable('datasets')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -46,14 +59,14 @@ export const migrations: Record<string, Migration> = {
         .execute()
       await db.schema
         .createTable('tasks')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', ...serial(db))
         .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id'))
         .addColumn('round', 'integer', (c) => c.notNull())
         .addColumn('shard', 'integer', (c) => c.notNull())
         .addColumn('rows', 'integer', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('payload_json', 'text', (c) => c.notNull())
-        .addColumn('flops', 'real', (c) => c.notNull())
+        .addColumn('flops', REAL, (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('result_hash', 'text')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -63,7 +76,7 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('tasks_state').on('tasks').columns(['state', 'id']).execute()
       await db.schema
         .createTable('instances')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', ...serial(db))
         .addColumn('task_id', 'integer', (c) => c.notNull().references('tasks.id'))
         .addColumn('job_id', 'text', (c) => c.notNull())
         .addColumn('device_id', 'text', (c) => c.notNull())
@@ -71,8 +84,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('leased_at', 'bigint', (c) => c.notNull())
         .addColumn('deadline', 'bigint', (c) => c.notNull())
         .addColumn('finished_at', 'bigint')
-        .addColumn('elapsed_ms', 'real')
-        .addColumn('reported_loss', 'real')
+        .addColumn('elapsed_ms', REAL)
+        .addColumn('reported_loss', REAL)
         .addColumn('error', 'text')
         .execute()
       await db.schema.createIndex('instances_state').on('instances').columns(['state', 'deadline']).execute()
@@ -84,7 +97,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('backend', 'text', (c) => c.notNull())
-        .addColumn('gflops', 'real', (c) => c.notNull())
+        .addColumn('gflops', REAL, (c) => c.notNull())
         .addColumn('profile_json', 'text', (c) => c.notNull())
         .addColumn('first_seen', 'bigint', (c) => c.notNull())
         .addColumn('last_seen', 'bigint', (c) => c.notNull())
@@ -97,6 +110,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0002_models_images_outer': {
     async up(db: Kysely<any>) {
+      const REAL = real(db)
       await db.schema.alterTable('datasets').addColumn('kind', 'text', (c) => c.notNull().defaultTo('table')).execute()
       await db.schema.alterTable('datasets').addColumn('image_json', 'text').execute()
       /** Images: the decoded tensor pack (x scaled to 0..1, labels). */
@@ -119,6 +133,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0003_credit_address': {
     async up(db: Kysely<any>) {
+      const REAL = real(db)
       /** The payout address a device declared (headless --address) or linked (Sign-In with Ethereum), lower case. */
       await db.schema.alterTable('devices').addColumn('address', 'text').execute()
       /**
@@ -132,7 +147,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('task_id', 'integer', (c) => c.notNull())
         .addColumn('job_id', 'text', (c) => c.notNull())
         .addColumn('device_id', 'text', (c) => c.notNull())
-        .addColumn('flops', 'real', (c) => c.notNull())
+        .addColumn('flops', REAL, (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute()
       await db.schema.createIndex('credits_device').on('credits').column('device_id').execute()
@@ -140,25 +155,27 @@ export const migrations: Record<string, Migration> = {
   },
   '0006_scheduling': {
     async up(db: Kysely<any>) {
+      const REAL = real(db)
       /** What the scheduler expected and why (explain_json), and what the owner pays (price at lease, cost on acceptance). */
-      await db.schema.alterTable('instances').addColumn('expected_ms', 'real').execute()
-      await db.schema.alterTable('instances').addColumn('price_per_s', 'real').execute()
-      await db.schema.alterTable('instances').addColumn('cost', 'real').execute()
+      await db.schema.alterTable('instances').addColumn('expected_ms', REAL).execute()
+      await db.schema.alterTable('instances').addColumn('price_per_s', REAL).execute()
+      await db.schema.alterTable('instances').addColumn('cost', REAL).execute()
       await db.schema.alterTable('instances').addColumn('explain_json', 'text').execute()
       /** 1: a spare copy launched because the first copy ran well past its expected time. */
       await db.schema.alterTable('instances').addColumn('spare', 'integer', (c) => c.notNull().defaultTo(0)).execute()
       await db.schema.alterTable('jobs').addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0)).execute()
-      await db.schema.alterTable('jobs').addColumn('budget', 'real').execute()
+      await db.schema.alterTable('jobs').addColumn('budget', REAL).execute()
       await db.schema.alterTable('jobs').addColumn('deadline', 'bigint').execute()
       await db.schema.alterTable('jobs').addColumn('estimate_json', 'text').execute()
       await db.schema.alterTable('devices').addColumn('sessions', 'integer', (c) => c.notNull().defaultTo(0)).execute()
       await db.schema.alterTable('devices').addColumn('session_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
-      await db.schema.alterTable('devices').addColumn('rtt_ms', 'real').execute()
-      await db.schema.alterTable('devices').addColumn('bandwidth', 'real').execute()
+      await db.schema.alterTable('devices').addColumn('rtt_ms', REAL).execute()
+      await db.schema.alterTable('devices').addColumn('bandwidth', REAL).execute()
     },
   },
   '0004_rewards': {
     async up(db: Kysely<any>) {
+      const REAL = real(db)
       /**
        * One row per settlement epoch on one distributor. The row (with its whole tree) is written
        * BEFORE setRoot is sent (state pending), so a crash leaves an intent the next start
@@ -188,5 +205,20 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('devices_address').on('devices').column('address').execute()
     },
   },
+  '0007_scale_out': {
+    async up(db: Kysely<any>) {
+      /** Coordinators sharing the database; a node whose heartbeat stops is dead and its leases are freed. */
+      await db.schema
+        .createTable('nodes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+        .execute()
+      /** The coordinator holding the device's socket for this lease (null: written before several nodes existed). */
+      await db.schema.alterTable('instances').addColumn('node_id', 'text').execute()
+      await db.schema.createIndex('instances_node').on('instances').columns(['node_id', 'state']).execute()
+      /** The coordinator a device is connected to now; null when offline. */
+      await db.schema.alterTable('devices').addColumn('node_id', 'text').execute()
+    },
+  },
 }
-

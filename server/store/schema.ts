@@ -110,6 +110,8 @@ export interface InstanceTable {
   cost: number | null
   explain_json: string | null
   spare: Generated<number>
+  /** The coordinator holding the device's socket (several coordinators); null on old rows. */
+  node_id: string | null
 }
 
 export interface DeviceTable {
@@ -129,6 +131,14 @@ export interface DeviceTable {
   session_ms: Generated<number>
   rtt_ms: number | null
   bandwidth: number | null
+  /** The coordinator the device is connected to now; null when offline. */
+  node_id: string | null
+}
+
+export interface NodeTable {
+  id: string
+  started_at: number
+  heartbeat_at: number
 }
 
 export interface CreditTable {
@@ -173,6 +183,7 @@ export interface Database {
   credits: CreditTable
   reward_epochs: RewardEpochTable
   siwe_nonces: SiweNonceTable
+  nodes: NodeTable
 }
 
 export type JobRow = Selectable<JobTable>

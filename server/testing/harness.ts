@@ -82,12 +82,28 @@ export function run(args: string[], env: Record<string, string>, label: string):
 
 export type Coord = Proc & { url: string; port: number; dataDir: string; key: string; api: ApiClient }
 
+/**
+ * With NIMBLE_TEST_DATABASE_URL (a PostgreSQL server) each data directory gets a fresh database
+ * of its own, kept for that directory so a restarted coordinator finds its state again.
+ */
+const databases = new Map<string, string>()
+async function databaseFor(dataDir: string): Promise<Record<string, string>> {
+  const server = process.env.NIMBLE_TEST_DATABASE_URL
+  if (!server) return {}
+  if (!databases.has(dataDir)) {
+    const { createDatabase } = await import('./services')
+    databases.set(dataDir, await createDatabase(server))
+  }
+  return { DATABASE_URL: databases.get(dataDir)! }
+}
+
 /** `chain: true` runs the embedded chain (anvil) for rewards tests; other tests skip it for speed. */
 export async function startCoordinator(opts: { port?: number; dataDir?: string; env?: Record<string, string>; chain?: boolean } = {}): Promise<Coord> {
   const port = opts.port ?? (await freePort())
   const dataDir = opts.dataDir ?? tempDir()
   const key = 'test-owner-key-0123456789abcdef'
-  const p = run(['server/index.ts'], { PORT: String(port), HOST: '127.0.0.1', NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: key, NODE_ENV: 'production', NIMBLE_CHAIN: opts.chain ? 'embedded' : 'off', ...opts.env }, `coord:${port}`)
+  const db = opts.env?.DATABASE_URL ? {} : await databaseFor(dataDir)
+  const p = run(['server/index.ts'], { PORT: String(port), HOST: '127.0.0.1', NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: key, NODE_ENV: 'production', NIMBLE_CHAIN: opts.chain ? 'embedded' : 'off', ...db, ...opts.env }, `coord:${port}`)
   const url = `http://127.0.0.1:${port}`
   // Ready when /api/health answers (independent of the log level); fail fast if it exits.
   let exited = false

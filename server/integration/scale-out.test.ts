@@ -1,0 +1,99 @@
+/**
+ * Scale-out: PostgreSQL, Redis and two coordinators sharing them (and one blob directory).
+ * Headless workers are spread over both; a dashboard watches the job on the second one. The
+ * first is kill -9'd mid-job: the survivor frees the dead node's leases (no heartbeat), the
+ * job completes on the remaining workers, no task is lost or credited twice, and the
+ * dashboard on the survivor keeps receiving updates.
+ * Needs PostgreSQL 15 and redis-server binaries (CI installs them); skipped without them.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { io, type Socket } from 'socket.io-client'
+import { irisCsv } from '../testing/iris'
+import { startCoordinator, startWorker, stopAll, tempDir, waitUntil, type Coord } from '../testing/harness'
+import { createDatabase, postgresAvailable, postgresServer, redisAvailable, startRedis, type Service } from '../testing/services'
+
+const available = postgresAvailable() && redisAvailable()
+if (!available) console.warn('scale-out test SKIPPED: needs PostgreSQL 15 (/usr/lib/postgresql/15/bin or NIMBLE_TEST_DATABASE_URL) and redis-server (apt-get install -y postgresql-15 redis-server)')
+
+const services: Service[] = []
+let dashboard: Socket | null = null
+afterAll(async () => {
+  dashboard?.close()
+  await stopAll()
+  for (const s of services.reverse()) await s.stop()
+})
+
+describe.skipIf(!available)('scale-out', () => {
+  it('two coordinators on PostgreSQL + Redis: one is killed mid-job, the job completes on the other', async () => {
+    const pgServer = await postgresServer()
+    services.push(pgServer)
+    const redis = await startRedis()
+    services.push(redis)
+    const databaseUrl = await createDatabase(pgServer.url, 'nimble_scale')
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, NIMBLE_BLOB_DIR: tempDir('nimble-blobs-'), NIMBLE_LEASE_MS: '60000', NIMBLE_NODE_TIMEOUT_MS: '4000' }
+    const a: Coord = await startCoordinator({ env: { ...env, NIMBLE_NODE_ID: 'node-a' } })
+    const b: Coord = await startCoordinator({ env: { ...env, NIMBLE_NODE_ID: 'node-b' } })
+    expect((await b.api.call('GET', '/api/health')).body).toMatchObject({ ok: true, db: 'postgres', dbReachable: true, node: 'node-b', redis: true })
+
+    const onA = [await startWorker(a.url, { name: 'a0' }), await startWorker(a.url, { name: 'a1' })]
+    for (let i = 0; i < 2; i++) await startWorker(b.url, { name: `b${i}` })
+    const online = async (c: Coord) => (await c.api.call('GET', '/api/network')).body.devicesOnline
+    await waitUntil(async () => (await online(a)) === 2 && (await online(b)) === 2, 60_000, 'two workers on each coordinator')
+
+    // Uploaded through A (its blob lands in the shared directory), watched through B.
+    const iris = irisCsv()
+    const ds = await a.api.call('POST', '/api/datasets', iris.train)
+    expect(ds.status).toBe(201)
+    const job = await a.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'mlp', hidden: [12] }, epochs: 30 })
+    expect(job.status).toBe(201)
+    const id = job.body.id as string
+
+    const updates: { round: number; at: number }[] = []
+    dashboard = io(`${b.url}/live`, { auth: { key: b.key }, transports: ['websocket'] })
+    dashboard.on('job:update', (j: { round: number }) => updates.push({ round: j.round, at: Date.now() }))
+    const sub = await dashboard.timeout(10_000).emitWithAck('job:subscribe', id)
+    expect(sub.ok).toBe(true)
+
+    const get = async () => (await b.api.call('GET', `/api/jobs/${id}`)).body
+    await waitUntil(async () => (await get()).round >= 4, 120_000, 'round 4')
+    // Kill A while one of its workers holds a task.
+    await onA[0].waitFor(/task \d+/, 30_000)
+    await a.kill('SIGKILL')
+    const killedAt = Date.now()
+
+    const done = await waitUntil(
+      async () => {
+        const j = await get()
+        if (j.status === 'failed') throw new Error(j.error)
+        return j.status === 'succeeded' ? j : null
+      },
+      240_000,
+      'job to succeed on the surviving coordinator',
+    )
+    expect(done.round).toBe(30)
+    expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(30).keys()])
+    expect(done.tasks.done).toBe(done.tasks.total)
+    // The dashboard on the survivor saw the job advance after the kill, up to the end.
+    await waitUntil(async () => updates.some((u) => u.round === 30), 10_000, 'the final update on the dashboard')
+    expect(updates.filter((u) => u.at > killedAt).length).toBeGreaterThan(3)
+
+    // Credits: one per done task, never two for one task or one instance.
+    const client = new pg.Client({ connectionString: databaseUrl })
+    await client.connect()
+    try {
+      const credits = await client.query(`SELECT count(*)::int AS n, count(DISTINCT task_id)::int AS tasks, count(DISTINCT instance_id)::int AS instances FROM credits WHERE job_id = $1`, [id])
+      const tasks = await client.query(`SELECT count(*)::int AS n FROM tasks WHERE job_id = $1 AND state = 'done'`, [id])
+      const leased = await client.query(`SELECT count(*)::int AS n FROM instances WHERE job_id = $1 AND state = 'leased'`, [id])
+      const nodes = await client.query(`SELECT id FROM nodes ORDER BY id`)
+      expect(credits.rows[0]).toEqual({ n: tasks.rows[0].n, tasks: tasks.rows[0].n, instances: tasks.rows[0].n })
+      expect(leased.rows[0].n).toBe(0)
+      // A's heartbeat stopped: the survivor removed it and freed what its devices held.
+      expect(nodes.rows.map((r) => r.id)).toEqual(['node-b'])
+      const freed = await client.query(`SELECT count(*)::int AS n FROM instances WHERE job_id = $1 AND node_id = 'node-a' AND state = 'abandoned'`, [id])
+      expect(freed.rows[0].n).toBeGreaterThanOrEqual(1)
+    } finally {
+      await client.end()
+    }
+  }, 480_000)
+})
