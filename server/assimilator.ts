@@ -29,7 +29,8 @@ import type { JobRow } from './store/schema'
 export type Best = { round: number; valLoss: number; weightsHash: string; stoppedBy?: 'budget' }
 
 export class Assimilator {
-  private locks = new Map<string, Promise<void>>()
+  private locks = new Map<string, Promise<void | undefined>>()
+  private waiting = new Map<string, Promise<void | undefined>>()
   /** Called with each new curve point (live dashboards). */
   onPoint: (jobId: string, point: RoundPoint) => void = () => {}
 
@@ -46,9 +47,19 @@ export class Assimilator {
 
   /** Serialised per job: concurrent results for the same round are assimilated once. */
   tryRound(jobId: string, round: number): Promise<void | undefined> {
+    // A run for this job and round already waiting will see every result in by then: one is enough.
+    const key = `${jobId}:${round}`
+    const waiting = this.waiting.get(key)
+    if (waiting) return waiting
     const prev = this.locks.get(jobId) ?? Promise.resolve()
     // Across coordinators too: one assimilates a job at a time (the others wait, then find it done).
-    const next = prev.then(() => this.ctx.cluster.exclusive(`job:${jobId}`, () => this.assimilate(jobId, round), { wait: true })).catch((e) => this.fail(jobId, e))
+    const next = prev
+      .then(() => {
+        this.waiting.delete(key)
+        return this.ctx.cluster.exclusive(`job:${jobId}`, () => this.assimilate(jobId, round), { wait: true })
+      })
+      .catch((e) => this.fail(jobId, e))
+    this.waiting.set(key, next)
     this.locks.set(jobId, next)
     void next.finally(() => {
       if (this.locks.get(jobId) === next) this.locks.delete(jobId)

@@ -56,8 +56,10 @@ export function attachLiveNamespace(nsp: LiveNsp, deps: { ctx: Ctx; registry: Re
         id,
         setTimeout(async () => {
           pendingJobs.delete(id)
-          if ((await nsp.in(`job:${id}`).fetchSockets()).length === 0) return
           try {
+            // With several coordinators this asks every node (Redis adapter); one that died
+            // mid-request times out: that must cost one update, never the process.
+            if ((await nsp.in(`job:${id}`).fetchSockets()).length === 0) return
             nsp.to(`job:${id}`).emit('job:update', await jobView(ctx, id))
           } catch (e) {
             ctx.log.warn({ err: e, job: id }, 'job push failed')

@@ -1,0 +1,26 @@
+/**
+ * The coordinator under `npm run bench:load`: the real services (store, dispatcher, validator,
+ * Socket.IO) on an http server without the Next.js app, plus a bare Socket.IO echo server on a
+ * second port: the acked round-trip ceiling the same process can reach. Prints `READY <port> <echoPort>`.
+ */
+import http from 'node:http'
+import { Server as IOServer } from 'socket.io'
+import { loadConfig } from '../server/config'
+import { startCoordinator } from '../server/coordinator'
+import { createLogger } from '../server/log'
+
+const config = loadConfig(process.env)
+const log = createLogger(config.NIMBLE_LOG_LEVEL)
+const server = http.createServer((_req, res) => res.writeHead(404).end())
+const coordinator = await startCoordinator(config, server, log)
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+
+const echoHttp = http.createServer()
+const echo = new IOServer(echoHttp, { serveClient: false })
+echo.of('/echo').on('connection', (s) => s.on('echo', (x: unknown, ack: (x: unknown) => void) => ack(x)))
+await new Promise<void>((r) => echoHttp.listen(0, '127.0.0.1', () => r()))
+
+const port = (server.address() as { port: number }).port
+const echoPort = (echoHttp.address() as { port: number }).port
+process.stdout.write(`READY ${port} ${echoPort}\n`)
+process.on('SIGTERM', () => void coordinator.close().finally(() => process.exit(0)))

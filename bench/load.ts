@@ -1,0 +1,198 @@
+/**
+ * `npm run bench:load [-- --workers 1000 --seconds 20 --soak 30 --db sqlite,postgres]`
+ *
+ * 1,000 simulated devices (real socket.io-client connections, websocket transport) against one
+ * coordinator (bench/load-server.ts), first on SQLite, then on PostgreSQL (a throwaway server
+ * from the machine's binaries). Tasks are tiny synthetic inference tasks seeded straight into
+ * the database (a 1x1 result the validator checks like any other); a device answers each
+ * assignment at once, so the figure is the coordinator's own cost per task:
+ * assign -> result -> validate -> credit. Printed per database: completed tasks/s, the dispatch
+ * latency a device sees (its result sent -> its next task received, p50/p99), the server's own
+ * dispatch pass time (p50/p99), the raw acked Socket.IO round-trip rate of the same process
+ * with the same number of clients (the ceiling), and coordinator RSS over a soak of --soak seconds.
+ */
+import { io, type Socket } from 'socket.io-client'
+import { PROTOCOL_VERSION } from '../lib/protocol'
+import { packTensors } from '../lib/protocol/tensor-pack'
+import { run, tempDir, type Proc } from '../server/testing/harness'
+import { createDatabase, startPostgres, type Service } from '../server/testing/services'
+import { openStore, type Store } from '../server/store/db'
+import fs from 'node:fs'
+
+const args = process.argv.slice(2)
+const flag = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 && args[i + 1] ? args[i + 1] : def
+}
+const WORKERS = Number(flag('workers', '1000'))
+const SECONDS = Number(flag('seconds', '20'))
+const SOAK = Number(flag('soak', '30'))
+const DBS = flag('db', 'sqlite,postgres').split(',')
+
+const HASH = '0'.repeat(64)
+const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
+const PAYLOAD = JSON.stringify({ kind: 'infer', model: MODEL, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
+const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(0.5) }]))
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Keeps a few thousand ready tasks queued (the dispatcher's window), topping up as devices drain them. */
+function feeder(db: Store) {
+  let shard = 0
+  let stop = false
+  const now = Date.now()
+  const setup = (async () => {
+    await db.insertInto('datasets').values({ id: 'bench-ds', name: 'bench', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
+    // plan_json null and tasks in round 1 while the job is at round 0: planner and assimilator leave it alone.
+    await db.insertInto('jobs').values({ id: 'bench-job', name: 'bench', type: 'infer', status: 'running', dataset_id: 'bench-ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1_000_000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
+  })()
+  const top = async () => {
+    const r = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'ready').executeTakeFirst()
+    const missing = 4000 - Number(r?.n ?? 0)
+    for (let k = 0; k < missing; k += 500) {
+      const t = Date.now()
+      const rows = Array.from({ length: Math.min(500, missing - k) }, () => ({ job_id: 'bench-job', round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t }))
+      await db.insertInto('tasks').values(rows).execute()
+    }
+  }
+  const loop = (async () => {
+    await setup
+    while (!stop) {
+      await top().catch((e) => console.error('feeder:', (e as Error).message))
+      await sleep(200)
+    }
+  })()
+  return { ready: setup.then(top), stop: async () => ((stop = true), await loop) }
+}
+
+type Device = { socket: Socket; sentAt: number }
+
+async function connectDevices(url: string, n: number, onDone: (latencyMs: number | null, ok: boolean) => void): Promise<Device[]> {
+  const devices: Device[] = []
+  for (let i = 0; i < n; i++) {
+    const socket = io(`${url}/devices`, { transports: ['websocket'], reconnection: false, forceNew: true })
+    const d: Device = { socket, sentAt: 0 }
+    socket.on('task:assign', (task: { instanceId: number; taskId: number }) => {
+      const now = performance.now()
+      if (d.sentAt) onDone(now - d.sentAt, true)
+      d.sentAt = performance.now()
+      socket.emit('task:result', { instanceId: task.instanceId, taskId: task.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }, RESULT, (res: { ok: boolean }) => {
+        if (!res.ok) onDone(null, false)
+        else onDone(null, true)
+      })
+    })
+    socket.on('device:ping', (_s: number, ack: () => void) => ack?.())
+    socket.on('connect', () => {
+      socket.emit('device:hello', { protocolVersion: PROTOCOL_VERSION, name: `sim-${i}`, profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 } }, () => {})
+    })
+    devices.push(d)
+    if (i % 50 === 49) await sleep(20)
+  }
+  return devices
+}
+
+async function echoRate(url: string, n: number, seconds: number): Promise<number> {
+  const sockets = Array.from({ length: n }, () => io(`${url}/echo`, { transports: ['websocket'], reconnection: false, forceNew: true }))
+  await Promise.all(sockets.map((s) => new Promise((r) => (s.connected ? r(null) : s.once('connect', () => r(null))))))
+  let count = 0
+  let running = true
+  const loop = async (s: Socket) => {
+    while (running) {
+      await s.emitWithAck('echo', 1)
+      count++
+    }
+  }
+  const loops = sockets.map(loop)
+  await sleep(1000)
+  const c0 = count
+  const t0 = performance.now()
+  await sleep(seconds * 1000)
+  const rate = (count - c0) / ((performance.now() - t0) / 1000)
+  running = false
+  await Promise.race([Promise.all(loops), sleep(2000)])
+  for (const s of sockets) s.close()
+  return rate
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 1024) : NaN
+}
+
+async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
+  const dataDir = tempDir('nimble-load-')
+  const env: Record<string, string> = { NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: 'bench-owner-key-0123456789', NIMBLE_CHAIN: 'off', NIMBLE_LOG_LEVEL: 'warn', NIMBLE_LEASE_MS: '60000', NIMBLE_STRAGGLER_FACTOR: '0', NODE_ENV: 'production' }
+  if (db === 'postgres') env.DATABASE_URL = await createDatabase(pgService!.url, 'nimble_bench')
+  const server: Proc = run(['bench/load-server.ts'], env, `load-server:${db}`)
+  const ready = await server.waitFor(/READY \d+ \d+/, 120_000)
+  const [, port, echoPort] = ready.split(' ')
+  const url = `http://127.0.0.1:${port}`
+  const store = await openStore(dataDir, env.DATABASE_URL, { poolSize: 2 })
+  const feed = feeder(store)
+  await feed.ready
+
+  let done = 0
+  let refused = 0
+  const latencies: number[] = []
+  let measuring = false
+  const devices = await connectDevices(url, WORKERS, (lat, ok) => {
+    if (lat !== null) {
+      if (measuring) latencies.push(lat)
+      return
+    }
+    if (ok) done++
+    else refused++
+  })
+  await sleep(3000) // warm up: every device joined and busy
+  const rss0 = rssMiB(server.child.pid!)
+  measuring = true
+  const d0 = done
+  const t0 = performance.now()
+  await sleep(SECONDS * 1000)
+  const rate = (done - d0) / ((performance.now() - t0) / 1000)
+  measuring = false
+  const rssAfterRun = rssMiB(server.child.pid!)
+  // Soak: keep the load on, sample memory.
+  const samples: number[] = [rssAfterRun]
+  const soakStart = done
+  const ts = performance.now()
+  for (let s = 0; s < SOAK; s += 5) {
+    await sleep(Math.min(5, SOAK - s) * 1000)
+    samples.push(rssMiB(server.child.pid!))
+  }
+  const soakRate = SOAK ? (done - soakStart) / ((performance.now() - ts) / 1000) : NaN
+  for (const d of devices) d.socket.close()
+  await feed.stop()
+  await sleep(1000)
+  const ceiling = await echoRate(`http://127.0.0.1:${echoPort}`, WORKERS, Math.min(SECONDS, 10))
+  const credits = await store.selectFrom('credits').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+  await store.destroy()
+  await server.kill('SIGTERM')
+  fs.rmSync(dataDir, { recursive: true, force: true })
+  return { db, rate, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate }
+}
+
+const pgService = DBS.includes('postgres') ? await startPostgres() : null
+const rows = []
+try {
+  for (const db of DBS as ('sqlite' | 'postgres')[]) {
+    const r = await one(db, pgService)
+    rows.push(r)
+    console.log(
+      `${r.db.padEnd(9)} ${WORKERS} devices: ${r.rate.toFixed(0)} tasks/s completed (assign→result→validate→credit), ` +
+        `dispatch latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms; ceiling (acked Socket.IO round trips, same process, ${WORKERS} clients) ${r.ceiling.toFixed(0)}/s ` +
+        `=> ${((100 * r.rate) / r.ceiling).toFixed(0)}% of ceiling; ${r.credits} credits, ${r.refused} refused; ` +
+        `RSS ${r.rss0} MiB at start, ${r.samples.join('→')} MiB over a ${SOAK}s soak (${r.soakRate.toFixed(0)} tasks/s)`,
+    )
+  }
+} finally {
+  await pgService?.stop()
+}
+fs.mkdirSync('bench/results', { recursive: true })
+fs.writeFileSync('bench/results/load.json', JSON.stringify({ workers: WORKERS, seconds: SECONDS, soak: SOAK, at: new Date().toISOString(), rows }, null, 2))
+process.exit(0)
