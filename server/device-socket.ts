@@ -19,7 +19,8 @@ import {
   type ErrorCode,
 } from '../lib/protocol'
 import type { Ctx } from './context'
-import type { Dispatcher } from './dispatcher'
+import { taskMemory, type Dispatcher } from './dispatcher'
+import { budgetAfterOom } from '../lib/compute/oom'
 import type { Leases } from './leases'
 import { transition } from './log'
 import type { DeviceSession, Registry } from './registry'
@@ -52,6 +53,28 @@ function toBytes(x: unknown): Uint8Array | null {
   if (x instanceof Uint8Array) return x
   if (x instanceof ArrayBuffer) return new Uint8Array(x)
   return null
+}
+
+/**
+ * The device ran out of memory on a task: its budget drops below what that task needed, so
+ * the scheduler only gives it tasks that fit (the report can only make the device less useful
+ * to itself, so it is believed).
+ */
+async function lowerBudget(ctx: Ctx, session: DeviceSession, instanceId: number): Promise<void> {
+  const row = await ctx.db
+    .selectFrom('instances')
+    .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+    .select('tasks.payload_json')
+    .where('instances.id', '=', instanceId)
+    .where('instances.device_id', '=', session.id)
+    .executeTakeFirst()
+  if (!row) return
+  const before = session.profile.memoryBudget
+  const after = budgetAfterOom(before, taskMemory(JSON.parse(row.payload_json)))
+  if (after === before) return
+  session.profile = { ...session.profile, memoryBudget: after }
+  await ctx.db.updateTable('devices').set({ profile_json: JSON.stringify(session.profile) }).where('id', '=', session.id).execute()
+  ctx.log.warn({ device: session.id, before, after }, `device ${session.id} ran out of memory: budget ${before} -> ${after} bytes`)
 }
 
 /** Times a few acked pings (median) and keeps the result on the session and the device row. */
@@ -191,8 +214,10 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const s = session
       if (s.busy === f.data.instanceId) s.busy = null
       ctx.log.warn({ device: s.id, instance: f.data.instanceId, reason: f.data.message.slice(0, 300) }, `device ${s.id} failed instance ${f.data.instanceId}`)
+      if (f.data.outOfMemory) await lowerBudget(ctx, s, f.data.instanceId)
       // Same path as a lapsed lease: the task goes back to the queue for someone else.
-      registry.outcome(s.id, false)
+      // Running out of memory is handled by the lower budget, not by a cool-down.
+      else registry.outcome(s.id, false)
       await leases.releaseInstance(f.data.instanceId, s.id, f.data.message)
       setTimeout(() => void dispatcher.dispatch(), s.coolUntil - Date.now() + 10).unref()
       void dispatcher.dispatch()

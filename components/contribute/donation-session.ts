@@ -113,7 +113,7 @@ export class DonationSession {
       case 'result':
         return this.onResult(m)
       case 'failed':
-        return this.onFailed(m.instanceId, m.message)
+        return this.onFailed(m.instanceId, m.message, m.outOfMemory)
       case 'fatal':
         return this.fail(m.message)
     }
@@ -156,10 +156,10 @@ export class DonationSession {
     })
   }
 
-  private onFailed(instanceId: number, message: string) {
+  private onFailed(instanceId: number, message: string, outOfMemory?: boolean) {
     if (!this.release(instanceId)) return
-    this.socket?.emit('task:failed', { instanceId, message: message.slice(0, 2000) })
-    this.log(`Task failed: ${message}`, 'error')
+    this.socket?.emit('task:failed', { instanceId, message: message.slice(0, 2000), ...(outOfMemory ? { outOfMemory } : {}) })
+    this.log(outOfMemory ? `The GPU ran out of memory on a task; the coordinator will send smaller ones. (${message})` : `Task failed: ${message}`, 'error')
   }
 
   /** Forget a lease; true if we held it. */

@@ -324,6 +324,12 @@ export const NetworkView = z.object({
       busy: z.boolean(),
       tasksDone: z.number().int(),
       connectedAt: z.string(),
+      /** Price class (lib/scheduler/pricing.ts), from backend and measured speed. */
+      class: z.string().optional(),
+      /** Bytes the device offers (lowered after it runs out of memory). */
+      memoryBudget: z.number().optional(),
+      rttMs: z.number().nullable().optional(),
+      bandwidth: z.number().nullable().optional(),
     }),
   ),
   tasks: z.object({ ready: z.number().int(), leased: z.number().int(), done: z.number().int() }),

@@ -12,6 +12,8 @@
  * the outputs as a binary attachment) or `task:failed`;
  * `task:cancel` aborts it. Every event is logged as one line.
  */
+import { OutOfMemoryError, webgpuDevice, withOomScope } from '../../lib/compute/oom'
+import * as tf from '@tensorflow/tfjs'
 import { measureBandwidth } from '../../lib/net/bandwidth'
 import { availableParallelism } from 'node:os'
 import { io, type Socket } from 'socket.io-client'
@@ -179,7 +181,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     try {
       const blobOpts = { signal, fetch: opts.fetch }
       const fetchCached = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
-      const out = await runTask(task, fetchCached, {
+      const device = setup.backend === 'webgpu' ? webgpuDevice(tf.backend()) : null
+      const out = await withOomScope(device, () => runTask(task, fetchCached, {
         signal,
         onProgress: (fraction, loss) => {
           const now = performance.now()
@@ -187,7 +190,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
           lastProgress = now
           socket.emit('task:progress', { instanceId: task.instanceId, fraction: Math.min(1, fraction), loss })
         },
-      })
+      }))
       if (opts.throttle && opts.throttle > 1) {
         await new Promise((resolve) => setTimeout(resolve, out.elapsedMs * (opts.throttle! - 1)))
         out.elapsedMs *= opts.throttle
@@ -212,7 +215,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       } else {
         const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000)
         log(`${label} failed: ${message}`)
-        if (socket.connected) socket.emit('task:failed', { instanceId: task.instanceId, message })
+        const outOfMemory = e instanceof OutOfMemoryError
+        if (socket.connected) socket.emit('task:failed', { instanceId: task.instanceId, message, ...(outOfMemory ? { outOfMemory } : {}) })
       }
     } finally {
       if (current === mine) current = null
