@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   NIMBLE_STRAGGLER_FACTOR: z.coerce.number().min(0).max(100).default(3),
   /** ... and only once it has run at least this long. */
   NIMBLE_STRAGGLER_MIN_MS: int(5_000, 0),
+  /** Most tasks of one job leased at once (0: no limit), so one job cannot take the whole fleet. */
+  NIMBLE_JOB_LEASE_QUOTA: int(0, 0),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   ...ChainConfigShape,
 })

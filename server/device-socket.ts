@@ -151,6 +151,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         profile: hello.profile,
         gflops,
         bench: gflops,
+        cached: new Set(),
         ...(hello.profile.bandwidth ? { bandwidth: hello.profile.bandwidth } : {}),
         connectedAt: now,
         busy: null,
