@@ -92,7 +92,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const tensors = new TensorCache(blobs)
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
-  const validator = new Validator(ctx)
+  const validator = new Validator(ctx, registry)
   const trainer = new PipelineTrainer(ctx, tensors)
   // Shards are planned for devices in good standing: one that just failed gets no shard sized for it.
   const planner = new Planner(

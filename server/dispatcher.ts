@@ -11,6 +11,7 @@ import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
+import { replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
 
@@ -77,13 +78,14 @@ export class Dispatcher {
       )
       .where('state', 'in', ['failed', 'invalid', 'expired'])
       .execute()
+    const replicas = await replicaAvoid(this.ctx, ready.map((t) => t.id), idle)
     const plan = matchTasks(
       idle.map((d) => ({ id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend })),
       ready.map((t) => ({
         id: t.id,
         flops: t.flops,
         memoryBytes: taskMemory(payloads.get(t.id)),
-        avoid: failedOn.filter((f) => f.task_id === t.id).map((f) => f.device_id),
+        avoid: [...failedOn.filter((f) => f.task_id === t.id).map((f) => f.device_id), ...(replicas.get(t.id) ?? [])],
         backends: payloads.get(t.id).model ? requiredBackends(payloads.get(t.id).model, payloads.get(t.id).kind) : undefined,
         prefer: payloads.get(t.id).prefer,
       })),

@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   protocol_mismatch: 400,
   invalid_result: 422,
   stale_lease: 409,
+  /** A device or wallet banned for invalid results: its hello and results are refused. */
+  banned: 403,
   internal: 500,
 } as const
 

@@ -2,7 +2,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
 
 export type TaskState = 'ready' | 'leased' | 'done' | 'cancelled'
-export type InstanceState = 'leased' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'failed' | 'cancelled'
+export type InstanceState = 'leased' | 'pending' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'failed' | 'cancelled'
 
 export interface DatasetTable {
   id: string
@@ -82,6 +82,10 @@ export interface TaskTable {
   result_hash: string | null
   created_at: number
   updated_at: number
+  /** Agreeing copies needed (0: undecided). */
+  replicas: Generated<number>
+  /** How the accepted result was verified. */
+  verdict: string | null
 }
 
 export interface InstanceTable {
@@ -97,6 +101,8 @@ export interface InstanceTable {
   reported_loss: number | null
   error: string | null
   result_bytes: number | null
+  /** The returned result's blob (set while pending and after). */
+  result_hash: Generated<string | null>
 }
 
 export interface DeviceTable {
@@ -112,6 +118,17 @@ export interface DeviceTable {
   tasks_invalid: Generated<number>
   tasks_expired: Generated<number>
   address: string | null
+  trust_streak: Generated<number>
+  trust_expired: Generated<number>
+  banned_at: Generated<number | null>
+  ban_reason: Generated<string | null>
+  network: Generated<string | null>
+}
+
+export interface BanTable {
+  subject: string
+  reason: string
+  created_at: number
 }
 
 export interface CreditTable {
@@ -132,6 +149,7 @@ export interface Database {
   devices: DeviceTable
   models: ModelTable
   credits: CreditTable
+  bans: BanTable
 }
 
 export type JobRow = Selectable<JobTable>
