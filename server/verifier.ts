@@ -51,7 +51,28 @@ export class Verifier {
     const none: Settled = { state: 'waiting', losers: [], winners: [] }
     const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
     if (!task || task.state !== 'leased') return none
-    const pending = await db.selectFrom('instances').select(['id', 'device_id', 'result_hash']).where('task_id', '=', taskId).where('state', '=', 'pending').orderBy('id').execute()
+    const all = await db
+      .selectFrom('instances')
+      .innerJoin('devices', 'devices.id', 'instances.device_id')
+      .select(['instances.id', 'instances.device_id', 'instances.result_hash', 'devices.address'])
+      .where('instances.task_id', '=', taskId)
+      .where('instances.state', '=', 'pending')
+      .orderBy('instances.id')
+      .execute()
+    // One vote per device and per wallet: a second copy from the same owner proves nothing (it
+    // can happen when no other device was connected and the dispatcher's avoid list gave way).
+    const seen = new Set<string>()
+    const pending = all.filter((p) => {
+      const keys = [`d:${p.device_id}`, ...(p.address ? [`w:${p.address}`] : [])]
+      const dup = keys.some((k) => seen.has(k))
+      keys.forEach((k) => seen.add(k))
+      return !dup
+    })
+    const dups = all.filter((p) => !pending.includes(p))
+    if (dups.length) {
+      await db.updateTable('instances').set({ state: 'cancelled', error: 'a second copy from the same device or wallet does not count' }).where('id', 'in', dups.map((d) => d.id)).execute()
+      for (const d of dups) transition(log, 'instance', d.id, 'pending', 'cancelled', { task: taskId, device: d.device_id, reason: 'same device or wallet as another copy' })
+    }
     if (pending.length === 0) return this.requeue(task, 'no result left after discarding')
 
     let needed = task.replicas

@@ -29,8 +29,10 @@ describe('fault injection', () => {
     const s = new FaultState('stale')
     const first = staleWeights(s, task, task.weights, pack(10))
     expect(values(first)).toEqual([9])
-    const later = staleWeights(s, task, task.weights, pack(20))
-    expect(values(later)).toEqual([10])
+    // still the same weights (same round): a decayed copy again, never the current weights
+    expect(values(staleWeights(s, task, task.weights, pack(10)))).toEqual([9])
+    const next = { ...task, weights: { ...task.weights, hash: 'f'.repeat(64) } }
+    expect(values(staleWeights(s, next, next.weights, pack(20)))).toEqual([10])
     // other blobs (the data) are untouched
     expect(values(staleWeights(s, task, task.data, pack(5)))).toEqual([5])
   })

@@ -4,8 +4,8 @@
  *   random  every result value replaced by noise (seeded by the task id)
  *   scaled  the honest result times 1.01
  *   nan     the honest result with one NaN
- *   stale   trains from old weights: the first weights it saw for the job (on its very first
- *           task, a decayed copy of them stands in for an older checkpoint)
+ *   stale   trains from old weights: the first weights it saw for the job (while those are
+ *           still the current ones, a decayed copy stands in for an older checkpoint)
  *   lazy    returns the input weights untrained (inference: zeros), computing nothing
  *   copy    replays the result it sent for its previous task (on its first: as lazy)
  *   slow    computes honestly but sleeps three lease lengths before answering
@@ -20,7 +20,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number]
 /** What a faulty worker remembers between tasks. */
 export class FaultState {
   /** stale: the first weights seen per job. */
-  readonly firstWeights = new Map<string, ArrayBuffer>()
+  readonly firstWeights = new Map<string, { hash: string; data: ArrayBuffer }>()
   /** copy: the last result sent. */
   lastResult: ArrayBuffer | null = null
   constructor(readonly kind: FaultKind) {}
@@ -43,8 +43,8 @@ export function shortcut(state: FaultState, task: Task, input: { weights?: Array
 export function staleWeights(state: FaultState, task: Task, ref: BlobRef, fresh: ArrayBuffer): ArrayBuffer {
   if (state.kind !== 'stale' || task.kind === 'stage' || ref.hash !== task.weights.hash) return fresh
   const old = state.firstWeights.get(task.jobId)
-  if (old) return old
-  state.firstWeights.set(task.jobId, fresh)
+  if (!old) state.firstWeights.set(task.jobId, { hash: ref.hash, data: fresh })
+  else if (old.hash !== ref.hash) return old.data
   return mapValues(fresh, (v) => v * 0.9)
 }
 
