@@ -3,8 +3,9 @@
  * training job (Iris, logistic regression) with 1, 2 and 4 headless workers (cpu backend),
  * each against a fresh coordinator; then time to accuracy and bytes moved on MNIST next to a
  * single-process tfjs baseline (bench/time-to-accuracy.ts); and pipeline inference with K = 4
- * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts).
- * Prints tables, writes bench/results/bench.json.
+ * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts); and the
+ * replication overhead of verification with an honest fleet (bench/verification.ts).
+ * Prints tables, writes bench/results/bench.json. `--only verification` runs that section alone.
  *
  * Figures per configuration (medians over the job's tasks / rounds):
  *   rounds/s         rounds completed per second of wall time, first lease to last round
@@ -20,6 +21,7 @@ import { irisCsv } from '../server/testing/iris'
 import { ROOT, startCoordinator, startWorker, stopAll, waitUntil } from '../server/testing/harness'
 import { pipelineBench } from './pipeline'
 import { timeToAccuracy } from './time-to-accuracy'
+import { verificationBench, type VerificationRow } from './verification'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
 const CONFIGS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number)
@@ -79,7 +81,24 @@ async function one(workers: number): Promise<Row> {
   }
 }
 
+function printVerification(v: VerificationRow): void {
+  console.log('\nVerification overhead, honest fleet (Iris logistic, in-process cpu workers; task instances run / tasks needed, target <= 1.2)\n')
+  console.table([v])
+}
+
 async function main() {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null
+  if (only !== null && only !== 'verification') throw new Error(`--only must name a section (verification), got "${only}"`)
+  if (only === 'verification') {
+    const v = await verificationBench()
+    printVerification(v)
+    const out = path.join(ROOT, 'bench/results/bench.json')
+    const prev = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : {}
+    fs.mkdirSync(path.dirname(out), { recursive: true })
+    fs.writeFileSync(out, JSON.stringify({ ...prev, at: new Date().toISOString(), verification: v }, null, 2))
+    console.log(`\nwrote ${path.relative(ROOT, out)}`)
+    process.exit(0)
+  }
   const rows: Row[] = []
   for (const n of CONFIGS) {
     process.stderr.write(`bench: ${n} worker(s), ${ROUNDS} rounds…\n`)
@@ -97,9 +116,11 @@ async function main() {
     console.log('\nTime to validation accuracy (MNIST 8,000 digits, MLP 784-256-10, wasm backend)\n')
     console.table(accuracy)
   }
+  const verification = process.env.BENCH_SKIP_VERIFICATION ? null : await verificationBench()
+  if (verification) printVerification(verification)
   const out = path.join(ROOT, 'bench/results/bench.json')
   fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rounds: rows, pipeline, timeToAccuracy: accuracy }, null, 2))
+  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, rounds: rows, pipeline, timeToAccuracy: accuracy, verification }, null, 2))
   console.log(`\nwrote ${path.relative(ROOT, out)}`)
 }
 
