@@ -2,6 +2,7 @@
 import type { NetworkView } from '../lib/protocol'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
+import { trustDistribution } from './verification-view'
 
 export async function networkView(ctx: Ctx, registry: Registry): Promise<NetworkView> {
   const sessions = registry.all()
@@ -26,5 +27,6 @@ export async function networkView(ctx: Ctx, registry: Registry): Promise<Network
       connectedAt: new Date(s.connectedAt).toISOString(),
     })),
     tasks: { ready: n('ready'), leased: n('leased'), done: n('done') },
+    trust: await trustDistribution(ctx),
   }
 }

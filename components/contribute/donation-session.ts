@@ -9,6 +9,7 @@
 import { io, type Socket } from 'socket.io-client'
 import {
   DEVICE_NAMESPACE,
+  DeviceStats,
   Task,
   type DeviceClientToServer,
   type DeviceServerToClient,
@@ -211,8 +212,9 @@ export class DonationSession {
       this.log(`The coordinator cancelled task instance ${c.instanceId}: ${c.reason}`)
     })
     socket.on('device:stats', (s) => {
-      if (Number.isFinite(s?.tasksDone) && Number.isFinite(s?.tasksRejected)) {
-        this.dispatch({ type: 'stats', stats: { tasksDone: s.tasksDone, tasksRejected: s.tasksRejected } })
+      const parsed = DeviceStats.safeParse(s)
+      if (parsed.success) {
+        this.dispatch({ type: 'stats', stats: parsed.data })
       }
     })
     socket.on('device:error', (e) => {

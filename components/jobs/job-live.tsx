@@ -12,6 +12,7 @@ import { CancelJob } from './cancel-job'
 import { InferOutputs } from './infer-outputs'
 import { JobCharts } from './job-charts'
 import { JobDevices } from './job-devices'
+import { JobVerification } from './job-verification'
 import { JobSummary } from './job-summary'
 import { ModelDownload } from './model-download'
 import { PipelinePlan } from './pipeline-plan'
@@ -44,6 +45,7 @@ export function JobLive({ id }: { id: string }) {
           {job.pipeline ? <PipelinePlan pipeline={job.pipeline} /> : null}
           {job.type === 'infer' ? <InferOutputs job={job} /> : <TrainingResults job={job} />}
           <JobDevices job={job} />
+          <JobVerification job={job} />
         </>
       )}
     </div>

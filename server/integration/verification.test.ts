@@ -145,6 +145,14 @@ describe('verification with cheating workers', () => {
           for (const v of valid) expect(honestIds.has(v.device_id), `task ${t.id} accepted from ${v.device_id}`).toBe(true)
         }
         db.close()
+        // The job page's verification figures saw the cheating.
+        const views = await Promise.all(r.jobIds.map(async (id) => (await r.coord.api.call('GET', `/api/jobs/${id}`)).body.verification))
+        const sum = (k: string) => views.reduce((a, v) => a + v[k], 0)
+        expect(sum('replicated')).toBeGreaterThan(0)
+        expect(sum('agreed')).toBeGreaterThan(0)
+        if (!faults.includes('slow') || faults.length > 1) expect(sum('rejected')).toBeGreaterThan(0)
+        const net = (await r.coord.api.call('GET', '/api/network')).body
+        expect(net.trust.banned).toBe(faults.length)
       } finally {
         await stopRun(r)
       }
