@@ -7,7 +7,7 @@
  *         trust, else 1 except with NIMBLE_REPLICATE_PROBABILITY), instances pending=>valid
  *         (quorum winners: `credits` row with the coordinator's FLOP estimate, once per
  *         instance) or pending=>invalid (outliers), tasks leased=>done with the winning
- *         blob and its verdict (single | agreed | majority | spot-checked), or leased=>ready
+ *         blob and its verdict (single | agreed | majority | spot-checked | unreplicated), or leased=>ready
  *         for one more copy on a different device and wallet (server/replicas.ts).
  * Wakes:  the assimilator (task:done), the dispatcher (tasks:ready).
  *
@@ -101,6 +101,13 @@ export class Verifier {
       q = winners.length ? { state: 'accepted', winners, losers } : { state: 'exhausted' }
       if (!winners.length) return this.reject(task, pending, 'disagrees with the coordinator’s own computation')
     }
+    if (q.state === 'more' && wantsCopy && pending.length === 1) {
+      // Nobody else could ever run a copy (a one-device fleet, a pipeline stage) and the
+      // coordinator cannot recompute it: waiting would stall the job for good. The result is
+      // used, marked unreplicated, and its device earns no trust for it.
+      log.warn({ task: taskId, device: pending[0].device_id }, `task ${taskId} accepted unreplicated: no other eligible device is online`)
+      return this.accept(task, pending, [], 'unreplicated')
+    }
     if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`)
     if (q.state === 'exhausted') return this.reject(task, [], `no majority among ${pending.length} copies`, pending)
     if (verdict === 'agreed' && q.losers.length) verdict = 'majority'
@@ -136,7 +143,7 @@ export class Verifier {
     for (const w of winners) transition(log, 'instance', w.id, 'pending', 'valid', { task: task.id, device: w.device_id, verdict })
     for (const l of losers) transition(log, 'instance', l.id, 'pending', 'invalid', { task: task.id, device: l.device_id, reason: 'outvoted' })
     transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round, verdict, copies: winners.length + losers.length })
-    for (const w of winners) await recordTrust(this.ctx, w.device_id, 'valid', 'accepted')
+    if (verdict !== 'unreplicated') for (const w of winners) await recordTrust(this.ctx, w.device_id, 'valid', 'accepted')
     for (const l of losers) await recordTrust(this.ctx, l.device_id, 'invalid', `task ${task.id}: outvoted`)
     this.ctx.bus.emit('task:done', task.job_id, task.round)
     return { state: 'accepted', winners: winners.map((w) => w.device_id), losers: losers.map((l) => l.device_id) }
