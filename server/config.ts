@@ -40,6 +40,8 @@ export const ConfigSchema = z.object({
   NIMBLE_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
   /** Largest task (coordinator FLOP estimate) the coordinator recomputes for a spot check or as a missing replica. */
   NIMBLE_SPOT_MAX_FLOPS: z.coerce.number().min(0).default(2e9),
+  /** Share of accepted tasks planted again as canaries (known answer) to test whoever runs them. */
+  NIMBLE_CANARY_RATE: z.coerce.number().min(0).max(1).default(0.02),
   /** Seed for verification draws (replicate? spot-check?), for reproducible tests; unset: random. */
   NIMBLE_VERIFY_SEED: z.coerce.number().int().optional(),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -21,6 +21,7 @@ import type { Registry } from './registry'
 import { failJobIfExhausted } from './task-attempts'
 import { recordTrust } from './trust'
 import { Verifier } from './verifier'
+import { isCanary, judgeCanary } from './canary'
 
 /** Checks a result pack against the tensors the task must return (weights for training, `y` for inference). */
 export function checkResult(expected: { name: string; shape: number[] }[], bytes: Uint8Array): NamedTensor[] {
@@ -84,6 +85,10 @@ export class Validator {
     }
     const now = this.ctx.now()
     const ref = this.ctx.blobs.put(bytes)
+    if (isCanary(task)) {
+      if (!(await judgeCanary(this.ctx, task, inst, tensors, ref.hash))) throw new NimbleError({ code: 'invalid_result', message: 'the result is wrong; it earns nothing' })
+      return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at, accepted: true }
+    }
     const r = await db
       .updateTable('instances')
       .set({ state: 'pending', result_hash: ref.hash, finished_at: now, elapsed_ms: meta.elapsedMs, result_bytes: bytes.byteLength, reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null })

@@ -23,6 +23,7 @@ import { quorum } from '../lib/verify/quorum'
 import { needsReplica, NEW_DEVICE } from '../lib/verify/trust'
 import type { Ctx } from './context'
 import { transition } from './log'
+import { maybePlantCanary } from './canary'
 import { canRecompute, recompute } from './recompute'
 import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
@@ -146,6 +147,7 @@ export class Verifier {
     if (verdict !== 'unreplicated') for (const w of winners) await recordTrust(this.ctx, w.device_id, 'valid', 'accepted')
     for (const l of losers) await recordTrust(this.ctx, l.device_id, 'invalid', `task ${task.id}: outvoted`)
     this.ctx.bus.emit('task:done', task.job_id, task.round)
+    await maybePlantCanary(this.ctx, task, winners[0].result_hash!, this.draw())
     return { state: 'accepted', winners: winners.map((w) => w.device_id), losers: losers.map((l) => l.device_id) }
   }
 

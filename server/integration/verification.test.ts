@@ -3,7 +3,8 @@
  * shared cpu backend) train Iris. Across three fleets every fault kind is tried. The final
  * model equals the all-honest fleet's; no invalid result is ever assimilated; every cheater
  * ends banned (device and wallet) with zero credit; each honest worker's credit equals the
- * FLOPs of its accepted task instances.
+ * FLOPs of its accepted task instances (canaries, known-answer copies of accepted tasks,
+ * included).
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,6 +28,7 @@ const ENV = {
   NIMBLE_BAN_AFTER_EXPIRED: '2',
   NIMBLE_SPOT_CHECK_RATE: '0.2',
   NIMBLE_VERIFY_SEED: '1',
+  NIMBLE_CANARY_RATE: '0.1',
 }
 const verbose = !!process.env.NIMBLE_TEST_VERBOSE
 
@@ -136,7 +138,7 @@ describe('verification with cheating workers', () => {
 
         // No invalid result was ever assimilated: every done task's blob is a valid honest instance's.
         const honestIds = new Set(r.fleet.filter((x) => !x.fault).map((w) => byAddress.get(w.address)?.id))
-        const done = db.prepare("select id, result_hash from tasks where state = 'done'").all() as { id: number; result_hash: string }[]
+        const done = db.prepare("select id, result_hash from tasks where state = 'done' and round < 1000000").all() as { id: number; result_hash: string }[]
         expect(done.length).toBeGreaterThan(0)
         for (const t of done) {
           const valid = db.prepare("select device_id, result_hash from instances where task_id = ? and state = 'valid'").all(t.id) as { device_id: string; result_hash: string }[]
@@ -144,6 +146,10 @@ describe('verification with cheating workers', () => {
           expect(valid.map((v) => v.result_hash)).toContain(t.result_hash)
           for (const v of valid) expect(honestIds.has(v.device_id), `task ${t.id} accepted from ${v.device_id}`).toBe(true)
         }
+        // Canaries (known-answer copies of accepted tasks) were planted, and only honest devices passed any.
+        const canaries = db.prepare("select t.id, i.device_id from tasks t join instances i on i.task_id = t.id where t.verdict = 'canary' and i.state = 'valid'").all() as { id: number; device_id: string }[]
+        expect(Number((db.prepare("select count(*) as n from tasks where verdict = 'canary'").get() as { n: number }).n)).toBeGreaterThan(0)
+        for (const c of canaries) expect(honestIds.has(c.device_id), `canary ${c.id} passed by ${c.device_id}`).toBe(true)
         db.close()
         // The job page's verification figures saw the cheating.
         const views = await Promise.all(r.jobIds.map(async (id) => (await r.coord.api.call('GET', `/api/jobs/${id}`)).body.verification))
