@@ -8,7 +8,8 @@
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { unpackTensors } from '../../lib/protocol'
+import { io } from 'socket.io-client'
+import { PROTOCOL_VERSION, unpackTensors } from '../../lib/protocol'
 import { relativeL2 } from '../../lib/verify/compare'
 import { TOLERANCE } from '../../lib/verify/tolerance'
 import { BlobStore } from '../blobs'
@@ -70,6 +71,20 @@ function bannedAll(coord: Coord, fleet: FleetWorker[]): boolean {
   } finally {
     db.close()
   }
+}
+
+/** Says hello as a fresh device paid to `address`; resolves with the coordinator's answer. */
+function hello(url: string, address: string): Promise<{ ok: boolean; error?: { code: string; message: string } }> {
+  const s = io(`${url}/devices`, { transports: ['websocket'], reconnection: false })
+  const profile = { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e8 }
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no answer to hello')), 10_000)
+    s.emit('device:hello', { protocolVersion: PROTOCOL_VERSION, name: 'returning-cheater', address, profile }, (res: { ok: boolean; error?: { code: string; message: string } }) => {
+      clearTimeout(t)
+      s.disconnect()
+      resolve(res)
+    })
+  })
 }
 
 async function stopRun(r: Run) {
@@ -159,6 +174,12 @@ describe('verification with cheating workers', () => {
         if (!faults.includes('slow') || faults.length > 1) expect(sum('rejected')).toBeGreaterThan(0)
         const net = (await r.coord.api.call('GET', '/api/network')).body
         expect(net.trust.banned).toBe(faults.length)
+        // A banned wallet cannot come back as a new device; an unknown one can.
+        const back = await hello(r.coord.url, r.fleet.find((w) => w.fault)!.address)
+        expect(back.ok).toBe(false)
+        expect(back.error?.code).toBe('banned')
+        expect(back.error?.message).toMatch(/wallet is banned/)
+        expect((await hello(r.coord.url, '0x' + 'c'.repeat(40))).ok).toBe(true)
       } finally {
         await stopRun(r)
       }
