@@ -10,6 +10,7 @@ import path from 'node:path'
 import { irisCsv } from '../server/testing/iris'
 import { startFleet } from '../server/testing/fleet'
 import { startCoordinator, waitUntil } from '../server/testing/harness'
+import { CANARY_ROUND } from '../server/canary'
 
 export type VerificationRow = {
   workers: number
@@ -21,6 +22,7 @@ export type VerificationRow = {
   steadyInstances: number
   steadyOverhead: number
   replicatedSteady: number
+  canaries: number
   spotChecked: number
   target: number
 }
@@ -36,19 +38,21 @@ export async function verificationBench(workers = Number(process.env.BENCH_VERIF
     await waitUntil(async () => (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body.status === 'succeeded', 900_000, 'verification bench job', 200)
     const db = new SQLite(path.join(coord.dataDir, 'nimble.sqlite'), { readonly: true })
     const count = (sql: string, ...args: unknown[]) => Number((db.prepare(sql).get(...args) as { n: number }).n)
-    // Instances that ran to a result (accepted, rejected, or dropped as a duplicate copy).
+    // Instances that ran to a result (accepted, rejected, or dropped as a duplicate copy),
+    // canaries included: they are overhead. Tasks needed are the real ones only.
     const ran = `from instances i join tasks t on t.id = i.task_id where i.job_id = ? and i.state in ('valid', 'invalid', 'cancelled', 'pending')`
     const half = Math.floor(rounds / 2)
     const row: VerificationRow = {
       workers,
       rounds,
-      tasks: count(`select count(*) as n from tasks where job_id = ? and state = 'done'`, job.body.id),
+      tasks: count(`select count(*) as n from tasks where job_id = ? and state = 'done' and round < ${CANARY_ROUND}`, job.body.id),
       instances: count(`select count(*) as n ${ran}`, job.body.id),
       overallOverhead: 0,
-      steadyTasks: count(`select count(*) as n from tasks where job_id = ? and state = 'done' and round >= ?`, job.body.id, half),
-      steadyInstances: count(`select count(*) as n ${ran} and t.round >= ?`, job.body.id, half),
+      steadyTasks: count(`select count(*) as n from tasks where job_id = ? and state = 'done' and round >= ? and round < ${CANARY_ROUND}`, job.body.id, half),
+      steadyInstances: count(`select count(*) as n ${ran} and t.round % ${CANARY_ROUND} >= ?`, job.body.id, half),
       steadyOverhead: 0,
-      replicatedSteady: count(`select count(*) as n from tasks where job_id = ? and round >= ? and replicas > 1`, job.body.id, half),
+      replicatedSteady: count(`select count(*) as n from tasks where job_id = ? and round >= ? and round < ${CANARY_ROUND} and replicas > 1`, job.body.id, half),
+      canaries: count(`select count(*) as n from tasks where job_id = ? and round >= ${CANARY_ROUND}`, job.body.id),
       spotChecked: count(`select count(*) as n from tasks where job_id = ? and verdict = 'spot-checked'`, job.body.id),
       target: 1.2,
     }

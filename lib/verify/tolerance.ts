@@ -1,8 +1,8 @@
 /**
  * Tolerances for float32 results computed on different backends.
  * Measured (lib/verify/cross-backend.test.ts, an MLP trained 8 epochs with Adam and its
- * predictions): cpu, wasm and webgpu (Dawn + SwiftShader) differ by about 1e-7 relative in
- * outputs and up to about 1e-6 in updates. A result scaled by 1% is 1e-2 off in outputs and
+ * predictions): cpu, wasm and webgpu (Dawn + SwiftShader) differ by 4e-8 to 1.2e-7 relative,
+ * in outputs and in updates alike. A result scaled by 1% is 1e-2 off in outputs and
  * further off in updates (the weights are much larger than one task's update), so 1e-3 keeps
  * a factor of at least 10 on both sides.
  */
