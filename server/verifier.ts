@@ -130,7 +130,8 @@ export class Verifier {
       const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: winners[0].result_hash, verdict, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
       if (Number(t.numUpdatedRows) !== 1) return false
       for (const w of winners) {
-        await trx.updateTable('instances').set({ state: 'valid' }).where('id', '=', w.id).where('state', '=', 'pending').execute()
+        const u = await trx.updateTable('instances').set({ state: 'valid' }).where('id', '=', w.id).where('state', '=', 'pending').executeTakeFirst()
+        if (Number(u.numUpdatedRows) !== 1) continue // discarded meanwhile (its device was banned): no credit
         await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', 1) })).where('id', '=', w.device_id).execute()
         await trx.insertInto('credits').values({ instance_id: w.id, task_id: task.id, job_id: task.job_id, device_id: w.device_id, flops: task.flops, created_at: now }).execute()
       }
