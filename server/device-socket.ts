@@ -25,6 +25,9 @@ import type { Leases } from './leases'
 import { transition } from './log'
 import type { DeviceSession, Registry } from './registry'
 import type { Validator } from './validator'
+import { networkOf } from '../lib/verify/trust'
+import { banOf } from './trust'
+import { deviceStats } from './device-stats'
 
 const KNOWN_EVENTS = new Set(['device:hello', 'task:progress', 'task:result', 'task:failed'])
 
@@ -126,6 +129,12 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reply({ ok: true, deviceId: session.id })
         return
       }
+      const refused = await banOf(ctx, hello.deviceId, hello.address)
+      if (refused) {
+        ctx.log.warn({ device: hello.deviceId, wallet: hello.address, ip }, `hello refused: ${refused}`)
+        reply({ ok: false, error: { code: 'banned', message: `${refused}. Banned devices and wallets get no work and earn nothing.` } })
+        return reject(socket, 'banned', refused)
+      }
       const id = hello.deviceId ?? `dev_${crypto.randomBytes(9).toString('base64url')}`
       const best = hello.profile.benchmarks.find((b) => b.backend === hello.profile.backend)
       const gflops = Math.max(0, best?.gflops ?? 0)
@@ -139,9 +148,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
       await ctx.db
         .insertInto('devices')
-        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null })
+        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null, network: networkOf(ip) })
         .onConflict((oc) =>
-          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
+          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, network: networkOf(ip), ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
         )
         .execute()
       if (!socket.connected) return
@@ -203,8 +212,15 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         if (err.code === 'invalid_result') registry.outcome(s.id, false)
         reply({ ok: false, error: err })
       }
-      const dev = await ctx.db.selectFrom('devices').select(['tasks_valid', 'tasks_invalid']).where('id', '=', s.id).executeTakeFirst()
-      if (dev) s.link.stats({ tasksDone: dev.tasks_valid, tasksRejected: dev.tasks_invalid })
+      const stats = await deviceStats(ctx, s.id)
+      if (stats) s.link.stats(stats)
+      if (stats?.trust === 'banned') {
+        registry.remove(s.id, s)
+        session = null
+        await leases.releaseDevice(s.id)
+        reject(socket, 'banned', 'this device is banned for invalid results; its pending results were discarded')
+        ctx.bus.emit('network:changed')
+      }
       void dispatcher.dispatch()
     })
 

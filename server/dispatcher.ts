@@ -18,6 +18,7 @@ import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
+import { replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import type { DeviceSession, Registry } from './registry'
 
@@ -150,10 +151,12 @@ export class Dispatcher {
       LIMIT ${Math.max(64, idle.length * 16)}`.execute(db)
     if (ready.length === 0) return
     const ids = ready.map((t) => t.id)
-    const [failedOn, leased, spent] = await Promise.all([
+    const [failedOn, leased, spent, replicas] = await Promise.all([
       db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', ids).where('state', 'in', ['failed', 'invalid', 'expired']).execute(),
       db.selectFrom('instances').select(['job_id', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql`coalesce(expected_ms * price_per_s / 1000, 0)`).as('pending')]).where('state', '=', 'leased').groupBy('job_id').execute(),
       this.spentByJob([...new Set(ready.filter((r) => r.budget !== null).map((r) => r.job_id))]),
+      // Copies of one task never go to the same device or wallet twice (verification).
+      replicaAvoid(this.ctx, ids, idle),
     ])
     const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
     const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
@@ -162,6 +165,7 @@ export class Dispatcher {
     for (const jobId of overBudget) if (!pending.has(jobId)) await this.failOverBudget(jobId, spent.get(jobId) ?? 0)
     const avoid = new Map<number, string[]>()
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
+    for (const [taskId, devices] of replicas) avoid.set(taskId, [...(avoid.get(taskId) ?? []), ...devices])
     const payloads = new Map<number, Payload>(ready.map((t) => [t.id, JSON.parse(t.payload_json) as Payload]))
     const tasks: TaskNeed[] = ready
       .filter((t) => !overBudget.has(t.job_id))

@@ -3,6 +3,7 @@ import type { NetworkView } from '../lib/protocol'
 import { classify } from '../lib/scheduler/pricing'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
+import { trustDistribution } from './verification-view'
 
 export async function networkView(ctx: Ctx, registry: Registry): Promise<NetworkView> {
   const sessions = registry.all()
@@ -31,5 +32,6 @@ export async function networkView(ctx: Ctx, registry: Registry): Promise<Network
       bandwidth: s.bandwidth ?? null,
     })),
     tasks: { ready: n('ready'), leased: n('leased'), done: n('done') },
+    trust: await trustDistribution(ctx),
   }
 }

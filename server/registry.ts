@@ -3,12 +3,12 @@
  * live socket, which no database row can hold). Everything durable about a device is
  * in the `devices` table.
  */
-import type { DeviceProfile, Task } from '../lib/protocol'
+import type { DeviceProfile, DeviceStats, Task } from '../lib/protocol'
 
 export type DeviceLink = {
   assign(task: Task): void
   cancel(instanceId: number, reason: string): void
-  stats(s: { tasksDone: number; tasksRejected: number }): void
+  stats(s: DeviceStats): void
 }
 
 export type DeviceSession = {

@@ -10,6 +10,7 @@ import { measureBandwidth } from '@/lib/net/bandwidth'
 import { io, type Socket } from 'socket.io-client'
 import {
   DEVICE_NAMESPACE,
+  DeviceStats,
   Task,
   type DeviceClientToServer,
   type DeviceServerToClient,
@@ -220,8 +221,9 @@ export class DonationSession {
       this.log(`The coordinator cancelled task instance ${c.instanceId}: ${c.reason}`)
     })
     socket.on('device:stats', (s) => {
-      if (Number.isFinite(s?.tasksDone) && Number.isFinite(s?.tasksRejected)) {
-        this.dispatch({ type: 'stats', stats: { tasksDone: s.tasksDone, tasksRejected: s.tasksRejected } })
+      const parsed = DeviceStats.safeParse(s)
+      if (parsed.success) {
+        this.dispatch({ type: 'stats', stats: parsed.data })
       }
     })
     socket.on('device:ping', (sentAt, ack) => {

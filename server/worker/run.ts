@@ -36,6 +36,7 @@ import {
 import type { BackendChoice } from './args'
 import { setupBackend, type BackendSetup } from './backends'
 import { readDeviceId, writeDeviceId } from './id-file'
+import { corrupt, FaultState, shortcut, slowDelayMs, staleWeights, type FaultKind } from './faults'
 
 export type RunWorkerOptions = {
   server: string
@@ -57,6 +58,8 @@ export type RunWorkerOptions = {
   memoryBudget?: number
   /** `--throttle`: behave like a device this many times slower. */
   throttle?: number
+  /** Tests only: misbehave in this way (`--fault`, see faults.ts). */
+  fault?: FaultKind
 }
 
 export type WorkerHandle = {
@@ -81,6 +84,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
   log(`using ${setup.backend} (${setup.benchmarks.map((b) => `${b.backend} ${b.gflops} GFLOP/s`).join(', ')})`)
   log(`memory budget ${formatBytes(opts.memoryBudget ?? setup.memoryBudget)}${opts.memoryBudget === undefined ? ' (default)' : ''}`)
 
+  const faults = opts.fault ? new FaultState(opts.fault) : null
+  if (faults) log(`FAULT INJECTION: ${faults.kind} (for tests of verification)`)
   let current: { instanceId: number; controller: AbortController } | null = null
   let stopped = false
   const drop = (reason: string) => {
@@ -180,9 +185,11 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     let lastProgress = 0
     try {
       const blobOpts = { signal, fetch: opts.fetch }
-      const fetchCached = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
+      const fetchHonest = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
+      const fetchCached = faults ? async (ref: BlobRef) => staleWeights(faults, task, ref, await fetchHonest(ref)) : fetchHonest
+      const lazy = faults && task.kind !== 'stage' ? shortcut(faults, task, { weights: await fetchHonest(task.weights) }) : null
       const device = setup.backend === 'webgpu' ? webgpuDevice(tf.backend()) : null
-      const out = await withOomScope(device, () => runTask(task, fetchCached, {
+      const out = lazy ? { result: lazy, loss: null, elapsedMs: 1 } : await withOomScope(device, () => runTask(task, fetchCached, {
         signal,
         onProgress: (fraction, loss) => {
           const now = performance.now()
@@ -194,6 +201,15 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       if (opts.throttle && opts.throttle > 1) {
         await new Promise((resolve) => setTimeout(resolve, out.elapsedMs * (opts.throttle! - 1)))
         out.elapsedMs *= opts.throttle
+      }
+      if (faults) {
+        out.result = corrupt(faults, task, out.result)
+        faults.lastResult = out.result
+        const wait = slowDelayMs(faults, task)
+        if (wait) await new Promise((resolve) => {
+          const t = setTimeout(resolve, wait)
+          signal.addEventListener('abort', () => (clearTimeout(t), resolve(null)), { once: true })
+        })
       }
       signal.throwIfAborted()
       const meta: TaskResultMeta = {
