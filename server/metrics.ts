@@ -22,7 +22,7 @@ export const transitions = new client.Counter({
 
 export const validations = new client.Counter({
   name: 'nimble_validation_total',
-  help: 'Task results checked by the validator, by outcome (valid, invalid)',
+  help: 'Task results checked, by outcome (valid, invalid, pending: waiting for its quorum)',
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 })
@@ -98,5 +98,5 @@ new client.Gauge({
 /** Called by `transition()` for every logged state change. */
 export function countTransition(entity: string, from: string, to: string): void {
   transitions.inc({ entity, from, to })
-  if (entity === 'instance' && from === 'leased' && (to === 'valid' || to === 'invalid')) validations.inc({ outcome: to })
+  if (entity === 'instance' && (to === 'valid' || to === 'invalid' || to === 'pending')) validations.inc({ outcome: to })
 }
