@@ -7,8 +7,8 @@
  * the database (a 1x1 result the validator checks like any other); a device answers each
  * assignment at once, so the figure is the coordinator's own cost per task:
  * assign -> result -> validate -> credit. Printed per database: completed tasks/s, the dispatch
- * latency a device sees (its result sent -> its next task received, p50/p99), the server's own
- * dispatch pass time (p50/p99), the raw acked Socket.IO round-trip rate of the same process
+ * latency a device sees (its result sent -> its next task received, p50/p99),
+ * the raw acked Socket.IO round-trip rate of the same process
  * with the same number of clients (the ceiling), and coordinator RSS over a soak of --soak seconds.
  */
 import { io, type Socket } from 'socket.io-client'
@@ -28,6 +28,8 @@ const WORKERS = Number(flag('workers', '1000'))
 const SECONDS = Number(flag('seconds', '20'))
 const SOAK = Number(flag('soak', '30'))
 const DBS = flag('db', 'sqlite,postgres').split(',')
+/** --profile DIR: the coordinator writes a V8 CPU profile there (open it in Chrome DevTools). */
+const PROFILE = flag('profile', '')
 
 const HASH = '0'.repeat(64)
 const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
@@ -126,9 +128,9 @@ function rssMiB(pid: number): number {
 
 async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   const dataDir = tempDir('nimble-load-')
-  const env: Record<string, string> = { NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: 'bench-owner-key-0123456789', NIMBLE_CHAIN: 'off', NIMBLE_LOG_LEVEL: 'warn', NIMBLE_LEASE_MS: '60000', NIMBLE_STRAGGLER_FACTOR: '0', NODE_ENV: 'production' }
+  const env: Record<string, string> = { NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: 'bench-owner-key-0123456789', NIMBLE_CHAIN: 'off', NIMBLE_LOG_LEVEL: 'warn', NIMBLE_LEASE_MS: '60000', NIMBLE_STRAGGLER_FACTOR: '0', NODE_ENV: 'production', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' }
   if (db === 'postgres') env.DATABASE_URL = await createDatabase(pgService!.url, 'nimble_bench')
-  const server: Proc = run(['bench/load-server.ts'], env, `load-server:${db}`)
+  const server: Proc = run([...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'bench/load-server.ts'], env, `load-server:${db}`)
   const ready = await server.waitFor(/READY \d+ \d+/, 120_000)
   const [, port, echoPort] = ready.split(' ')
   const url = `http://127.0.0.1:${port}`

@@ -244,6 +244,8 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('instances_node').on('instances').columns(['node_id', 'state']).execute()
       /** The coordinator a device is connected to now; null when offline. */
       await db.schema.alterTable('devices').addColumn('node_id', 'text').execute()
+      /** The dispatcher reads each job's oldest ready tasks. */
+      await db.schema.createIndex('tasks_state_job').on('tasks').columns(['state', 'job_id', 'id']).execute()
     },
   },
 }
