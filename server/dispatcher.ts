@@ -134,6 +134,12 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
+    await this.assignReady()
+    // Devices still idle may run spare copies of overdue tasks.
+    await this.spares()
+  }
+
+  private async assignReady(): Promise<void> {
     const now = this.ctx.now()
     const idle = this.registry.idle(now)
     if (idle.length === 0) return
@@ -215,7 +221,6 @@ export class Dispatcher {
       device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
     }
     if (assignments.length > 0) this.ctx.bus.emit('network:changed')
-    if (assignments.length < idle.length) await this.spares()
   }
 
   /**

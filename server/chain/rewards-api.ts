@@ -26,7 +26,7 @@ export function rewardsApi(ctx: Ctx, chain: ChainService | null): RewardsApi {
   const settlement = new Settlement(ctx, chain)
   settlement.start(ctx.config.NIMBLE_EPOCH_SECONDS)
   return {
-    chainInfo: () => ({ ...chain.info }),
+    chainInfo: () => ({ ...chain.info, ...(ctx.config.WALLETCONNECT_PROJECT_ID ? { walletConnectProjectId: ctx.config.WALLETCONNECT_PROJECT_ID } : {}) }),
     rewards: (address) => rewardsView(ctx, chain, settlement, address),
     settle: () => settlement.settle(),
     walletNonce: () => issueNonce(ctx),
