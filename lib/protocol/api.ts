@@ -324,11 +324,26 @@ export const NetworkView = z.object({
       busy: z.boolean(),
       tasksDone: z.number().int(),
       connectedAt: z.string(),
+      /** Device class (lib/scheduler/pricing `classify`): cpu-wasm, consumer-1080, mid, high, datacenter. */
+      class: z.string().optional(),
     }),
   ),
   tasks: z.object({ ready: z.number().int(), leased: z.number().int(), done: z.number().int() }),
+  /** Jobs in state running. */
+  jobsRunning: z.number().int().optional(),
+  /** Tokens earned by volunteers for verified work (credited FLOPs × the volunteer rate). */
+  tokensPaid: z.number().optional(),
 })
 export type NetworkView = z.infer<typeof NetworkView>
+
+/** Top devices by verified credit: public, names and credit only (no ids, no addresses). */
+export const LeaderboardEntry = z.object({ rank: z.number().int(), name: z.string(), creditFlops: z.number(), tokens: z.number() })
+export const LeaderboardView = z.object({
+  top: z.array(LeaderboardEntry),
+  /** The asking device's own standing when `?device=` names one. */
+  you: LeaderboardEntry.nullable(),
+})
+export type LeaderboardView = z.infer<typeof LeaderboardView>
 
 /** A model uploaded by its owner (tfjs Layers format), checked for layers Nimble can run and for size. */
 export const UploadModelBody = z.object({
