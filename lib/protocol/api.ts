@@ -179,6 +179,9 @@ export const Placement = z.object({
   spare: z.boolean(),
   expectedMs: z.number().nullable(),
   actualMs: z.number().nullable(),
+  /** Epoch ms the lease began and the result came back (for the devices timeline). */
+  leasedAt: z.number().optional(),
+  finishedAt: z.number().nullable().optional(),
   cost: z.number().nullable(),
   late: z.boolean(),
   runnerUp: z.object({ device: z.string(), expectedMs: z.number(), cost: z.number() }).nullable(),
