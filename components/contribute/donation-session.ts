@@ -226,7 +226,8 @@ export class DonationSession {
   // ---------- socket ----------
 
   private connect() {
-    const socket: DeviceSocket = io(DEVICE_NAMESPACE, { transports: ['websocket'] })
+    // Own manager: a page's /live socket closing (client-side navigation) must not take this one with it.
+    const socket: DeviceSocket = io(DEVICE_NAMESPACE, { transports: ['websocket'], forceNew: true })
     this.socket = socket
     this.dispatch({ type: 'connection', connection: 'connecting' })
 

@@ -54,39 +54,39 @@ export function JobList() {
         <p className="muted">No jobs yet. Upload a CSV or a zip of images to start one.</p>
       ) : (
         <>
-        <div className="filters" role="group" aria-label="Filter jobs by status">
-          {FILTERS.map((f) => (
-            <button key={f} type="button" className="btn btn-small" aria-pressed={filter === f} onClick={() => setFilter(f)} data-testid={`filter-${f}`}>
-              {f} ({count(f)})
-            </button>
-          ))}
-          <label className="visually-hidden" htmlFor="job-search">
-            Search jobs
-          </label>
-          <input id="job-search" type="search" placeholder="Search by name or target" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="job-search" />
-        </div>
-        {shown.length === 0 && <p className="muted">No job matches.</p>}
-        <ul className="job-list" data-testid="job-list">
-          {shown.map((j) => (
-            <li key={j.id}>
-              <Link href={`/jobs/${encodeURIComponent(j.id)}`} data-testid="job-link">
-                <span className="job-name">{j.name}</span>
-                <StatusBadge status={j.status} />
-                <span className="muted small">
-                  {j.type === 'infer' ? (
-                    <>batch inference · {j.outputs?.rows ?? 0} rows predicted</>
-                  ) : (
-                    <>
-                      {j.task === 'regression' ? 'regresses' : 'predicts'} <code>{j.target}</code> · round {j.round} / {j.totalRounds}
-                      {j.stoppedEarly && ' · stopped early'}
-                    </>
-                  )}
-                </span>
-                <span className="muted small">{formatDateTime(j.createdAt)}</span>
-              </Link>
-            </li>
-          ))}
-        </ul>
+          <div className="filters" role="group" aria-label="Filter jobs by status">
+            {FILTERS.map((f) => (
+              <button key={f} type="button" className="btn btn-small" aria-pressed={filter === f} onClick={() => setFilter(f)} data-testid={`filter-${f}`}>
+                {f} ({count(f)})
+              </button>
+            ))}
+            <label className="visually-hidden" htmlFor="job-search">
+              Search jobs
+            </label>
+            <input id="job-search" type="search" placeholder="Search by name or target" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="job-search" />
+          </div>
+          {shown.length === 0 && <p className="muted">No job matches.</p>}
+          <ul className="job-list" data-testid="job-list">
+            {shown.map((j) => (
+              <li key={j.id}>
+                <Link href={`/jobs/${encodeURIComponent(j.id)}`} data-testid="job-link">
+                  <span className="job-name">{j.name}</span>
+                  <StatusBadge status={j.status} />
+                  <span className="muted small">
+                    {j.type === 'infer' ? (
+                      <>batch inference · {j.outputs?.rows ?? 0} rows predicted</>
+                    ) : (
+                      <>
+                        {j.task === 'regression' ? 'regresses' : 'predicts'} <code>{j.target}</code> · round {j.round} / {j.totalRounds}
+                        {j.stoppedEarly && ' · stopped early'}
+                      </>
+                    )}
+                  </span>
+                  <span className="muted small">{formatDateTime(j.createdAt)}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
         </>
       )}
     </section>
