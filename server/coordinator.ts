@@ -104,7 +104,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const tensors = new TensorCache(blobs)
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
-  const validator = new Validator(ctx)
+  const validator = new Validator(ctx, registry)
   // A spare copy lost the race: free its device at once.
   validator.onCancelled = (instanceId, deviceId) => {
     const s = registry.get(deviceId)

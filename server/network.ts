@@ -3,6 +3,7 @@ import type { NetworkView } from '../lib/protocol'
 import { classify } from '../lib/scheduler/pricing'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
+import { trustDistribution } from './verification-view'
 
 export async function networkView(ctx: Ctx, registry: Registry): Promise<NetworkView> {
   const sessions = registry.all()
@@ -30,8 +31,12 @@ export async function networkView(ctx: Ctx, registry: Registry): Promise<Network
       tasksDone: Number(counts.find((c) => c.id === s.id)?.tasks_valid ?? 0),
       connectedAt: new Date(s.connectedAt).toISOString(),
       class: classify(s.profile.backend, s.gflops),
+      memoryBudget: s.profile.memoryBudget,
+      rttMs: s.rttMs ?? null,
+      bandwidth: s.bandwidth ?? null,
     })),
     tasks: { ready: n('ready'), leased: n('leased'), done: n('done') },
+    trust: await trustDistribution(ctx),
     jobsRunning: Number(running?.n ?? 0),
     tokensPaid: (Number(credit?.flops ?? 0) / 1e12) * ctx.config.prices.volunteerPerTflop,
   }

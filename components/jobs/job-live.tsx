@@ -14,6 +14,7 @@ import { JobCharts } from './job-charts'
 import { DevicesTimeline } from './devices-timeline'
 import { JobDevices } from './job-devices'
 import { JobScheduling } from './job-scheduling'
+import { JobVerification } from './job-verification'
 import { JobSummary } from './job-summary'
 import { ModelDownload } from './model-download'
 import { PipelinePlan } from './pipeline-plan'
@@ -48,6 +49,7 @@ export function JobLive({ id }: { id: string }) {
           <JobDevices job={job} />
           <DevicesTimeline job={job} now={Date.parse(job.updatedAt)} />
           <JobScheduling job={job} />
+          <JobVerification job={job} />
         </>
       )}
     </div>

@@ -7,6 +7,7 @@ import { DeviceTable } from './device-table'
 import { NetworkCharts } from './network-charts'
 import { NetworkFigures } from './network-figures'
 import { useNetworkHistory } from './use-network-history'
+import { TrustSummary } from './trust-summary'
 import { useNetworkLive } from './use-network-live'
 
 /** The /network page: live figures, devices per backend and the device list. */
@@ -43,6 +44,7 @@ export function NetworkLive() {
               ]}
             />
           </section>
+          {network.trust && <TrustSummary trust={network.trust} />}
           <section className="card" aria-labelledby="devices">
             <h2 id="devices">Devices online</h2>
             <DeviceTable devices={network.devices} />

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   stale_lease: 409,
   invalid_signature: 401,
   chain_unavailable: 503,
+  /** A device or wallet banned for invalid results: its hello and results are refused. */
+  banned: 403,
   internal: 500,
 } as const
 
