@@ -1,7 +1,14 @@
 import type { LeaderboardView } from '@/lib/protocol'
 import { formatTokens } from '../format'
 
-const tflop = (flops: number) => `${(flops / 1e12).toPrecision(3)} TFLOP`
+/** Work in the largest FLOP unit that keeps the figure at or above 1 (12.3 MFLOP, 4.56 TFLOP). */
+export function formatFlops(flops: number): string {
+  const units = ['', 'k', 'M', 'G', 'T', 'P'] as const
+  let i = 0
+  while (i < units.length - 1 && Math.abs(flops) >= 1000 ** (i + 1)) i++
+  return `${(flops / 1000 ** i).toPrecision(3)} ${units[i]}FLOP`
+}
+const tflop = formatFlops
 
 /** Top devices by verified credit; this device's row is marked. */
 export function Leaderboard({ board, failed }: { board: LeaderboardView | null; failed: boolean }) {
@@ -13,7 +20,7 @@ export function Leaderboard({ board, failed }: { board: LeaderboardView | null; 
       ) : board.top.length === 0 ? (
         <p className="muted">No verified work yet. The first accepted task puts you on top.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table data-testid="leaderboard">
             <caption className="visually-hidden">Top devices by verified credit</caption>
             <thead>
