@@ -23,8 +23,10 @@ export default async function ContributePage({ searchParams }: Props) {
           press Stop or close the tab.
         </p>
       </div>
-      <DonatePanel initialBackend={initialBackend} autoStart={autoStart} />
-      <RewardsCard />
+      <div className="stack">
+        <DonatePanel initialBackend={initialBackend} autoStart={autoStart} />
+        <RewardsCard />
+      </div>
     </>
   )
 }
