@@ -19,6 +19,7 @@ import {
   type JobEstimate,
   type LiveClientToServer,
   type LiveServerToClient,
+  type LeaderboardView,
   type NetworkView,
   type ModelView,
   type PredictResponse,
@@ -41,6 +42,7 @@ import { attachLiveNamespace } from './live-socket'
 import type { Logger } from './log'
 import { jobOutputs, modelArtifacts, predict } from './model-artifacts'
 import { getModelRow, listModels, modelView, uploadModel, uploadTemplateModel } from './models'
+import { leaderboard } from './leaderboard'
 import { networkView } from './network'
 import { Planner } from './planner'
 import { PipelineTrainer } from './pipeline-train'
@@ -74,6 +76,8 @@ export type Coordinator = {
   predict(id: string, body: { csv?: string; zip?: Uint8Array }): Promise<PredictResponse>
   modelArtifacts(id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
   network(): Promise<NetworkView>
+  /** Top devices by verified credit; `deviceId` adds that device's own standing. */
+  leaderboard(deviceId?: string): Promise<LeaderboardView>
   health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string }>
   /** Rewards on chain: chain info, an address's rewards, settlement, wallet linking. */
   rewards: RewardsApi
@@ -198,6 +202,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     predict: (id, body) => predict(ctx, id, body),
     modelArtifacts: (id) => modelArtifacts(ctx, id),
     network: () => networkView(ctx, registry),
+    leaderboard: (deviceId) => leaderboard(ctx, deviceId),
     async health() {
       await db.selectFrom('jobs').select('id').limit(1).execute()
       return { ok: true, devices: registry.size, uptimeSec: Math.round((Date.now() - started) / 1000), db: 'sqlite' }

@@ -9,6 +9,7 @@ import { DatasetSummary } from './dataset-summary'
 import { JobForm } from './job-form'
 import { JobList } from './job-list'
 import { PaperPlanner } from './paper-planner'
+import { WizardSteps } from './wizard-steps'
 
 /** The /dashboard page: key, upload, inspect (and override column roles), configure, and the job list. */
 export function Dashboard() {
@@ -23,6 +24,7 @@ export function Dashboard() {
   return (
     <div className="stack">
       <OwnerKey />
+      <WizardSteps current={dataset ? 1 : 0} />
       <CsvUpload onUploaded={onUploaded} />
       {dataset && (
         <>
