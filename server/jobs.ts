@@ -225,6 +225,14 @@ async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promis
     .where('instances.state', '=', 'valid')
     .groupBy([sql`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`, 'instances.device_id'])
     .execute()
+  // Micro-batches done per stage: tasks, not instances (a verified task may have run twice).
+  const doneTasks = await ctx.db
+    .selectFrom('tasks')
+    .select([sql<number>`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`.as('stage'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', '=', jobId)
+    .where('state', '=', 'done')
+    .groupBy(sql`coalesce(json_extract(tasks.payload_json, '$.stage'), tasks.round)`)
+    .execute()
   return {
     microBatches: plan.microBatches.length,
     microBatchRows: plan.microBatchRows,
@@ -238,7 +246,7 @@ async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promis
       memoryBytes: s.memoryBytes,
       plannedDevice: s.plannedDevice,
       ranOn: ran.filter((r) => Number(r.stage) === s.stage).map((r) => r.device),
-      done: ran.filter((r) => Number(r.stage) === s.stage).reduce((a, r) => a + Number(r.n), 0),
+      done: Number(doneTasks.find((r) => Number(r.stage) === s.stage)?.n ?? 0),
     })),
   }
 }
