@@ -49,8 +49,12 @@ async function main(): Promise<void> {
     draining: () => stopping,
     // The wallet UI talks to the chain's JSON-RPC endpoint straight from the page.
     connect: () => {
+      if (!coordinator) return []
       try {
-        return coordinator ? [new URL(coordinator.rewards.chainInfo().rpcUrl).origin] : []
+        // With rewards off, chainInfo answers a rejected promise: no chain to reach.
+        const info = coordinator.rewards.chainInfo() as unknown
+        if (info instanceof Promise) return info.catch(() => {}), []
+        return [new URL((info as { rpcUrl: string }).rpcUrl).origin]
       } catch {
         return []
       }
