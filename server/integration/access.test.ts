@@ -156,6 +156,14 @@ describe('web security', () => {
   })
 })
 
+describe('logs', () => {
+  it('never print the admin key, an API key or a session token', () => {
+    const out = coord.output()
+    expect(out.length).toBeGreaterThan(100)
+    for (const secret of [coord.key, alice.key, bob.key, alice.cookie.split('=')[1], bob.cookie.split('=')[1]]) expect(out).not.toContain(secret)
+  })
+})
+
 describe('durability', () => {
   it('refuses a blob damaged on disk (503 blob_corrupt), never serves it', async () => {
     const ds = await coord.api.call('POST', '/api/datasets', 'a,b\n1,2\n3,4\n', { 'x-filename': 'tiny.csv' })
