@@ -36,7 +36,7 @@ describe('chaos', () => {
     let n = 0
     const spawn = async () => workers.push(await startWorker(coord.url, { name: `c${n++}`, extra: n % 4 === 0 ? ['--throttle', '3'] : [] }))
     for (let i = 0; i < 12; i++) await spawn()
-    await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 12, 90_000, '12 workers online')
+    await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 12, 240_000, '12 workers online')
     const ds = await coord.api.call('POST', '/api/datasets', iris.train, { 'x-filename': 'iris.csv' })
     const accuracy = async (id: string) => {
       const pred = await coord.api.call('POST', `/api/jobs/${id}/predict`, iris.holdout)
@@ -94,15 +94,19 @@ describe('chaos', () => {
     expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(done.round).keys()])
     expect(done.tasks.done).toBe(done.tasks.total)
 
-    // Credit equals verified work exactly once: one credit per accepted instance, one accepted instance per done task.
+    // Credit equals verified work exactly once: one credit per accepted instance (none for any other),
+    // at the coordinator's own estimate of that task, and every done task credited.
     const db = new SQLite(path.join(coord.dataDir, 'nimble.sqlite'), { readonly: true })
-    const tasks = db.prepare(`SELECT count(*) n, coalesce(sum(flops),0) f FROM tasks WHERE job_id = ? AND state = 'done'`).get(id) as { n: number; f: number }
-    const credits = db.prepare(`SELECT count(*) n, count(DISTINCT task_id) t, coalesce(sum(flops),0) f FROM credits WHERE job_id = ?`).get(id) as { n: number; t: number; f: number }
-    const valid = db.prepare(`SELECT count(*) n FROM instances WHERE job_id = ? AND state = 'valid'`).get(id) as { n: number }
+    const one = <T>(q: string) => db.prepare(q).get(id) as T
+    const credits = one<{ n: number; i: number; t: number; f: number }>(`SELECT count(*) n, count(DISTINCT instance_id) i, count(DISTINCT task_id) t, coalesce(sum(flops),0) f FROM credits WHERE job_id = ?`)
+    const valid = one<{ n: number; f: number }>(`SELECT count(*) n, coalesce(sum(t.flops),0) f FROM instances i JOIN tasks t ON t.id = i.task_id WHERE i.job_id = ? AND i.state = 'valid'`)
+    const stray = one<{ n: number }>(`SELECT count(*) n FROM credits c JOIN instances i ON i.id = c.instance_id WHERE c.job_id = ? AND i.state <> 'valid'`)
+    const doneTasks = one<{ n: number }>(`SELECT count(*) n FROM tasks WHERE job_id = ? AND state = 'done'`)
     db.close()
-    expect(credits.t).toBe(tasks.n)
+    expect(credits.n).toBe(credits.i)
     expect(credits.n).toBe(valid.n)
-    expect(credits.n).toBe(tasks.n)
-    expect(credits.f).toBeCloseTo(tasks.f, 6)
-  }, 300_000)
+    expect(stray.n).toBe(0)
+    expect(credits.t).toBe(doneTasks.n)
+    expect(credits.f).toBeCloseTo(valid.f, 6)
+  }, 600_000)
 })
