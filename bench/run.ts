@@ -3,11 +3,12 @@
  * training job (Iris, logistic regression) with 1, 2 and 4 headless workers (cpu backend),
  * each against a fresh coordinator; then time to accuracy and bytes moved on MNIST next to a
  * single-process tfjs baseline (bench/time-to-accuracy.ts); and pipeline inference with K = 4
- * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts).
- * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts); and the
- * scheduler's decision time (bench/scheduler.ts). Prints tables, writes bench/results/bench.json.
- * `npm run bench -- --only scheduler` (or rounds, pipeline, accuracy; comma-separated) runs
- * those sections only and updates just their part of bench.json.
+ * stages and 1, 4, 16 micro-batches next to GPipe's bound (bench/pipeline.ts); the
+ * scheduler's decision time (bench/scheduler.ts); and the replication overhead of
+ * verification with an honest fleet (bench/verification.ts). Prints tables, writes
+ * bench/results/bench.json. `npm run bench -- --only scheduler` (or rounds, pipeline,
+ * accuracy, verification; comma-separated) runs those sections only and updates just their
+ * part of bench.json.
  *
  * Figures per configuration (medians over the job's tasks / rounds):
  *   rounds/s         rounds completed per second of wall time, first lease to last round
@@ -24,6 +25,7 @@ import { ROOT, startCoordinator, startWorker, stopAll, waitUntil } from '../serv
 import { pipelineBench } from './pipeline'
 import { schedulerBench } from './scheduler'
 import { timeToAccuracy } from './time-to-accuracy'
+import { verificationBench, type VerificationRow } from './verification'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
 const CONFIGS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number)
@@ -83,7 +85,12 @@ async function one(workers: number): Promise<Row> {
   }
 }
 
-const SECTIONS = ['rounds', 'pipeline', 'accuracy', 'scheduler'] as const
+function printVerification(v: VerificationRow): void {
+  console.log('\nVerification overhead, honest fleet (Iris logistic, in-process cpu workers; task instances run / tasks needed, target <= 1.2)\n')
+  console.table([v])
+}
+
+const SECTIONS = ['rounds', 'pipeline', 'accuracy', 'scheduler', 'verification'] as const
 type Section = (typeof SECTIONS)[number]
 
 function sections(argv: string[]): Set<Section> {
@@ -109,6 +116,11 @@ async function main() {
     console.log('\nScheduler decision time (assign over 10,000 ready tasks, fleet of 1,000 devices; see bench/scheduler.ts)\n')
     console.table(sched.table)
     results.scheduler = sched.json
+  }
+  if (only.has('verification')) {
+    const v = await verificationBench()
+    printVerification(v)
+    results.verification = v
   }
   const out = path.join(ROOT, 'bench/results/bench.json')
   fs.mkdirSync(path.dirname(out), { recursive: true })

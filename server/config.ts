@@ -51,6 +51,25 @@ export const ConfigSchema = z.object({
   NIMBLE_SHUTDOWN_GRACE_MS: int(15_000, 0, 600_000),
   /** Origins allowed to call the API from a browser, comma-separated (default: none, same origin only). */
   NIMBLE_CORS_ORIGINS: z.string().default(''),
+  /** Most tasks of one job leased at once (0: no limit), so one job cannot take the whole fleet. */
+  NIMBLE_JOB_LEASE_QUOTA: int(0, 0),
+  /** Verification (lib/verify/trust.ts): 'adaptive' replicates new devices' work, 'off' accepts any well-formed result. */
+  NIMBLE_REPLICATION: z.enum(['adaptive', 'off']).default('adaptive'),
+  /** Consecutive accepted results after which a device's tasks are replicated only with NIMBLE_REPLICATE_PROBABILITY. */
+  NIMBLE_TRUST_AFTER: int(10, 0, 1_000_000),
+  NIMBLE_REPLICATE_PROBABILITY: z.coerce.number().min(0).max(1).default(0.05),
+  /** Invalid results that ban a device and its wallet. */
+  NIMBLE_BAN_AFTER_INVALID: int(3, 1, 1_000_000),
+  /** Consecutive missed lease deadlines that ban a device. */
+  NIMBLE_BAN_AFTER_EXPIRED: int(5, 1, 1_000_000),
+  /** Share of single-copy results the coordinator recomputes itself (cheap tasks only). */
+  NIMBLE_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  /** Largest task (coordinator FLOP estimate) the coordinator recomputes for a spot check or as a missing replica. */
+  NIMBLE_SPOT_MAX_FLOPS: z.coerce.number().min(0).default(2e9),
+  /** Share of accepted tasks planted again as canaries (known answer) to test whoever runs them. */
+  NIMBLE_CANARY_RATE: z.coerce.number().min(0).max(1).default(0.02),
+  /** Seed for verification draws (replicate? spot-check?), for reproducible tests; unset: random. */
+  NIMBLE_VERIFY_SEED: z.coerce.number().int().optional(),
   NIMBLE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   ...ChainConfigShape,
 })

@@ -117,7 +117,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   // Blob URLs carry a token for the lease, valid a little past its deadline (the route also checks the lease is held).
   dispatcher.signTask = (task) => signTaskBlobs(task, secret, task.deadline + 60_000)
   const leases = new Leases(ctx, registry)
-  const validator = new Validator(ctx)
+  const validator = new Validator(ctx, registry)
   // A spare copy lost the race: free its device at once.
   validator.onCancelled = (instanceId, deviceId) => {
     const s = registry.get(deviceId)

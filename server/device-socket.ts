@@ -19,11 +19,15 @@ import {
   type ErrorCode,
 } from '../lib/protocol'
 import type { Ctx } from './context'
-import type { Dispatcher } from './dispatcher'
+import { taskMemory, type Dispatcher } from './dispatcher'
+import { budgetAfterOom } from '../lib/compute/oom'
 import type { Leases } from './leases'
 import { transition } from './log'
 import type { DeviceSession, Registry } from './registry'
 import type { Validator } from './validator'
+import { networkOf } from '../lib/verify/trust'
+import { banOf } from './trust'
+import { deviceStats } from './device-stats'
 
 const KNOWN_EVENTS = new Set(['device:hello', 'task:progress', 'task:result', 'task:failed'])
 
@@ -52,6 +56,28 @@ function toBytes(x: unknown): Uint8Array | null {
   if (x instanceof Uint8Array) return x
   if (x instanceof ArrayBuffer) return new Uint8Array(x)
   return null
+}
+
+/**
+ * The device ran out of memory on a task: its budget drops below what that task needed, so
+ * the scheduler only gives it tasks that fit (the report can only make the device less useful
+ * to itself, so it is believed).
+ */
+async function lowerBudget(ctx: Ctx, session: DeviceSession, instanceId: number): Promise<void> {
+  const row = await ctx.db
+    .selectFrom('instances')
+    .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+    .select('tasks.payload_json')
+    .where('instances.id', '=', instanceId)
+    .where('instances.device_id', '=', session.id)
+    .executeTakeFirst()
+  if (!row) return
+  const before = session.profile.memoryBudget
+  const after = budgetAfterOom(before, taskMemory(JSON.parse(row.payload_json)))
+  if (after === before) return
+  session.profile = { ...session.profile, memoryBudget: after }
+  await ctx.db.updateTable('devices').set({ profile_json: JSON.stringify(session.profile) }).where('id', '=', session.id).execute()
+  ctx.log.warn({ device: session.id, before, after }, `device ${session.id} ran out of memory: budget ${before} -> ${after} bytes`)
 }
 
 /** Times a few acked pings (median) and keeps the result on the session and the device row. */
@@ -103,6 +129,12 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reply({ ok: true, deviceId: session.id })
         return
       }
+      const refused = await banOf(ctx, hello.deviceId, hello.address)
+      if (refused) {
+        ctx.log.warn({ device: hello.deviceId, wallet: hello.address, ip }, `hello refused: ${refused}`)
+        reply({ ok: false, error: { code: 'banned', message: `${refused}. Banned devices and wallets get no work and earn nothing.` } })
+        return reject(socket, 'banned', refused)
+      }
       const id = hello.deviceId ?? `dev_${crypto.randomBytes(9).toString('base64url')}`
       const best = hello.profile.benchmarks.find((b) => b.backend === hello.profile.backend)
       const gflops = Math.max(0, best?.gflops ?? 0)
@@ -116,9 +148,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
       await ctx.db
         .insertInto('devices')
-        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null })
+        .values({ id, name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), first_seen: now, last_seen: now, address: hello.address?.toLowerCase() ?? null, network: networkOf(ip) })
         .onConflict((oc) =>
-          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
+          oc.column('id').doUpdateSet({ name: hello.name, kind: hello.profile.kind, backend: hello.profile.backend, gflops, profile_json: JSON.stringify(hello.profile), last_seen: now, network: networkOf(ip), ...(hello.address ? { address: hello.address.toLowerCase() } : {}) }),
         )
         .execute()
       if (!socket.connected) return
@@ -128,6 +160,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         profile: hello.profile,
         gflops,
         bench: gflops,
+        cached: new Set(),
         ...(hello.profile.bandwidth ? { bandwidth: hello.profile.bandwidth } : {}),
         connectedAt: now,
         busy: null,
@@ -179,8 +212,15 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         if (err.code === 'invalid_result') registry.outcome(s.id, false)
         reply({ ok: false, error: err })
       }
-      const dev = await ctx.db.selectFrom('devices').select(['tasks_valid', 'tasks_invalid']).where('id', '=', s.id).executeTakeFirst()
-      if (dev) s.link.stats({ tasksDone: dev.tasks_valid, tasksRejected: dev.tasks_invalid })
+      const stats = await deviceStats(ctx, s.id)
+      if (stats) s.link.stats(stats)
+      if (stats?.trust === 'banned') {
+        registry.remove(s.id, s)
+        session = null
+        await leases.releaseDevice(s.id)
+        reject(socket, 'banned', 'this device is banned for invalid results; its pending results were discarded')
+        ctx.bus.emit('network:changed')
+      }
       void dispatcher.dispatch()
     })
 
@@ -191,8 +231,10 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const s = session
       if (s.busy === f.data.instanceId) s.busy = null
       ctx.log.warn({ device: s.id, instance: f.data.instanceId, reason: f.data.message.slice(0, 300) }, `device ${s.id} failed instance ${f.data.instanceId}`)
+      if (f.data.outOfMemory) await lowerBudget(ctx, s, f.data.instanceId)
       // Same path as a lapsed lease: the task goes back to the queue for someone else.
-      registry.outcome(s.id, false)
+      // Running out of memory is handled by the lower budget, not by a cool-down.
+      else registry.outcome(s.id, false)
       await leases.releaseInstance(f.data.instanceId, s.id, f.data.message)
       setTimeout(() => void dispatcher.dispatch(), s.coolUntil - Date.now() + 10).unref()
       void dispatcher.dispatch()

@@ -18,6 +18,7 @@ import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
+import { replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import type { DeviceSession, Registry } from './registry'
 
@@ -63,9 +64,9 @@ export function taskMemory(payload: Payload): number {
   return 4 * 4 * params
 }
 
-/** Bytes a task moves to its device: every blob it names. */
-export function taskBytes(payload: Payload): number {
-  return (payload.weights?.bytes ?? 0) + (payload.data?.bytes ?? 0) + (payload.input?.bytes ?? 0)
+/** The blobs a task makes its device fetch (weights, data shard, stage input). */
+export function taskBlobs(payload: Payload): { hash: string; bytes: number }[] {
+  return [payload.weights, payload.data, payload.input].filter((b): b is { hash: string; bytes: number } => !!b && typeof b.hash === 'string').map((b) => ({ hash: b.hash, bytes: b.bytes }))
 }
 
 /** Tokens per device-second for this device's price class. */
@@ -86,7 +87,7 @@ export function taskDeadline(row: Pick<ReadyRow, 'deadline' | 'job_round' | 'tot
 
 /** A connected device as the scheduler sees it. */
 function slot(d: DeviceSession): DeviceSlot {
-  return { id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) }
+  return { id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, cached: d.cached, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) }
 }
 
 /** The explanation as stored with the lease (and shown on the job page). */
@@ -155,10 +156,12 @@ export class Dispatcher {
       LIMIT ${Math.max(64, idle.length * 16)}`.execute(db)
     if (ready.length === 0) return
     const ids = ready.map((t) => t.id)
-    const [failedOn, leased, spent] = await Promise.all([
+    const [failedOn, leased, spent, replicas] = await Promise.all([
       db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', ids).where('state', 'in', ['failed', 'invalid', 'expired']).execute(),
       db.selectFrom('instances').select(['job_id', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql`coalesce(expected_ms * price_per_s / 1000, 0)`).as('pending')]).where('state', '=', 'leased').groupBy('job_id').execute(),
       this.spentByJob([...new Set(ready.filter((r) => r.budget !== null).map((r) => r.job_id))]),
+      // Copies of one task never go to the same device or wallet twice (verification).
+      replicaAvoid(this.ctx, ids, idle),
     ])
     const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
     const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
@@ -167,6 +170,7 @@ export class Dispatcher {
     for (const jobId of overBudget) if (!pending.has(jobId)) await this.failOverBudget(jobId, spent.get(jobId) ?? 0)
     const avoid = new Map<number, string[]>()
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
+    for (const [taskId, devices] of replicas) avoid.set(taskId, [...(avoid.get(taskId) ?? []), ...devices])
     const payloads = new Map<number, Payload>(ready.map((t) => [t.id, JSON.parse(t.payload_json) as Payload]))
     const tasks: TaskNeed[] = ready
       .filter((t) => !overBudget.has(t.job_id))
@@ -176,7 +180,7 @@ export class Dispatcher {
           id: t.id,
           flops: t.flops,
           memoryBytes: taskMemory(p),
-          bytes: taskBytes(p),
+          blobs: taskBlobs(p),
           avoid: avoid.get(t.id),
           backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined,
           prefer: p.prefer,
@@ -197,6 +201,7 @@ export class Dispatcher {
         // Devices that could take a task later; one cooling down after failures is not waited for.
         fleet: this.registry.all().filter((d) => d.coolUntil <= now).map((d) => d.id),
         running,
+        ...(this.ctx.config.NIMBLE_JOB_LEASE_QUOTA > 0 ? { quotas: { jobs: Object.fromEntries(tasks.map((t) => [String(t.jobId), this.ctx.config.NIMBLE_JOB_LEASE_QUOTA])) } } : {}),
       },
     )
     this.decisionMs.push(performance.now() - t0)
@@ -211,6 +216,7 @@ export class Dispatcher {
       const lease = await this.lease(t, device, a.expectedMs, e ? JSON.stringify(compact(e, names)) : null)
       if (lease === null) continue
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why: e?.reason })
+      this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
       device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
     }
     if (assignments.length > 0) this.ctx.bus.emit('network:changed')
@@ -252,7 +258,7 @@ export class Dispatcher {
         if (!r) return undefined
         const p = payloadOf(r)
         // No preferred device: the spare exists precisely to run it somewhere else.
-        return { id: taskId, flops: r.flops, memoryBytes: taskMemory(p), bytes: taskBytes(p), backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined }
+        return { id: taskId, flops: r.flops, memoryBytes: taskMemory(p), blobs: taskBlobs(p), backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined }
       },
       { now, factor: config.NIMBLE_STRAGGLER_FACTOR, minMs: config.NIMBLE_STRAGGLER_MIN_MS, fleet: this.registry.all().map((d) => d.id), prices: config.prices },
     )
@@ -282,6 +288,7 @@ export class Dispatcher {
       device.busy = ins.id
       transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
       const { prefer: _prefer, ...payload } = payloadOf(r)
+      this.registry.holds(device.id, taskBlobs(payload).map((b) => b.hash))
       device.link.assign(this.taskMessage({ ...r, id: r.task_id }, payload, ins.id, deadline))
     }
   }

@@ -2,6 +2,8 @@
  * Jobs as the owner sees them: create (validated and planned at once), view, list, cancel.
  * The job's progress afterwards belongs to the planner and the assimilator.
  */
+import { CANARY_ROUND } from './canary'
+import { verificationCounts } from './verification-view'
 import crypto from 'node:crypto'
 import { sql } from 'kysely'
 import { NimbleError, type CreateJobBody, type CreateTrainJobBody, type EvalReport, type JobView, type Metrics, type RoundPoint } from '../lib/protocol'
@@ -120,7 +122,7 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
   const { db } = ctx
   const [rounds, taskCounts, reassigned, devices, moved] = await Promise.all([
     db.selectFrom('rounds').selectAll().where('job_id', '=', id).orderBy('round').execute(),
-    db.selectFrom('tasks').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', id).groupBy('state').execute(),
+    db.selectFrom('tasks').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('job_id', '=', id).where('round', '<', CANARY_ROUND).groupBy('state').execute(),
     db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', id).where('state', 'in', ['expired', 'abandoned', 'failed', 'invalid']).executeTakeFirst(),
     db
       .selectFrom('instances')
@@ -173,6 +175,7 @@ export async function jobView(ctx: Ctx, id: string): Promise<JobView> {
     history,
     devices: devices.map((d) => ({ id: d.id, name: d.name, backend: d.backend, tasks: Number(d.tasks), rows: Number(d.rows ?? 0) })),
     tasks: { total, done: count('done'), running: count('leased'), reassigned: Number(reassigned?.n ?? 0) },
+    verification: await verificationCounts(ctx, id),
     bytesMoved: moved,
     stoppedEarly: row.status === 'succeeded' && row.type === 'train' && row.round < row.total_rounds,
     bestRound: train?.earlyStopping ? (best?.round ?? null) : null,

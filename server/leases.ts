@@ -10,6 +10,7 @@ import type { Ctx } from './context'
 import { transition } from './log'
 import { failJobIfExhausted } from './task-attempts'
 import type { Registry } from './registry'
+import { recordTrust } from './trust'
 
 export class Leases {
   private timer: NodeJS.Timeout | null = null
@@ -36,6 +37,7 @@ export class Leases {
     for (const inst of late) {
       if (await this.free(inst, 'expired')) {
         await this.ctx.db.updateTable('devices').set((eb) => ({ tasks_expired: eb('tasks_expired', '+', 1) })).where('id', '=', inst.device_id).execute()
+        await recordTrust(this.ctx, inst.device_id, 'expired', `lease ${inst.id} passed its deadline`)
         const s = this.registry.get(inst.device_id)
         if (s && s.busy === inst.id) {
           s.busy = null

@@ -1,7 +1,9 @@
 /** The fleet as dashboards see it: who is online, on which backend, how fast, and the task queue. */
 import type { NetworkView } from '../lib/protocol'
+import { classify } from '../lib/scheduler/pricing'
 import type { Ctx } from './context'
 import type { Registry } from './registry'
+import { trustDistribution } from './verification-view'
 
 export async function networkView(ctx: Ctx, registry: Registry): Promise<NetworkView> {
   const sessions = registry.all()
@@ -24,7 +26,12 @@ export async function networkView(ctx: Ctx, registry: Registry): Promise<Network
       busy: s.busy !== null,
       tasksDone: Number(counts.find((c) => c.id === s.id)?.tasks_valid ?? 0),
       connectedAt: new Date(s.connectedAt).toISOString(),
+      class: classify(s.profile.backend, s.gflops),
+      memoryBudget: s.profile.memoryBudget,
+      rttMs: s.rttMs ?? null,
+      bandwidth: s.bandwidth ?? null,
     })),
     tasks: { ready: n('ready'), leased: n('leased'), done: n('done') },
+    trust: await trustDistribution(ctx),
   }
 }

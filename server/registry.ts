@@ -3,12 +3,12 @@
  * live socket, which no database row can hold). Everything durable about a device is
  * in the `devices` table.
  */
-import type { DeviceProfile, Task } from '../lib/protocol'
+import type { DeviceProfile, DeviceStats, Task } from '../lib/protocol'
 
 export type DeviceLink = {
   assign(task: Task): void
   cancel(instanceId: number, reason: string): void
-  stats(s: { tasksDone: number; tasksRejected: number }): void
+  stats(s: DeviceStats): void
 }
 
 export type DeviceSession = {
@@ -33,12 +33,20 @@ export type DeviceSession = {
    * really sends it (transfers and set-up included), which the benchmark alone misjudges.
    */
   recent?: { ms: number; flops: number }
+  /**
+   * Blobs this device has fetched for the tasks it was given (most recent last, at most
+   * CACHED_BLOBS): the scheduler counts no transfer time for them, so work stays where its
+   * data already is. An approximation of the device's own cache, which evicts by size.
+   */
+  cached: Set<string>
   /** Round-trip time the coordinator measured (ack of a ping), ms. */
   rttMs?: number
   /** Download bandwidth in bytes/s from the device's timed blob fetch (placement only, never credit). */
   bandwidth?: number
   link: DeviceLink
 }
+
+const CACHED_BLOBS = 64
 
 export class Registry {
   private sessions = new Map<string, DeviceSession>()
@@ -87,6 +95,17 @@ export class Registry {
     const s = this.sessions.get(id)
     if (!s?.recent) return Number.isFinite(fallbackMs) ? fallbackMs : 0
     return (s.recent.ms * flops) / s.recent.flops
+  }
+
+  /** The device is about to fetch these blobs. */
+  holds(id: string, hashes: string[]): void {
+    const s = this.sessions.get(id)
+    if (!s) return
+    for (const h of hashes) {
+      s.cached.delete(h)
+      s.cached.add(h)
+    }
+    while (s.cached.size > CACHED_BLOBS) s.cached.delete(s.cached.values().next().value!)
   }
 
   /** Records a failure or success and sets the backoff: 1 s, 2 s, 4 s … up to a minute. */

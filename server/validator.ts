@@ -2,19 +2,26 @@
  * Validator: returned results -> valid or invalid.
  *
  * Reads:  the instance (lease) the result quotes, its task's model spec.
- * Writes: instances leased=>valid|invalid, tasks leased=>done (with the result blob)
- *         or leased=>ready (rejected: someone else redoes it), device counters.
- * Wakes:  the assimilator (task:done) or the dispatcher (tasks:ready).
+ * Writes: instances leased=>pending (well-formed: the verifier decides, server/verifier.ts)
+ *         or leased=>invalid (malformed, untrained, or from a banned device), tasks
+ *         leased=>ready when rejected (someone else redoes it), device counters and trust.
+ * Wakes:  the dispatcher (tasks:ready); the verifier wakes the assimilator.
  *
  * A result is untrusted: it must quote a live lease held by the sending device, and the
- * weights must have exactly the model's tensors, shapes and only finite values. Nothing
- * the device reports about itself (loss, time) is credited.
+ * weights must have exactly the model's tensors, shapes and only finite values, and a
+ * training result must have moved from its starting weights. Nothing the device reports
+ * about itself (loss, time) is credited; credit is written only when the verifier accepts.
  */
 import { NimbleError, unpackTensors, type ModelSpec, type NamedTensor, type TaskResultMeta } from '../lib/protocol'
 import { weightShapes } from '../lib/model/shapes'
 import type { Ctx } from './context'
+import { lazyUpdate } from '../lib/verify/compare'
 import { transition } from './log'
+import type { Registry } from './registry'
 import { failJobIfExhausted } from './task-attempts'
+import { recordTrust } from './trust'
+import { Verifier } from './verifier'
+import { isCanary, judgeCanary } from './canary'
 
 /** Checks a result pack against the tensors the task must return (weights for training, `y` for inference). */
 export function checkResult(expected: { name: string; shape: number[] }[], bytes: Uint8Array): NamedTensor[] {
@@ -35,14 +42,24 @@ export function checkResult(expected: { name: string; shape: number[] }[], bytes
 }
 
 export class Validator {
-  /** Told when a result makes other live copies of its task (straggler spares) unnecessary. */
+  private verifier: Verifier
+  /** Told when an accepted result makes other live copies of its task (straggler spares) unnecessary. */
   onCancelled?: (instanceId: number, deviceId: string) => void
 
-  constructor(private ctx: Ctx) {}
+  constructor(
+    private ctx: Ctx,
+    registry?: Registry,
+  ) {
+    this.verifier = new Verifier(ctx, registry)
+  }
 
-  /** Accepts or rejects one result. Throws NimbleError (stale_lease, invalid_result) with the reason for the device. */
-  async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number; flops: number; observedMs: number }> {
-    const { db, log } = this.ctx
+  /**
+   * Checks one result and hands it to the verifier. Throws NimbleError (stale_lease,
+   * invalid_result, banned) with the reason for the device. `accepted` is false while the
+   * result waits for its copies.
+   */
+  async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }> {
+    const { db } = this.ctx
     const inst = await db.selectFrom('instances').selectAll().where('id', '=', meta.instanceId).executeTakeFirst()
     if (!inst || inst.device_id !== deviceId || inst.task_id !== meta.taskId) {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is not held by this device` })
@@ -51,60 +68,74 @@ export class Validator {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is no longer live (${inst.state}); the task went to another device` })
     }
     const task = await db.selectFrom('tasks').selectAll().where('id', '=', inst.task_id).executeTakeFirstOrThrow()
-    const payload = JSON.parse(task.payload_json) as { model: ModelSpec; shapes?: { name: string; shape: number[] }[] }
+    const payload = JSON.parse(task.payload_json) as { kind: string; model: ModelSpec; shapes?: { name: string; shape: number[] }[]; weights?: { hash: string } }
     const expected = payload.shapes ?? weightShapes(payload.model)
-    const now = this.ctx.now()
+    const device = await db.selectFrom('devices').select(['banned_at', 'ban_reason']).where('id', '=', deviceId).executeTakeFirst()
+    if (device?.banned_at) {
+      await this.refuse(inst, task, `banned: ${device.ban_reason ?? ''}`, false)
+      throw new NimbleError({ code: 'banned', message: `this device is banned (${device.ban_reason ?? 'invalid results'}); its results are discarded` })
+    }
+    let tensors: NamedTensor[]
     try {
-      checkResult(expected, bytes)
+      tensors = checkResult(expected, bytes)
+      const lazy = payload.kind === 'train' && payload.weights ? lazyUpdate(tensors, unpackTensors(this.ctx.blobs.readArrayBuffer(payload.weights.hash))) : null
+      if (lazy) throw new NimbleError({ code: 'invalid_result', message: lazy })
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e)
-      await db.transaction().execute(async (trx) => {
-        const r = await trx.updateTable('instances').set({ state: 'invalid', finished_at: now, error: message.slice(0, 500), result_bytes: bytes.byteLength }).where('id', '=', inst.id).where('state', '=', 'leased').executeTakeFirst()
-        if (Number(r.numUpdatedRows) !== 1) return
-        await trx.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').execute()
-        await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', deviceId).execute()
-      })
-      transition(log, 'instance', inst.id, 'leased', 'invalid', { task: task.id, device: deviceId, reason: message.slice(0, 120) })
-      transition(log, 'task', task.id, 'leased', 'ready', { reason: 'invalid result' })
-      await failJobIfExhausted(this.ctx, task.id)
-      this.ctx.bus.emit('tasks:ready')
+      await this.refuse(inst, task, message, true)
       throw e
     }
+    const now = this.ctx.now()
     const ref = this.ctx.blobs.put(bytes)
-    let spares: { id: number; device_id: string }[] = []
-    const accepted = await db.transaction().execute(async (trx) => {
-      const r = await trx
-        .updateTable('instances')
-        .set({
-          state: 'valid',
-          finished_at: now,
-          elapsed_ms: meta.elapsedMs,
-          result_bytes: bytes.byteLength,
-          reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null,
-          // What the owner pays: the device-time the coordinator saw, at the class price fixed at lease.
-          cost: ((now - inst.leased_at) / 1000) * (inst.price_per_s ?? 0),
-        })
-        .where('id', '=', inst.id)
-        .where('state', '=', 'leased')
-        .executeTakeFirst()
+    if (isCanary(task)) {
+      if (!(await judgeCanary(this.ctx, task, inst, tensors, ref.hash))) throw new NimbleError({ code: 'invalid_result', message: 'the result is wrong; it earns nothing' })
+      return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at, accepted: true }
+    }
+    const r = await db
+      .updateTable('instances')
+      .set({ state: 'pending', result_hash: ref.hash, finished_at: now, elapsed_ms: meta.elapsedMs, result_bytes: bytes.byteLength, reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null })
+      .where('id', '=', inst.id)
+      .where('state', '=', 'leased')
+      .executeTakeFirst()
+    if (Number(r.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
+    transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
+    const settled = await this.verifier.settle(task.id)
+    if (settled.state === 'accepted') await this.cancelCopies(task.id)
+    if (settled.losers.includes(deviceId) && !settled.winners.includes(deviceId)) {
+      throw new NimbleError({ code: 'invalid_result', message: 'the result disagrees with the accepted result of the same task; it earns nothing' })
+    }
+    return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at, accepted: settled.state === 'accepted' }
+  }
+
+  /** The task is done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
+  private async cancelCopies(taskId: number): Promise<void> {
+    const now = this.ctx.now()
+    const live = await this.ctx.db.selectFrom('instances').select(['id', 'device_id']).where('task_id', '=', taskId).where('state', '=', 'leased').execute()
+    for (const c of live) {
+      const r = await this.ctx.db.updateTable('instances').set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' }).where('id', '=', c.id).where('state', '=', 'leased').executeTakeFirst()
+      if (Number(r.numUpdatedRows) !== 1) continue
+      transition(this.ctx.log, 'instance', c.id, 'leased', 'cancelled', { task: taskId, device: c.device_id, reason: 'another copy finished first' })
+      this.onCancelled?.(c.id, c.device_id)
+    }
+  }
+
+  /** The instance is invalid and the task goes back to the queue; `strike` counts it against the device's trust. */
+  private async refuse(inst: { id: number }, task: { id: number }, message: string, strike: boolean): Promise<void> {
+    const { db, log } = this.ctx
+    const now = this.ctx.now()
+    const deviceId = (await db.selectFrom('instances').select('device_id').where('id', '=', inst.id).executeTakeFirstOrThrow()).device_id
+    const changed = await db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('instances').set({ state: 'invalid', finished_at: now, error: message.slice(0, 500) }).where('id', '=', inst.id).where('state', '=', 'leased').executeTakeFirst()
       if (Number(r.numUpdatedRows) !== 1) return false
-      const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: ref.hash, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
-      if (Number(t.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `task ${task.id} is no longer waiting for a result` })
-      await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', 1) })).where('id', '=', deviceId).execute()
-      // A spare copy still running elsewhere is no longer needed.
-      spares = await trx.selectFrom('instances').select(['id', 'device_id']).where('task_id', '=', task.id).where('state', '=', 'leased').where('id', '!=', inst.id).execute()
-      if (spares.length) await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' }).where('id', 'in', spares.map((x) => x.id)).execute()
-      await trx.insertInto('credits').values({ instance_id: inst.id, task_id: task.id, job_id: task.job_id, device_id: deviceId, flops: task.flops, created_at: now }).execute()
+      await trx.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').execute()
+      if (strike) await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', deviceId).execute()
       return true
     })
-    if (!accepted) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
-    transition(log, 'instance', inst.id, 'leased', 'valid', { task: task.id, device: deviceId })
-    for (const sp of spares) {
-      transition(log, 'instance', sp.id, 'leased', 'cancelled', { task: task.id, device: sp.device_id, reason: 'another copy finished first' })
-      this.onCancelled?.(sp.id, sp.device_id)
-    }
-    transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round })
-    this.ctx.bus.emit('task:done', task.job_id, task.round)
-    return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at }
+    if (!changed) return
+    transition(log, 'instance', inst.id, 'leased', 'invalid', { task: task.id, device: deviceId, reason: message.slice(0, 120) })
+    transition(log, 'task', task.id, 'leased', 'ready', { reason: 'invalid result' })
+    if (strike) await recordTrust(this.ctx, deviceId, 'invalid', message.slice(0, 200))
+    await failJobIfExhausted(this.ctx, task.id)
+    this.ctx.bus.emit('tasks:ready')
   }
 }

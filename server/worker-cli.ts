@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     memoryBudget: args.memoryBudget,
     throttle: args.throttle,
     address: args.address,
+    ...(args.fault ? { fault: args.fault } : {}),
     log,
     onFatal: (e) => {
       log(`worker: ${e.message}`)

@@ -109,7 +109,7 @@ async function probeWebGpu(): Promise<AdapterInfo | null> {
 }
 
 async function run(task: Task, origin: string): Promise<void> {
-  const fail = (message: string) => post({ type: 'failed', instanceId: task.instanceId, message })
+  const fail = (message: string, outOfMemory = false) => post({ type: 'failed', instanceId: task.instanceId, message, ...(outOfMemory ? { outOfMemory } : {}) })
   if (!ready) return fail('the compute worker is not initialised yet')
   if (running) return fail(`busy with task instance ${running.instanceId}; one task at a time`)
   const { compute, backend } = ready
@@ -119,7 +119,10 @@ async function run(task: Task, origin: string): Promise<void> {
   try {
     const { signal } = controller
     const fetchCached = (ref: BlobRef) => blobCache.get(ref, () => compute.fetchBlob(ref, origin, { signal }))
-    const out = await compute.runTask(task, fetchCached, {
+    const { withOomScope, webgpuDevice } = await import('../lib/compute/oom')
+    const tf = await import('@tensorflow/tfjs')
+    const device = backend === 'webgpu' ? webgpuDevice(tf.backend()) : null
+    const out = await withOomScope(device, () => compute.runTask(task, fetchCached, {
       signal,
       onProgress: (fraction, loss) => {
         const now = performance.now()
@@ -127,13 +130,13 @@ async function run(task: Task, origin: string): Promise<void> {
         lastProgress = now
         post({ type: 'progress', instanceId: task.instanceId, fraction, loss })
       },
-    })
+    }))
     post(
       { type: 'result', instanceId: task.instanceId, taskId: task.taskId, weights: out.result, loss: out.loss, elapsedMs: out.elapsedMs, backend },
       [out.result],
     )
   } catch (e) {
-    fail(controller.signal.aborted ? `cancelled: ${errorMessage(controller.signal.reason)}` : errorMessage(e))
+    fail(controller.signal.aborted ? `cancelled: ${errorMessage(controller.signal.reason)}` : errorMessage(e), (e as Error)?.name === 'OutOfMemoryError')
   } finally {
     running = null
   }

@@ -10,6 +10,7 @@ import { measureBandwidth } from '@/lib/net/bandwidth'
 import { io, type Socket } from 'socket.io-client'
 import {
   DEVICE_NAMESPACE,
+  DeviceStats,
   Task,
   type DeviceClientToServer,
   type DeviceServerToClient,
@@ -113,7 +114,7 @@ export class DonationSession {
       case 'result':
         return this.onResult(m)
       case 'failed':
-        return this.onFailed(m.instanceId, m.message)
+        return this.onFailed(m.instanceId, m.message, m.outOfMemory)
       case 'fatal':
         return this.fail(m.message)
     }
@@ -156,10 +157,10 @@ export class DonationSession {
     })
   }
 
-  private onFailed(instanceId: number, message: string) {
+  private onFailed(instanceId: number, message: string, outOfMemory?: boolean) {
     if (!this.release(instanceId)) return
-    this.socket?.emit('task:failed', { instanceId, message: message.slice(0, 2000) })
-    this.log(`Task failed: ${message}`, 'error')
+    this.socket?.emit('task:failed', { instanceId, message: message.slice(0, 2000), ...(outOfMemory ? { outOfMemory } : {}) })
+    this.log(outOfMemory ? `The GPU ran out of memory on a task; the coordinator will send smaller ones. (${message})` : `Task failed: ${message}`, 'error')
   }
 
   /** Forget a lease; true if we held it. */
@@ -220,8 +221,9 @@ export class DonationSession {
       this.log(`The coordinator cancelled task instance ${c.instanceId}: ${c.reason}`)
     })
     socket.on('device:stats', (s) => {
-      if (Number.isFinite(s?.tasksDone) && Number.isFinite(s?.tasksRejected)) {
-        this.dispatch({ type: 'stats', stats: { tasksDone: s.tasksDone, tasksRejected: s.tasksRejected } })
+      const parsed = DeviceStats.safeParse(s)
+      if (parsed.success) {
+        this.dispatch({ type: 'stats', stats: parsed.data })
       }
     })
     socket.on('device:ping', (sentAt, ack) => {

@@ -1,5 +1,5 @@
 /** Everything the contribute page shows, as one reducer the donation session drives. Pure. */
-import type { Backend, FromWorker, Task } from '@/lib/protocol'
+import type { Backend, DeviceStats, FromWorker, Task } from '@/lib/protocol'
 
 export type BackendChoice = 'auto' | Backend
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu']
@@ -32,7 +32,7 @@ export type DonationState = {
   /** Results the coordinator acknowledged in this page session. */
   tasksDone: number
   /** The coordinator's own verified counts (`device:stats`). */
-  stats: { tasksDone: number; tasksRejected: number } | null
+  stats: DeviceStats | null
   error: string | null
   log: LogEntry[]
 }
@@ -48,7 +48,7 @@ export type DonationAction =
   | { type: 'task-end'; instanceId: number }
   | { type: 'task-drop' }
   | { type: 'task-done' }
-  | { type: 'stats'; stats: { tasksDone: number; tasksRejected: number } }
+  | { type: 'stats'; stats: DeviceStats }
   | { type: 'error'; message: string | null }
   | { type: 'log'; text: string; level?: 'info' | 'error'; at: number }
   | { type: 'stopped' }

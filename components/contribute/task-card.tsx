@@ -49,6 +49,18 @@ export function TaskCard({ state }: { state: DonationState }) {
             {stats ? stats.tasksRejected : '—'}
           </div>
         </div>
+        <div className="stat">
+          <div className="stat-label">Awaiting check</div>
+          <div className="stat-value" data-testid="tasks-pending">
+            {stats?.tasksPending ?? '—'}
+          </div>
+        </div>
+        <div className="stat">
+          <div className="stat-label">Trust</div>
+          <div className="stat-value" data-testid="device-trust" title="new: your results are double-checked on another device; trusted: spot-checked; banned: refused">
+            {stats?.trust ?? '—'}
+          </div>
+        </div>
       </div>
     </section>
   )

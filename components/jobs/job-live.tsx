@@ -13,6 +13,7 @@ import { InferOutputs } from './infer-outputs'
 import { JobCharts } from './job-charts'
 import { JobDevices } from './job-devices'
 import { JobScheduling } from './job-scheduling'
+import { JobVerification } from './job-verification'
 import { JobSummary } from './job-summary'
 import { ModelDownload } from './model-download'
 import { PipelinePlan } from './pipeline-plan'
@@ -46,6 +47,7 @@ export function JobLive({ id }: { id: string }) {
           {job.type === 'infer' ? <InferOutputs job={job} /> : <TrainingResults job={job} />}
           <JobDevices job={job} />
           <JobScheduling job={job} />
+          <JobVerification job={job} />
         </>
       )}
     </div>

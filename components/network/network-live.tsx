@@ -5,6 +5,7 @@ import { LiveIndicator } from '../live-indicator'
 import { OwnerKey } from '../owner-key'
 import { DeviceTable } from './device-table'
 import { NetworkFigures } from './network-figures'
+import { TrustSummary } from './trust-summary'
 import { useNetworkLive } from './use-network-live'
 
 /** The /network page: live figures, devices per backend and the device list. */
@@ -49,6 +50,7 @@ export function NetworkLive() {
               />
             </section>
           </div>
+          {network.trust && <TrustSummary trust={network.trust} />}
           <section className="card" aria-labelledby="devices">
             <h2 id="devices">Devices online</h2>
             <DeviceTable devices={network.devices} />

@@ -234,6 +234,23 @@ export type RoundPoint = z.infer<typeof RoundPoint>
 
 export const JobDevice = z.object({ id: z.string(), name: z.string(), backend: z.string(), tasks: z.number().int(), rows: z.number().int().optional() })
 
+/** Verification outcomes of a job's tasks: replicated, agreed, settled by majority, rejected, spot-checked. */
+export const VerificationCounts = z.object({
+  /** Tasks whose result needed more than one agreeing copy. */
+  replicated: z.number().int(),
+  /** Tasks accepted with every copy agreeing. */
+  agreed: z.number().int(),
+  /** Tasks whose copies disagreed and a majority decided. */
+  disagreed: z.number().int(),
+  /** Results rejected: malformed, untrained, outvoted or from a banned device. */
+  rejected: z.number().int(),
+  /** Tasks the coordinator recomputed itself to check. */
+  spotChecked: z.number().int(),
+  /** Accepted task instances (each credited once). */
+  accepted: z.number().int(),
+})
+export type VerificationCounts = z.infer<typeof VerificationCounts>
+
 export const JobView = z.object({
   id: z.string(),
   name: z.string(),
@@ -294,6 +311,8 @@ export const JobView = z.object({
   history: z.array(RoundPoint),
   devices: z.array(JobDevice),
   tasks: z.object({ total: z.number().int(), done: z.number().int(), running: z.number().int(), reassigned: z.number().int() }),
+  /** How the job's results were verified (server/verification-view.ts). Optional for older clients. */
+  verification: VerificationCounts.optional(),
   datasetId: z.string(),
   target: z.string(),
   classes: z.array(z.string()),
@@ -324,9 +343,17 @@ export const NetworkView = z.object({
       busy: z.boolean(),
       tasksDone: z.number().int(),
       connectedAt: z.string(),
+      /** Price class (lib/scheduler/pricing.ts), from backend and measured speed. */
+      class: z.string().optional(),
+      /** Bytes the device offers (lowered after it runs out of memory). */
+      memoryBudget: z.number().optional(),
+      rttMs: z.number().nullable().optional(),
+      bandwidth: z.number().nullable().optional(),
     }),
   ),
   tasks: z.object({ ready: z.number().int(), leased: z.number().int(), done: z.number().int() }),
+  /** Devices ever seen, by trust tier: new (work replicated), trusted (spot-checked), banned. */
+  trust: z.object({ new: z.number().int(), trusted: z.number().int(), banned: z.number().int() }).optional(),
 })
 export type NetworkView = z.infer<typeof NetworkView>
 

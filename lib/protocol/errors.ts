@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   shutting_down: 503,
   /** A stored blob no longer matches its hash: refused rather than served. */
   blob_corrupt: 503,
+  /** A device or wallet banned for invalid results: its hello and results are refused. */
+  banned: 403,
   internal: 500,
 } as const
 

@@ -24,6 +24,19 @@ export const DeviceHello = z.object({
 })
 export type DeviceHello = z.infer<typeof DeviceHello>
 
+/** What a device is told about its own work after each result. */
+export const DeviceStats = z.object({
+  /** Accepted (verified) results. */
+  tasksDone: z.number().int().nonnegative(),
+  /** Rejected results: malformed, untrained, or outvoted by replicas. */
+  tasksRejected: z.number().int().nonnegative(),
+  /** Results waiting for a replica to agree. */
+  tasksPending: z.number().int().nonnegative().optional(),
+  /** new: work is replicated; trusted: spot-checked; banned: refused. */
+  trust: z.enum(['new', 'trusted', 'banned']).optional(),
+})
+export type DeviceStats = z.infer<typeof DeviceStats>
+
 export type Ack<T = object> = (res: ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string } }) => void
 
 export interface DeviceClientToServer {
@@ -39,7 +52,7 @@ export interface DeviceServerToClient {
   'task:cancel': (c: { instanceId: number; reason: string }) => void
   /** Sent just before the coordinator drops a misbehaving socket. */
   'device:error': (e: { code: ErrorCode; message: string }) => void
-  'device:stats': (s: { tasksDone: number; tasksRejected: number }) => void
+  'device:stats': (s: DeviceStats) => void
   /** The coordinator times the ack to learn the round-trip time. */
   'device:ping': (sentAt: number, ack: (sentAt: number) => void) => void
 }

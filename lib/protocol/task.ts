@@ -122,5 +122,7 @@ export type TaskProgress = z.infer<typeof TaskProgress>
 export const TaskFailure = z.object({
   instanceId: z.number().int().positive(),
   message: z.string().max(2000),
+  /** The device ran out of memory on it (WebGPU error scope or a failed allocation): its budget goes down. */
+  outOfMemory: z.boolean().optional(),
 })
 export type TaskFailure = z.infer<typeof TaskFailure>

@@ -32,7 +32,7 @@ export const FromWorker = z.discriminatedUnion('type', [
     elapsedMs: z.number(),
     backend: Backend,
   }),
-  z.object({ type: z.literal('failed'), instanceId: z.number().int(), message: z.string() }),
+  z.object({ type: z.literal('failed'), instanceId: z.number().int(), message: z.string(), outOfMemory: z.boolean().optional() }),
   z.object({ type: z.literal('fatal'), message: z.string() }),
 ])
 export type FromWorker = z.infer<typeof FromWorker>

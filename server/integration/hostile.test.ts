@@ -123,4 +123,33 @@ describe('hostile devices', () => {
     expect(done.metrics.valAccuracy).toBeGreaterThan(0.7)
     cheat.close()
   }, 150_000)
+
+  it('lowers the memory budget of a device that runs out of memory, and measures its round-trip time', async () => {
+    const dev = connect()
+    const tasks: Task[] = []
+    dev.on('task:assign', (t: Task) => tasks.push(t))
+    dev.on('device:ping', (sentAt: number, ack: (t: number) => void) => ack(sentAt))
+    const big = { ...profile, memoryBudget: 2 ** 30 }
+    const hello: any = await dev.timeout(10_000).emitWithAck('device:hello', { protocolVersion: PROTOCOL_VERSION, name: 'oom', profile: big })
+    expect(hello.ok).toBe(true)
+    const ds = await coord.api.call('POST', '/api/datasets', iris.train)
+    const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'mlp', hidden: [32] }, epochs: 2 })
+    expect(job.status).toBe(201)
+    await waitUntil(async () => tasks.length > 0, 20_000, 'a task for the device')
+    dev.emit('task:failed', { instanceId: tasks[0].instanceId, message: 'GPUOutOfMemoryError: not enough memory', outOfMemory: true })
+    const mine = await waitUntil(
+      async () => {
+        const d = (await coord.api.call('GET', '/api/network')).body.devices.find((x: { id: string }) => x.id === hello.deviceId)
+        return d && d.memoryBudget < 2 ** 30 && d.rttMs !== null ? d : null
+      },
+      10_000,
+      'the lowered budget',
+    )
+    expect(mine.memoryBudget).toBeGreaterThan(0)
+    expect(mine.memoryBudget).toBeLessThan(2 ** 30)
+    expect(mine.rttMs).toBeGreaterThanOrEqual(0)
+    expect(mine.class).toBe('cpu-wasm')
+    await coord.api.call('POST', `/api/jobs/${job.body.id}/cancel`)
+    dev.close()
+  }, 60_000)
 })

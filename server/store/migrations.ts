@@ -225,4 +225,29 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_verification': {
+    async up(db: Kysely<any>) {
+      /** Trust (lib/verify/trust.ts): accepted results in a row, missed deadlines in a row, the ban. */
+      await db.schema.alterTable('devices').addColumn('trust_streak', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('devices').addColumn('trust_expired', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema.alterTable('devices').addColumn('banned_at', 'bigint').execute()
+      await db.schema.alterTable('devices').addColumn('ban_reason', 'text').execute()
+      /** The /24 (or IPv6 /48) the device last connected from: replicas prefer other networks. */
+      await db.schema.alterTable('devices').addColumn('network', 'text').execute()
+      /** A returned result waiting for its quorum ('pending') keeps its blob here. */
+      await db.schema.alterTable('instances').addColumn('result_hash', 'text').execute()
+      /** Agreeing copies the task needs (0: not decided yet, 1: a trusted device's result stands alone). */
+      await db.schema.alterTable('tasks').addColumn('replicas', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      /** How the accepted result was verified: single, agreed, majority, spot-checked. */
+      await db.schema.alterTable('tasks').addColumn('verdict', 'text').execute()
+      /** Banned devices and wallets ('device:<id>' or 'wallet:<address>'): their hello is refused. */
+      await db.schema
+        .createTable('bans')
+        .addColumn('subject', 'text', (c) => c.primaryKey())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('instances_task_state').on('instances').columns(['task_id', 'state']).execute()
+    },
+  },
 }

@@ -2,7 +2,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
 
 export type TaskState = 'ready' | 'leased' | 'done' | 'cancelled'
-export type InstanceState = 'leased' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'failed' | 'cancelled'
+export type InstanceState = 'leased' | 'pending' | 'valid' | 'invalid' | 'expired' | 'abandoned' | 'failed' | 'cancelled'
 
 export interface DatasetTable {
   id: string
@@ -93,6 +93,10 @@ export interface TaskTable {
   result_hash: string | null
   created_at: number
   updated_at: number
+  /** Agreeing copies needed (0: undecided). */
+  replicas: Generated<number>
+  /** How the accepted result was verified. */
+  verdict: string | null
 }
 
 export interface InstanceTable {
@@ -113,6 +117,8 @@ export interface InstanceTable {
   cost: number | null
   explain_json: string | null
   spare: Generated<number>
+  /** The returned result's blob (set while pending and after). */
+  result_hash: Generated<string | null>
 }
 
 export interface DeviceTable {
@@ -132,6 +138,17 @@ export interface DeviceTable {
   session_ms: Generated<number>
   rtt_ms: number | null
   bandwidth: number | null
+  trust_streak: Generated<number>
+  trust_expired: Generated<number>
+  banned_at: Generated<number | null>
+  ban_reason: Generated<string | null>
+  network: Generated<string | null>
+}
+
+export interface BanTable {
+  subject: string
+  reason: string
+  created_at: number
 }
 
 export interface CreditTable {
@@ -205,6 +222,7 @@ export interface Database {
   credits: CreditTable
   reward_epochs: RewardEpochTable
   siwe_nonces: SiweNonceTable
+  bans: BanTable
 }
 
 export type JobRow = Selectable<JobTable>

@@ -56,3 +56,19 @@ describe('--memory', () => {
     expect(() => parseWorkerArgs(['--memory'])).toThrow(UsageError)
   })
 })
+
+describe('--fault', () => {
+  it('accepts each fault kind and documents them in the help', async () => {
+    const { FAULT_KINDS } = await import('./faults')
+    const { USAGE } = await import('./args')
+    for (const k of FAULT_KINDS) {
+      expect(parseWorkerArgs(['--fault', k]).fault).toBe(k)
+      expect(USAGE).toContain(k)
+    }
+    expect(parseWorkerArgs([]).fault).toBeUndefined()
+  })
+  it('refuses an unknown fault, naming the choices', () => {
+    expect(() => parseWorkerArgs(['--fault', 'evil'])).toThrow(/--fault must be one of random, scaled, nan, stale, lazy, copy, slow, got "evil"/)
+    expect(() => parseWorkerArgs(['--fault'])).toThrow(UsageError)
+  })
+})

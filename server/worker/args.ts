@@ -1,6 +1,7 @@
 /** Command-line arguments of the headless worker, parsed with node:util and checked. */
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { FAULT_KINDS, type FaultKind } from './faults'
 
 export const BACKEND_CHOICES = ['cpu', 'wasm', 'webgpu', 'auto'] as const
 export type BackendChoice = (typeof BACKEND_CHOICES)[number]
@@ -16,6 +17,8 @@ export type WorkerArgs = {
   throttle?: number
   /** Payout address for rewards (0x + 40 hex digits). */
   address?: string
+  /** Tests only: cheat or break in one way (see faults.ts). */
+  fault?: FaultKind
   help: boolean
 }
 
@@ -35,6 +38,11 @@ Options:
   --throttle N      behave like a device N times slower (sleeps N-1 times each task's compute
                     time; benchmarks are divided by N), for tests and demos of mixed fleets
   --address 0x…     payout address for token rewards earned by this worker's verified work
+  --fault KIND      FOR TESTS: misbehave to exercise the coordinator's verification, one of
+                    random (noise), scaled (result x1.01), nan (one NaN), stale (trains from old
+                    weights), lazy (returns the input weights untrained), copy (replays its
+                    previous result), slow (answers after three lease lengths). Such work is
+                    rejected, earns nothing and gets the device and its wallet banned
   -h, --help        show this help`
 
 export class UsageError extends Error {
@@ -56,6 +64,7 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
         memory: { type: 'string' },
         throttle: { type: 'string' },
         address: { type: 'string' },
+        fault: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -81,8 +90,11 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
   if (throttle !== undefined && !(Number.isFinite(throttle) && throttle >= 1 && throttle <= 1000)) throw new UsageError(`--throttle must be a number from 1 to 1000, got "${values.throttle}"`)
   const address = values.address
   if (address !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new UsageError(`--address must be 0x followed by 40 hex digits, got "${address}"`)
+  const fault = values.fault
+  if (fault !== undefined && !(FAULT_KINDS as readonly string[]).includes(fault)) throw new UsageError(`--fault must be one of ${FAULT_KINDS.join(', ')}, got "${fault}"`)
   return {
     server: url.origin,
+    ...(fault !== undefined ? { fault: fault as FaultKind } : {}),
     ...(address !== undefined ? { address } : {}),
     ...(throttle !== undefined ? { throttle } : {}),
     backend: backend as BackendChoice,

@@ -12,6 +12,8 @@
  * the outputs as a binary attachment) or `task:failed`;
  * `task:cancel` aborts it. Every event is logged as one line.
  */
+import { OutOfMemoryError, webgpuDevice, withOomScope } from '../../lib/compute/oom'
+import * as tf from '@tensorflow/tfjs'
 import { measureBandwidth } from '../../lib/net/bandwidth'
 import { availableParallelism } from 'node:os'
 import { io, type Socket } from 'socket.io-client'
@@ -34,6 +36,7 @@ import {
 import type { BackendChoice } from './args'
 import { setupBackend, type BackendSetup } from './backends'
 import { readDeviceId, writeDeviceId } from './id-file'
+import { corrupt, FaultState, shortcut, slowDelayMs, staleWeights, type FaultKind } from './faults'
 
 export type RunWorkerOptions = {
   server: string
@@ -55,6 +58,8 @@ export type RunWorkerOptions = {
   memoryBudget?: number
   /** `--throttle`: behave like a device this many times slower. */
   throttle?: number
+  /** Tests only: misbehave in this way (`--fault`, see faults.ts). */
+  fault?: FaultKind
 }
 
 export type WorkerHandle = {
@@ -79,6 +84,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
   log(`using ${setup.backend} (${setup.benchmarks.map((b) => `${b.backend} ${b.gflops} GFLOP/s`).join(', ')})`)
   log(`memory budget ${formatBytes(opts.memoryBudget ?? setup.memoryBudget)}${opts.memoryBudget === undefined ? ' (default)' : ''}`)
 
+  const faults = opts.fault ? new FaultState(opts.fault) : null
+  if (faults) log(`FAULT INJECTION: ${faults.kind} (for tests of verification)`)
   let current: { instanceId: number; controller: AbortController } | null = null
   let stopped = false
   const drop = (reason: string) => {
@@ -178,8 +185,11 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     let lastProgress = 0
     try {
       const blobOpts = { signal, fetch: opts.fetch }
-      const fetchCached = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
-      const out = await runTask(task, fetchCached, {
+      const fetchHonest = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
+      const fetchCached = faults ? async (ref: BlobRef) => staleWeights(faults, task, ref, await fetchHonest(ref)) : fetchHonest
+      const lazy = faults && task.kind !== 'stage' ? shortcut(faults, task, { weights: await fetchHonest(task.weights) }) : null
+      const device = setup.backend === 'webgpu' ? webgpuDevice(tf.backend()) : null
+      const out = lazy ? { result: lazy, loss: null, elapsedMs: 1 } : await withOomScope(device, () => runTask(task, fetchCached, {
         signal,
         onProgress: (fraction, loss) => {
           const now = performance.now()
@@ -187,10 +197,19 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
           lastProgress = now
           socket.emit('task:progress', { instanceId: task.instanceId, fraction: Math.min(1, fraction), loss })
         },
-      })
+      }))
       if (opts.throttle && opts.throttle > 1) {
         await new Promise((resolve) => setTimeout(resolve, out.elapsedMs * (opts.throttle! - 1)))
         out.elapsedMs *= opts.throttle
+      }
+      if (faults) {
+        out.result = corrupt(faults, task, out.result)
+        faults.lastResult = out.result
+        const wait = slowDelayMs(faults, task)
+        if (wait) await new Promise((resolve) => {
+          const t = setTimeout(resolve, wait)
+          signal.addEventListener('abort', () => (clearTimeout(t), resolve(null)), { once: true })
+        })
       }
       signal.throwIfAborted()
       const meta: TaskResultMeta = {
@@ -212,7 +231,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       } else {
         const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000)
         log(`${label} failed: ${message}`)
-        if (socket.connected) socket.emit('task:failed', { instanceId: task.instanceId, message })
+        const outOfMemory = e instanceof OutOfMemoryError
+        if (socket.connected) socket.emit('task:failed', { instanceId: task.instanceId, message, ...(outOfMemory ? { outOfMemory } : {}) })
       }
     } finally {
       if (current === mine) current = null

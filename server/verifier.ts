@@ -1,0 +1,191 @@
+/**
+ * Verifier: pending results of a task -> an accepted result, or more copies.
+ *
+ * Reads:  the task's pending instances (results that passed the format checks) and their
+ *         blobs, the base weights of a training task, the first device's trust.
+ * Writes: tasks.replicas (decided at the first result: 2 for a device that has not earned
+ *         trust, else 1 except with NIMBLE_REPLICATE_PROBABILITY), instances pending=>valid
+ *         (quorum winners: `credits` row with the coordinator's FLOP estimate, once per
+ *         instance) or pending=>invalid (outliers), tasks leased=>done with the winning
+ *         blob and its verdict (single | agreed | majority | spot-checked | unreplicated), or leased=>ready
+ *         for one more copy on a different device and wallet (server/replicas.ts).
+ * Wakes:  the assimilator (task:done), the dispatcher (tasks:ready).
+ *
+ * Only accepted results reach `tasks.result_hash`, so the assimilator never sees another.
+ * When a copy is needed and no eligible device is online, a cheap task is recomputed by the
+ * coordinator instead of waiting; single trusted results of cheap tasks are spot-checked the
+ * same way at NIMBLE_SPOT_CHECK_RATE.
+ */
+import { sql } from 'kysely'
+import { mulberry32 } from '../lib/compute/prng'
+import { unpackTensors, type NamedTensor } from '../lib/protocol'
+import { compareResults } from '../lib/verify/compare'
+import { quorum } from '../lib/verify/quorum'
+import { needsReplica, NEW_DEVICE } from '../lib/verify/trust'
+import type { Ctx } from './context'
+import { transition } from './log'
+import { maybePlantCanary } from './canary'
+import { canRecompute, recompute } from './recompute'
+import type { Registry } from './registry'
+import { replicaAvoid } from './replicas'
+import type { TaskRow } from './store/schema'
+import { loadTrust, recordTrust, trustPolicy } from './trust'
+
+/** Copies after which a task without a majority starts over. */
+const MAX_COPIES = 5
+
+export type Settled = { state: 'accepted' | 'waiting' | 'rejected'; losers: string[]; winners: string[] }
+
+export class Verifier {
+  private draw: () => number
+
+  constructor(
+    private ctx: Ctx,
+    private registry?: Registry,
+  ) {
+    const seed = ctx.config.NIMBLE_VERIFY_SEED
+    this.draw = seed === undefined ? Math.random : mulberry32(seed)
+  }
+
+  /** Decides what the task's pending results amount to. Call after each result that passed the format checks. */
+  async settle(taskId: number): Promise<Settled> {
+    const { db, blobs, log } = this.ctx
+    const none: Settled = { state: 'waiting', losers: [], winners: [] }
+    const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+    if (!task || task.state !== 'leased') return none
+    const all = await db
+      .selectFrom('instances')
+      .innerJoin('devices', 'devices.id', 'instances.device_id')
+      .select(['instances.id', 'instances.device_id', 'instances.result_hash', 'devices.address'])
+      .where('instances.task_id', '=', taskId)
+      .where('instances.state', '=', 'pending')
+      .orderBy('instances.id')
+      .execute()
+    // One vote per device and per wallet: a second copy from the same owner proves nothing (it
+    // can happen when no other device was connected and the dispatcher's avoid list gave way).
+    const seen = new Set<string>()
+    const pending = all.filter((p) => {
+      const keys = [`d:${p.device_id}`, ...(p.address ? [`w:${p.address}`] : [])]
+      const dup = keys.some((k) => seen.has(k))
+      keys.forEach((k) => seen.add(k))
+      return !dup
+    })
+    const dups = all.filter((p) => !pending.includes(p))
+    if (dups.length) {
+      await db.updateTable('instances').set({ state: 'cancelled', error: 'a second copy from the same device or wallet does not count' }).where('id', 'in', dups.map((d) => d.id)).execute()
+      for (const d of dups) transition(log, 'instance', d.id, 'pending', 'cancelled', { task: taskId, device: d.device_id, reason: 'same device or wallet as another copy' })
+    }
+    if (pending.length === 0) return this.requeue(task, 'no result left after discarding')
+
+    let needed = task.replicas
+    if (needed === 0) {
+      const trust = (await loadTrust(this.ctx, pending[0].device_id)) ?? NEW_DEVICE
+      needed = this.ctx.config.NIMBLE_REPLICATION === 'off' ? 1 : needsReplica(trust, trustPolicy(this.ctx.config), this.draw()) ? 2 : 1
+      await db.updateTable('tasks').set({ replicas: needed }).where('id', '=', taskId).execute()
+      if (needed > 1) log.info({ task: taskId, device: pending[0].device_id }, `task ${taskId} replicated: ${needed} agreeing copies needed`)
+    }
+    const payload = JSON.parse(task.payload_json) as { kind: string; weights?: { hash: string } }
+    const base = payload.kind === 'train' && payload.weights ? unpackTensors(blobs.readArrayBuffer(payload.weights.hash)) : null
+    const results = pending.map((p) => unpackTensors(blobs.readArrayBuffer(p.result_hash!)))
+    const agree = (a: NamedTensor[], b: NamedTensor[]) => compareResults(a, b, base).agree
+    let q = quorum(results.length, (i, j) => agree(results[i], results[j]), needed, MAX_COPIES)
+
+    let verdict = needed === 1 ? 'single' : 'agreed'
+    const wantsCopy = q.state === 'more' && !(await this.anotherDeviceCanRun(task))
+    const spot = q.state === 'accepted' && needed === 1 && this.draw() < this.ctx.config.NIMBLE_SPOT_CHECK_RATE
+    if ((wantsCopy || spot) && canRecompute(this.ctx, task)) {
+      const reference = await recompute(this.ctx, task)
+      const ok = results.map((r) => agree(r, reference))
+      log.info({ task: taskId, agree: ok.filter(Boolean).length, of: ok.length }, `task ${taskId} spot-checked by the coordinator: ${ok.filter(Boolean).length}/${ok.length} agree`)
+      verdict = 'spot-checked'
+      const winners = ok.flatMap((v, i) => (v ? [i] : []))
+      const losers = ok.flatMap((v, i) => (v ? [] : [i]))
+      q = winners.length ? { state: 'accepted', winners, losers } : { state: 'exhausted' }
+      if (!winners.length) return this.reject(task, pending, 'disagrees with the coordinator’s own computation')
+    }
+    if (q.state === 'more' && wantsCopy && pending.length === 1) {
+      // Nobody else could ever run a copy (a one-device fleet, a pipeline stage) and the
+      // coordinator cannot recompute it: waiting would stall the job for good. The result is
+      // used, marked unreplicated, and its device earns no trust for it.
+      log.warn({ task: taskId, device: pending[0].device_id }, `task ${taskId} accepted unreplicated: no other eligible device is online`)
+      return this.accept(task, pending, [], 'unreplicated')
+    }
+    if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`)
+    if (q.state === 'exhausted') return this.reject(task, [], `no majority among ${pending.length} copies`, pending)
+    if (verdict === 'agreed' && q.losers.length) verdict = 'majority'
+    return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict)
+  }
+
+  /** Whether an online, unbanned device other than the holders (and their wallets) could run a copy. */
+  private async anotherDeviceCanRun(task: TaskRow): Promise<boolean> {
+    if (!this.registry) return true
+    const online = this.registry.all()
+    const avoid = new Set((await replicaAvoid(this.ctx, [task.id], online)).get(task.id) ?? [])
+    return online.some((d) => !avoid.has(d.id))
+  }
+
+  private async accept(task: TaskRow, winners: { id: number; device_id: string; result_hash: string | null }[], losers: { id: number; device_id: string }[], verdict: string): Promise<Settled> {
+    const { db, log } = this.ctx
+    const now = this.ctx.now()
+    const ok = await db.transaction().execute(async (trx) => {
+      const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: winners[0].result_hash, verdict, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
+      if (Number(t.numUpdatedRows) !== 1) return false
+      for (const w of winners) {
+        // What the owner pays: the device-time the coordinator saw (lease to result), at the class price fixed at lease.
+        const u = await trx
+          .updateTable('instances')
+          .set({ state: 'valid', cost: sql<number>`(finished_at - leased_at) / 1000.0 * coalesce(price_per_s, 0)` })
+          .where('id', '=', w.id)
+          .where('state', '=', 'pending')
+          .executeTakeFirst()
+        if (Number(u.numUpdatedRows) !== 1) continue // discarded meanwhile (its device was banned): no credit
+        await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', 1) })).where('id', '=', w.device_id).execute()
+        await trx.insertInto('credits').values({ instance_id: w.id, task_id: task.id, job_id: task.job_id, device_id: w.device_id, flops: task.flops, created_at: now }).execute()
+      }
+      for (const l of losers) {
+        await trx.updateTable('instances').set({ state: 'invalid', error: 'outvoted: disagrees with the accepted result' }).where('id', '=', l.id).where('state', '=', 'pending').execute()
+        await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', l.device_id).execute()
+      }
+      return true
+    })
+    if (!ok) return { state: 'waiting', losers: [], winners: [] }
+    for (const w of winners) transition(log, 'instance', w.id, 'pending', 'valid', { task: task.id, device: w.device_id, verdict })
+    for (const l of losers) transition(log, 'instance', l.id, 'pending', 'invalid', { task: task.id, device: l.device_id, reason: 'outvoted' })
+    transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round, verdict, copies: winners.length + losers.length })
+    if (verdict !== 'unreplicated') for (const w of winners) await recordTrust(this.ctx, w.device_id, 'valid', 'accepted')
+    for (const l of losers) await recordTrust(this.ctx, l.device_id, 'invalid', `task ${task.id}: outvoted`)
+    this.ctx.bus.emit('task:done', task.job_id, task.round)
+    await maybePlantCanary(this.ctx, task, winners[0].result_hash!, this.draw())
+    return { state: 'accepted', winners: winners.map((w) => w.device_id), losers: losers.map((l) => l.device_id) }
+  }
+
+  /** Every listed pending result is invalid (with a strike), the rest (no strike) too; the task needs fresh copies. */
+  private async reject(task: TaskRow, guilty: { id: number; device_id: string }[], why: string, unclear: { id: number }[] = []): Promise<Settled> {
+    const { db, log } = this.ctx
+    const now = this.ctx.now()
+    await db.transaction().execute(async (trx) => {
+      for (const g of guilty) {
+        await trx.updateTable('instances').set({ state: 'invalid', error: why.slice(0, 500) }).where('id', '=', g.id).where('state', '=', 'pending').execute()
+        await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', g.device_id).execute()
+      }
+      // Without a majority nobody can be blamed: the copies are dropped and the task starts over.
+      for (const u of unclear) await trx.updateTable('instances').set({ state: 'cancelled', error: why.slice(0, 500) }).where('id', '=', u.id).where('state', '=', 'pending').execute()
+      await trx.updateTable('tasks').set({ state: 'ready', replicas: 2, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').execute()
+    })
+    for (const g of guilty) transition(log, 'instance', g.id, 'pending', 'invalid', { task: task.id, device: g.device_id, reason: why.slice(0, 120) })
+    transition(log, 'task', task.id, 'leased', 'ready', { reason: why.slice(0, 120) })
+    for (const g of guilty) await recordTrust(this.ctx, g.device_id, 'invalid', `task ${task.id}: ${why}`)
+    this.ctx.bus.emit('tasks:ready')
+    return { state: 'rejected', losers: guilty.map((g) => g.device_id), winners: [] }
+  }
+
+  private async requeue(task: TaskRow, why: string): Promise<Settled> {
+    const now = this.ctx.now()
+    const r = await this.ctx.db.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
+    if (Number(r.numUpdatedRows) === 1) {
+      transition(this.ctx.log, 'task', task.id, 'leased', 'ready', { reason: `needs another copy (${why})` })
+      this.ctx.bus.emit('tasks:ready')
+    }
+    return { state: 'waiting', losers: [], winners: [] }
+  }
+}
