@@ -18,7 +18,12 @@ export const POST = route({ auth: 'owner' }, async ({ req, c, who }) => {
     if (Number.isFinite(declared) && declared > limit) {
       throw new NimbleError({ code: 'payload_too_large', message: `the upload is larger than the limit of ${limit} bytes (NIMBLE_MAX_UPLOAD_BYTES)` })
     }
-    const form = await req.formData()
+    let form: FormData
+    try {
+      form = await req.formData()
+    } catch {
+      throw new NimbleError({ code: 'invalid_model', message: 'the multipart body could not be read: send model.json and model.weights.bin as form parts (what model.save sends)' })
+    }
     const modelJson = form.get('model.json')
     if (!(modelJson instanceof Blob)) throw new NimbleError({ code: 'invalid_model', field: 'model.json', message: 'the multipart upload has no model.json part' })
     let artifacts: { modelTopology?: unknown; weightsManifest?: unknown }
