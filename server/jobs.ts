@@ -251,8 +251,11 @@ async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promis
   }
 }
 
-export async function listJobs(ctx: Ctx): Promise<JobView[]> {
-  const rows = await ctx.db.selectFrom('jobs').select('id').orderBy('created_at', 'desc').limit(50).execute()
+/** The latest jobs; only `ownerId`'s when given. */
+export async function listJobs(ctx: Ctx, ownerId?: string): Promise<JobView[]> {
+  let q = ctx.db.selectFrom('jobs').select('id')
+  if (ownerId !== undefined) q = q.where('owner_id', '=', ownerId)
+  const rows = await q.orderBy('created_at', 'desc').limit(50).execute()
   const views = await Promise.all(rows.map((r) => jobView(ctx, r.id)))
   return views.map((v) => ({ ...v, history: v.history.slice(-1) }))
 }

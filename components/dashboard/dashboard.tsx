@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import type { DatasetView } from '@/lib/protocol'
+import { AccountPanel } from '../accounts/account-panel'
 import { OwnerKey } from '../owner-key'
 import { withRole, type ColumnRoles } from './column-roles'
 import { CsvUpload } from './csv-upload'
@@ -23,6 +24,7 @@ export function Dashboard() {
 
   return (
     <div className="stack">
+      <AccountPanel />
       <OwnerKey />
       <WizardSteps current={dataset ? 1 : 0} />
       <CsvUpload onUploaded={onUploaded} />
