@@ -30,6 +30,8 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
     const current = readOwnerKey()
     const s: LiveSocket = io(LIVE_NAMESPACE, {
       transports: ['websocket'],
+      // Own manager: sockets of other features (the donation's /devices) open and close on their own schedule.
+      forceNew: true,
       auth: current ? { key: current } : {},
       autoConnect: false,
     })

@@ -3,12 +3,14 @@
 import Link from 'next/link'
 import { usePathname } from 'next/navigation'
 import { Logo } from './logo'
+import { ThemeToggle } from './theme-toggle'
 
 const NAV = [
   { href: '/contribute', label: 'Contribute' },
   { href: '/dashboard', label: 'Dashboard' },
   { href: '/network', label: 'Network' },
   { href: '/rewards', label: 'Rewards' },
+  { href: '/docs/api', label: 'API' },
 ] as const
 
 export function SiteHeader() {
@@ -28,6 +30,7 @@ export function SiteHeader() {
               {item.label}
             </Link>
           ))}
+          <ThemeToggle />
         </nav>
       </div>
     </header>

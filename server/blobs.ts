@@ -1,13 +1,15 @@
 /**
  * Content-addressed blob store: immutable files named by their sha256 under
  * `<dataDir>/blobs/ab/abcdef…`. Writes go to a temporary file then rename, so a crash
- * never leaves a half-written blob under its final name. Devices fetch blobs over
- * HTTP with immutable caching; a device that holds a blob never fetches it again.
+ * never leaves a half-written blob under its final name. Every read checks the bytes against
+ * the name: a blob damaged on disk is refused (blob_corrupt), never served or trained on.
+ * Devices fetch blobs over HTTP with immutable caching; a device that holds a blob never
+ * fetches it again.
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { BlobRef } from '../lib/protocol'
+import { NimbleError, type BlobRef } from '../lib/protocol'
 
 export class BlobStore {
   constructor(readonly root: string) {
@@ -32,7 +34,8 @@ export class BlobStore {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
     const hash = BlobStore.hash(bytes)
     const final = this.pathOf(hash)
-    if (!fs.existsSync(final)) {
+    // A damaged copy under the final name is replaced by the good bytes.
+    if (!fs.existsSync(final) || BlobStore.hash(fs.readFileSync(final)) !== hash) {
       fs.mkdirSync(path.dirname(final), { recursive: true })
       const tmp = path.join(this.root, 'tmp', `${hash}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`)
       const fd = fs.openSync(tmp, 'w')
@@ -51,8 +54,13 @@ export class BlobStore {
     return { hash, bytes, url: `/api/blobs/${hash}` }
   }
 
+  /** The blob's bytes, checked against its hash. */
   read(hash: string): Buffer {
-    return fs.readFileSync(this.pathOf(hash))
+    const bytes = fs.readFileSync(this.pathOf(hash))
+    if (BlobStore.hash(bytes) !== hash) {
+      throw new NimbleError({ code: 'blob_corrupt', message: `blob ${hash} is damaged on disk (its bytes no longer match its hash); restore it from a backup` })
+    }
+    return bytes
   }
 
   /** An ArrayBuffer copy suitable for tensor unpacking. */

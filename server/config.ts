@@ -52,6 +52,22 @@ export const ConfigSchema = z.object({
   NIMBLE_STRAGGLER_FACTOR: z.coerce.number().min(0).max(100).default(3),
   /** ... and only once it has run at least this long. */
   NIMBLE_STRAGGLER_MIN_MS: int(5_000, 0),
+  /** Signs task-scoped blob tokens (default: generated into <dataDir>/secret.key). */
+  NIMBLE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a wallet sign-in session lasts. */
+  NIMBLE_SESSION_HOURS: int(168, 1, 24 * 365),
+  /** API requests per minute from one IP address (0: no limit). */
+  NIMBLE_RATE_PER_IP: int(600, 0),
+  /** API requests per minute with one key or session (0: no limit). */
+  NIMBLE_RATE_PER_KEY: int(1200, 0),
+  /** Jobs one owner may have queued or running at once (the admin key is exempt). */
+  NIMBLE_MAX_JOBS_PER_OWNER: int(5, 1, 10_000),
+  /** Largest JSON request body, in bytes. */
+  NIMBLE_MAX_JSON_BYTES: int(1024 * 1024, 1024),
+  /** On SIGTERM: how long in-flight results are still accepted before the process exits. */
+  NIMBLE_SHUTDOWN_GRACE_MS: int(15_000, 0, 600_000),
+  /** Origins allowed to call the API from a browser, comma-separated (default: none, same origin only). */
+  NIMBLE_CORS_ORIGINS: z.string().default(''),
   /** Most tasks of one job leased at once (0: no limit), so one job cannot take the whole fleet. */
   NIMBLE_JOB_LEASE_QUOTA: int(0, 0),
   /** Verification (lib/verify/trust.ts): 'adaptive' replicates new devices' work, 'off' accepts any well-formed result. */

@@ -18,14 +18,22 @@ import {
   type JobEstimate,
   type LiveClientToServer,
   type LiveServerToClient,
+  type LeaderboardView,
   type NetworkView,
   type ModelView,
   type PredictResponse,
   type TemplateModelBody,
   type UploadModelBody,
+  NimbleError,
 } from '../lib/protocol'
 import { Assimilator } from './assimilator'
-import { checkBearer, loadOwnerKey, type OwnerKey } from './auth'
+import { loadOwnerKey, type OwnerKey } from './auth'
+import { accountsApi, type AccountsApi } from './accounts/api'
+import { assertJobQuota, assertJobRefsOwned, assertOwned, setOwner } from './accounts/access'
+import { authenticate, type Credentials } from './accounts/authenticate'
+import type { Principal } from './accounts/principal'
+import { checkBlobToken, signTaskBlobs } from './blob-tokens'
+import { loadSecret } from './secret'
 import { BlobStore } from './blobs'
 import { Bus } from './bus'
 import type { Config } from './config'
@@ -40,6 +48,7 @@ import { attachLiveNamespace } from './live-socket'
 import type { Logger } from './log'
 import { jobOutputs, modelArtifacts, predict } from './model-artifacts'
 import { getModelRow, listModels, modelView, uploadModel, uploadTemplateModel } from './models'
+import { leaderboard } from './leaderboard'
 import { networkView } from './network'
 import { Planner } from './planner'
 import { PipelineTrainer } from './pipeline-train'
@@ -57,28 +66,37 @@ export type Coordinator = {
   config: Config
   ownerKey: OwnerKey
   blobs: BlobStore
-  authorize(header: string | null): void
-  createDataset(csv: string, name: string): Promise<DatasetView>
-  createImageDataset(zip: Uint8Array, name: string): Promise<DatasetView>
-  uploadModel(body: UploadModelBody): Promise<ModelView>
-  uploadTemplateModel(body: TemplateModelBody): Promise<ModelView>
-  getModel(id: string): Promise<ModelView>
-  listModels(): Promise<ModelView[]>
-  jobOutputs(id: string): Promise<{ json: object; csv: string }>
-  getDataset(id: string): Promise<DatasetView>
-  listDatasets(): Promise<DatasetView[]>
-  createJob(body: CreateJobBody): Promise<{ id: string }>
+  /** The caller behind a request's Authorization header or session cookie (401 when none). */
+  authenticate(cred: Credentials): Promise<Principal>
+  /** May this request read blob `hash`? A lease-scoped token of a held task, or the admin key. */
+  blobAllowed(hash: string, token: string | null, cred: Credentials): Promise<boolean>
+  createDataset(who: Principal, csv: string, name: string): Promise<DatasetView>
+  createImageDataset(who: Principal, zip: Uint8Array, name: string): Promise<DatasetView>
+  uploadModel(who: Principal, body: UploadModelBody): Promise<ModelView>
+  uploadTemplateModel(who: Principal, body: TemplateModelBody): Promise<ModelView>
+  getModel(who: Principal, id: string): Promise<ModelView>
+  listModels(who: Principal): Promise<ModelView[]>
+  jobOutputs(who: Principal, id: string): Promise<{ json: object; csv: string }>
+  getDataset(who: Principal, id: string): Promise<DatasetView>
+  listDatasets(who: Principal): Promise<DatasetView[]>
+  createJob(who: Principal, body: CreateJobBody): Promise<{ id: string }>
   /** Cost and duration on the fleet online now, without submitting. */
-  estimateJob(body: CreateJobBody): Promise<JobEstimate>
-  getJob(id: string): Promise<JobView>
-  listJobs(): Promise<JobView[]>
-  cancelJob(id: string): Promise<JobView>
-  predict(id: string, body: { csv?: string; zip?: Uint8Array }): Promise<PredictResponse>
-  modelArtifacts(id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
+  estimateJob(who: Principal, body: CreateJobBody): Promise<JobEstimate>
+  getJob(who: Principal, id: string): Promise<JobView>
+  listJobs(who: Principal): Promise<JobView[]>
+  cancelJob(who: Principal, id: string): Promise<JobView>
+  predict(who: Principal, id: string, body: { csv?: string; zip?: Uint8Array }): Promise<PredictResponse>
+  modelArtifacts(who: Principal, id: string): Promise<{ modelJson: object; weightsBin: ArrayBuffer }>
   network(): Promise<NetworkView>
-  health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string; dbReachable: boolean; dbMs: number; node: string; redis: boolean }>
+  /** Top devices by verified credit; `deviceId` adds that device's own standing. */
+  leaderboard(deviceId?: string): Promise<LeaderboardView>
+  health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string; dbReachable: boolean; dbMs: number; node: string; redis: boolean; draining?: boolean }>
+  /** Accounts: sign-in with Ethereum, sessions and API keys. */
+  accounts: AccountsApi
   /** Rewards on chain: chain info, an address's rewards, settlement, wallet linking. */
   rewards: RewardsApi
+  /** SIGTERM: stop leasing, accept in-flight results for up to `graceMs`, then stop. */
+  drain(graceMs: number): Promise<{ leftLeased: number }>
   close(): Promise<void>
 }
 
@@ -101,10 +119,13 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   await cluster.start()
   const ctx: Ctx = { db, blobs, bus, log, config, now, cluster }
   const ownerKey = loadOwnerKey(config.dataDir, config.NIMBLE_ADMIN_KEY)
+  const secret = loadSecret(config.dataDir, config.NIMBLE_SECRET)
 
   const registry = new Registry()
   const tensors = new TensorCache(blobs)
   const dispatcher = new Dispatcher(ctx, registry)
+  // Blob URLs carry a token for the lease, valid a little past its deadline (the route also checks the lease is held).
+  dispatcher.signTask = (task) => signTaskBlobs(task, secret, task.deadline + 60_000)
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx, registry)
   // A spare copy lost the race: free its device at once.
@@ -143,7 +164,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as import('socket.io').Namespace<DeviceClientToServer, DeviceServerToClient>
   const liveNsp = io.of(LIVE_NAMESPACE) as unknown as import('socket.io').Namespace<LiveClientToServer, LiveServerToClient>
   attachDeviceNamespace(devicesNsp, { ctx, registry, dispatcher, leases, validator })
-  const live = attachLiveNamespace(liveNsp, { ctx, registry, ownerKey: ownerKey.key })
+  const live = attachLiveNamespace(liveNsp, { ctx, registry, authenticate: (cred) => authenticate(ctx, ownerKey.key, cred) })
   assimilator.onPoint = (jobId, point) => liveNsp.to(`job:${jobId}`).emit('job:round', { jobId, point })
 
   bus.on('tasks:ready', () => {
@@ -181,31 +202,83 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   tick.unref()
   const started = Date.now()
 
+  const own = (who: Principal, table: 'jobs' | 'datasets' | 'models', id: string) => assertOwned(ctx, who, table, id)
+  const ownerFilter = (who: Principal) => (who.admin ? undefined : who.ownerId)
+  let draining = false
+  const refuseWhileDraining = () => {
+    if (draining) throw new NimbleError({ code: 'shutting_down', message: 'the coordinator is shutting down; try again in a minute' })
+  }
+
   return {
     config,
     ownerKey,
     blobs,
-    authorize: (header) => checkBearer(header, ownerKey.key),
-    createDataset: (csv, name) => createDataset(ctx, csv, name),
-    createImageDataset: (zip, name) => createImageDataset(ctx, zip, name),
-    uploadModel: (body) => uploadModel(ctx, body),
-    uploadTemplateModel: (body) => uploadTemplateModel(ctx, body),
-    getModel: async (id) => modelView(await getModelRow(ctx, id)),
-    listModels: () => listModels(ctx),
-    jobOutputs: (id) => jobOutputs(ctx, id),
-    getDataset: async (id) => datasetView(await getDatasetRow(db, id)),
-    listDatasets: () => listDatasets(db),
-    createJob: async (body) => {
+    authenticate: (cred) => authenticate(ctx, ownerKey.key, cred),
+    async blobAllowed(hash, token, cred) {
+      if (token) {
+        const t = checkBlobToken(secret, token, hash, ctx.now())
+        if (!t) return false
+        const ins = await db.selectFrom('instances').select('state').where('id', '=', t.instanceId).executeTakeFirst()
+        return ins?.state === 'leased'
+      }
+      if (!cred.authorization) return false
+      return (await authenticate(ctx, ownerKey.key, { authorization: cred.authorization }).catch(() => null))?.admin === true
+    },
+    async createDataset(who, csv, name) {
+      const view = await createDataset(ctx, csv, name)
+      await setOwner(ctx, 'datasets', view.id, who)
+      return view
+    },
+    async createImageDataset(who, zip, name) {
+      const view = await createImageDataset(ctx, zip, name)
+      await setOwner(ctx, 'datasets', view.id, who)
+      return view
+    },
+    async uploadModel(who, body) {
+      const view = await uploadModel(ctx, body)
+      await setOwner(ctx, 'models', view.id, who)
+      return view
+    },
+    async uploadTemplateModel(who, body) {
+      const view = await uploadTemplateModel(ctx, body)
+      await setOwner(ctx, 'models', view.id, who)
+      return view
+    },
+    getModel: async (who, id) => {
+      await own(who, 'models', id)
+      return modelView(await getModelRow(ctx, id))
+    },
+    listModels: (who) => listModels(ctx, ownerFilter(who)),
+    jobOutputs: async (who, id) => {
+      await own(who, 'jobs', id)
+      return jobOutputs(ctx, id)
+    },
+    getDataset: async (who, id) => {
+      await own(who, 'datasets', id)
+      return datasetView(await getDatasetRow(db, id))
+    },
+    listDatasets: (who) => listDatasets(db, ownerFilter(who)),
+    createJob: async (who, body) => {
+      refuseWhileDraining()
+      await assertJobRefsOwned(ctx, who, body)
+      await assertJobQuota(ctx, who)
       // The estimate the owner saw, kept to compare with what the job really costs.
       const estimate = await estimateJob(ctx, registry, body).catch(() => null)
       const created = await createJob(ctx, body, registry)
-      if (estimate) await db.updateTable('jobs').set({ estimate_json: JSON.stringify(estimate) }).where('id', '=', created.id).execute()
+      await db.updateTable('jobs').set({ owner_id: who.ownerId, ...(estimate ? { estimate_json: JSON.stringify(estimate) } : {}) }).where('id', '=', created.id).execute()
       return created
     },
-    estimateJob: (body) => estimateJob(ctx, registry, body),
-    getJob: (id) => jobView(ctx, id),
-    listJobs: () => listJobs(ctx),
-    async cancelJob(id) {
+    estimateJob: async (who, body) => {
+      await assertJobRefsOwned(ctx, who, body)
+      return estimateJob(ctx, registry, body)
+    },
+    getJob: async (who, id) => {
+      await own(who, 'jobs', id)
+      return jobView(ctx, id)
+    },
+    listJobs: (who) => listJobs(ctx, ownerFilter(who)),
+    async cancelJob(who, id) {
+      await own(who, 'jobs', id)
       const { leases: held } = await cancelJob(ctx, id)
       for (const l of held) {
         const s = registry.get(l.deviceId)
@@ -217,9 +290,16 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       void dispatcher.dispatch()
       return jobView(ctx, id)
     },
-    predict: (id, body) => predict(ctx, id, body),
-    modelArtifacts: (id) => modelArtifacts(ctx, id),
+    predict: async (who, id, body) => {
+      await own(who, 'jobs', id)
+      return predict(ctx, id, body)
+    },
+    modelArtifacts: async (who, id) => {
+      await own(who, 'jobs', id)
+      return modelArtifacts(ctx, id)
+    },
     network: () => networkView(ctx, registry),
+    leaderboard: (deviceId) => leaderboard(ctx, deviceId),
     async health() {
       // Ready means the database answers: a coordinator that cannot reach it must leave the proxy's pool.
       const t0 = performance.now()
@@ -236,7 +316,22 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
         dbMs: Math.round((performance.now() - t0) * 10) / 10,
         node: cluster.nodeId,
         redis: !!closeRedis,
+        ...(draining ? { draining: true } : {}),
       }
+    },
+    accounts: accountsApi(ctx),
+    async drain(graceMs) {
+      draining = true
+      dispatcher.paused = true
+      // Leases still held: their results are accepted until they arrive or the grace period ends.
+      const leased = async () => Number((await db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'leased').executeTakeFirst())?.n ?? 0)
+      log.info({ graceMs, leased: await leased() }, `coordinator state:running=>draining grace_ms:${graceMs}`)
+      const end = Date.now() + graceMs
+      while (Date.now() < end && (await leased()) > 0) await new Promise((r) => setTimeout(r, 100))
+      // Whatever is still out goes back to ready: the next start hands it out again.
+      const left = await leased()
+      if (left) await leases.recoverAfterRestart()
+      return { leftLeased: left }
     },
     rewards,
     async close() {

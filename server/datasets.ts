@@ -68,7 +68,7 @@ export async function getDatasetRow(db: Kysely<Database>, id: string): Promise<D
   return row
 }
 
-export function datasetView(row: DatasetRow): DatasetView {
+export function datasetView(row: Omit<DatasetRow, 'owner_id'>): DatasetView {
   const columns = JSON.parse(row.columns_json) as ColumnInfo[]
   return {
     id: row.id,
@@ -83,8 +83,10 @@ export function datasetView(row: DatasetRow): DatasetView {
   }
 }
 
-export async function listDatasets(db: Kysely<Database>): Promise<DatasetView[]> {
-  const rows = await db.selectFrom('datasets').selectAll().orderBy('created_at', 'desc').limit(100).execute()
+export async function listDatasets(db: Kysely<Database>, ownerId?: string): Promise<DatasetView[]> {
+  let q = db.selectFrom('datasets').selectAll()
+  if (ownerId !== undefined) q = q.where('owner_id', '=', ownerId)
+  const rows = await q.orderBy('created_at', 'desc').limit(100).execute()
   return rows.map(datasetView)
 }
 

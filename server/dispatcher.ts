@@ -109,6 +109,10 @@ export class Dispatcher {
   private again = false
   /** Decision times of recent passes (ms), for the metrics. */
   readonly decisionMs: number[] = []
+  /** Set by the coordinator: puts lease-scoped tokens in the task's blob URLs. */
+  signTask: ((task: Task) => Task) | null = null
+  /** Draining for shutdown: no new leases. */
+  paused = false
 
   constructor(
     private ctx: Ctx,
@@ -117,6 +121,7 @@ export class Dispatcher {
 
   /** Assigns as much as it can. Re-entrant calls coalesce into one more pass. */
   async dispatch(): Promise<void> {
+    if (this.paused) return
     if (this.running) {
       this.again = true
       return
@@ -387,7 +392,7 @@ export class Dispatcher {
 
   /** The task as the device receives it. */
   taskMessage(t: Pick<ReadyRow, 'id' | 'job_id' | 'shard' | 'rows' | 'round'>, payload: Payload, instanceId: number, deadline: number): Task {
-    return TaskSchema.parse({
+    const task = TaskSchema.parse({
       ...payload,
       instanceId,
       taskId: t.id,
@@ -398,5 +403,6 @@ export class Dispatcher {
       ...(payload.kind === 'train' ? { round: t.round } : {}),
       ...(payload.kind === 'stage' ? { stage: payload.stage ?? t.round, microBatch: payload.microBatch ?? t.shard } : {}),
     })
+    return this.signTask ? this.signTask(task) : task
   }
 }

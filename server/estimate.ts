@@ -21,6 +21,8 @@ import { classify } from '../lib/scheduler/pricing'
 import type { Ctx } from './context'
 import { getDatasetRow } from './datasets'
 import { prepareTrainJob } from './jobs'
+import { trustOf, trustPolicy } from './trust'
+import { tier } from '../lib/verify/trust'
 import type { Plan } from './plan-job'
 import { proportionalSizes } from './planner'
 import type { DeviceSession, Registry } from './registry'
@@ -68,6 +70,8 @@ export async function estimateJob(ctx: Ctx, registry: Registry, body: CreateJobB
   }
   const shards = shardsOf(fleet).filter((s) => s.device)
   const overhead = await roundOverheadMs(ctx)
+  const copies = await replicaShare(ctx, shards.map((s) => s.device.id))
+  if ([...copies.values()].some((p) => p === 1)) notes.push('includes a verification copy of every task of devices that have not earned trust yet')
   let roundMs = 0
   let roundCost = 0
   const byClass = new Map<string, { devices: Set<string>; cost: number }>()
@@ -76,8 +80,10 @@ export async function estimateJob(ctx: Ctx, registry: Registry, body: CreateJobB
     const ms = registry.expectedMs(s.device.id, s.flops, fallback)
     const cls = classify(s.device.profile.backend, s.device.gflops)
     const cost = (ms / 1000) * ctx.config.prices.perSecond[cls]
+    // A verification copy costs about as much again, on another device, after the first.
+    const p = copies.get(s.device.id) ?? 0
     roundMs = Math.max(roundMs, ms)
-    roundCost += cost
+    roundCost += cost * (1 + p)
     const c = byClass.get(cls) ?? { devices: new Set<string>(), cost: 0 }
     c.devices.add(s.device.id)
     c.cost += cost * rounds
@@ -90,11 +96,27 @@ export async function estimateJob(ctx: Ctx, registry: Registry, body: CreateJobB
     rounds,
     tasksPerRound: shards.length,
     cost: roundCost * rounds,
-    durationMs: rounds * (roundMs + overhead),
+    durationMs: rounds * (roundMs * (1 + anyCopy(shards.map((s) => copies.get(s.device.id) ?? 0))) + overhead),
     basis: measured ? 'measured' : 'benchmark',
     byClass: [...byClass].map(([cls, c]) => ({ class: cls, devices: c.devices.size, cost: c.cost })),
     notes,
   }
+}
+
+/**
+ * Chance that a task of each device gets a verification copy (server/verifier.ts): 1 until the
+ * device has earned trust, then NIMBLE_REPLICATE_PROBABILITY; 0 with replication off.
+ */
+async function replicaShare(ctx: Ctx, ids: string[]): Promise<Map<string, number>> {
+  if (ctx.config.NIMBLE_REPLICATION === 'off' || ids.length === 0) return new Map()
+  const policy = trustPolicy(ctx.config)
+  const rows = await ctx.db.selectFrom('devices').select(['id', 'trust_streak', 'tasks_invalid', 'trust_expired', 'banned_at']).where('id', 'in', ids).execute()
+  return new Map(rows.map((r) => [r.id, tier(trustOf(r), policy) === 'trusted' ? policy.replicateProbability : 1]))
+}
+
+/** Chance that at least one task of a round waits for a copy (which then takes about as long again). */
+function anyCopy(ps: number[]): number {
+  return 1 - ps.reduce((q, p) => q * (1 - p), 1)
 }
 
 function capable(devices: DeviceSession[], plan: Plan, kind: 'train' | 'infer'): DeviceSession[] {

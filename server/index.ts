@@ -13,6 +13,7 @@ import { startCoordinator } from './coordinator'
 import { setCoordinator } from './container'
 import { createLogger } from './log'
 import { metricsRegistry } from './metrics'
+import { createGuard } from './web/guard'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const WASM_DIR = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')
@@ -59,11 +60,29 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: root, hostname: config.HOST, port: config.PORT, turbopack: dev })
   await app.prepare()
   const handle = app.getRequestHandler()
+  let stopping = false
+  let coordinator: Awaited<ReturnType<typeof startCoordinator>> | null = null
+  const guard = createGuard(config, {
+    draining: () => stopping,
+    // The wallet UI talks to the chain's JSON-RPC endpoint straight from the page.
+    connect: () => {
+      if (!coordinator) return []
+      try {
+        // With rewards off, chainInfo answers a rejected promise: no chain to reach.
+        const info = coordinator.rewards.chainInfo() as unknown
+        if (info instanceof Promise) return info.catch(() => {}), []
+        return [new URL((info as { rpcUrl: string }).rpcUrl).origin]
+      } catch {
+        return []
+      }
+    },
+  })
   const server = http.createServer((req, res) => {
+    if (guard(req, res)) return
     if (serveWasm(req, res) || serveMetrics(req, res)) return
     void handle(req, res)
   })
-  const coordinator = await startCoordinator(config, server, log)
+  coordinator = await startCoordinator(config, server, log)
   setCoordinator(coordinator)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -72,19 +91,21 @@ async function main(): Promise<void> {
   const addr = server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT
   log.info({ port, dataDir: config.dataDir }, `Nimble coordinator listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`)
-  if (coordinator.ownerKey.generated) {
-    // Shown once, on the terminal only (not through the log pipeline).
-    process.stderr.write(`\n  Owner key (keep it secret; also saved in ${coordinator.ownerKey.file}):\n\n    ${coordinator.ownerKey.key}\n\n`)
-  } else if (coordinator.ownerKey.file) {
-    process.stderr.write(`\n  Owner key: see ${coordinator.ownerKey.file}\n\n`)
+  if (coordinator.ownerKey.file) {
+    // The key itself never goes to a terminal or a log line: only where to find it.
+    process.stderr.write(`\n  Admin key ${coordinator.ownerKey.generated ? 'generated' : 'kept'} in ${coordinator.ownerKey.file} (mode 0600; keep it secret)\n\n`)
   }
-  let stopping = false
+  const c = coordinator
+  // SIGTERM drains: no new leases or jobs, in-flight results accepted for the grace period, then the store is closed (WAL checkpointed).
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    log.info({ signal }, 'shutting down')
-    setTimeout(() => process.exit(0), 5000).unref()
-    await coordinator.close().catch(() => {})
+    const grace = config.NIMBLE_SHUTDOWN_GRACE_MS
+    log.info({ signal, graceMs: grace }, `shutting down (${signal}): draining for up to ${grace} ms`)
+    setTimeout(() => process.exit(1), grace + 15_000).unref()
+    const { leftLeased } = await c.drain(grace).catch((e) => (log.error({ err: e }, 'drain failed'), { leftLeased: -1 }))
+    await c.close().catch((e) => log.error({ err: e }, 'close failed'))
+    log.info({ leftLeased }, `coordinator state:draining=>stopped left_leased:${leftLeased}`)
     server.close(() => process.exit(0))
     server.closeAllConnections?.()
   }

@@ -38,6 +38,8 @@ export async function schedulingView(ctx: Ctx, row: JobRow): Promise<NonNullable
       spare: r.spare === 1,
       expectedMs: r.expected_ms,
       actualMs: r.finished_at !== null ? r.finished_at - r.leased_at : null,
+      leasedAt: r.leased_at,
+      finishedAt: r.finished_at,
       cost: r.cost,
       late: e.late ?? false,
       runnerUp: e.runnerUp ?? null,

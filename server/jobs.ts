@@ -228,6 +228,14 @@ async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promis
     .where('instances.state', '=', 'valid')
     .groupBy([stage, 'instances.device_id'])
     .execute()
+  // Micro-batches done per stage: tasks, not instances (a verified task may have run twice).
+  const doneTasks = await ctx.db
+    .selectFrom('tasks')
+    .select([stage.as('stage'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', '=', jobId)
+    .where('state', '=', 'done')
+    .groupBy(stage)
+    .execute()
   return {
     microBatches: plan.microBatches.length,
     microBatchRows: plan.microBatchRows,
@@ -241,13 +249,16 @@ async function pipelineView(ctx: Ctx, jobId: string, plan: PipelinePlan): Promis
       memoryBytes: s.memoryBytes,
       plannedDevice: s.plannedDevice,
       ranOn: ran.filter((r) => Number(r.stage) === s.stage).map((r) => r.device),
-      done: ran.filter((r) => Number(r.stage) === s.stage).reduce((a, r) => a + Number(r.n), 0),
+      done: Number(doneTasks.find((r) => Number(r.stage) === s.stage)?.n ?? 0),
     })),
   }
 }
 
-export async function listJobs(ctx: Ctx): Promise<JobView[]> {
-  const rows = await ctx.db.selectFrom('jobs').select('id').orderBy('created_at', 'desc').limit(50).execute()
+/** The latest jobs; only `ownerId`'s when given. */
+export async function listJobs(ctx: Ctx, ownerId?: string): Promise<JobView[]> {
+  let q = ctx.db.selectFrom('jobs').select('id')
+  if (ownerId !== undefined) q = q.where('owner_id', '=', ownerId)
+  const rows = await q.orderBy('created_at', 'desc').limit(50).execute()
   const views = await Promise.all(rows.map((r) => jobView(ctx, r.id)))
   return views.map((v) => ({ ...v, history: v.history.slice(-1) }))
 }

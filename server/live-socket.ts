@@ -5,7 +5,9 @@
  */
 import type { Namespace, Socket } from 'socket.io'
 import { JobIdParam, NimbleError, type LiveClientToServer, type LiveServerToClient } from '../lib/protocol'
-import { safeEqual } from './auth'
+import { assertOwned } from './accounts/access'
+import type { Credentials } from './accounts/authenticate'
+import type { Principal } from './accounts/principal'
 import type { Ctx } from './context'
 import { jobView } from './jobs'
 import { networkView } from './network'
@@ -13,21 +15,30 @@ import type { Registry } from './registry'
 
 type LiveNsp = Namespace<LiveClientToServer, LiveServerToClient>
 
-export function attachLiveNamespace(nsp: LiveNsp, deps: { ctx: Ctx; registry: Registry; ownerKey: string }): { pushJob(id: string): void; pushNetwork(): void } {
+export function attachLiveNamespace(
+  nsp: LiveNsp,
+  deps: { ctx: Ctx; registry: Registry; authenticate: (cred: Credentials) => Promise<Principal> },
+): { pushJob(id: string): void; pushNetwork(): void } {
   const { ctx, registry } = deps
   nsp.use((socket, next) => {
     const key = (socket.handshake.auth as { key?: unknown } | undefined)?.key
-    // The network view is public; jobs need the owner key (checked per subscription).
-    ;(socket.data as { owner?: boolean }).owner = typeof key === 'string' && safeEqual(key, deps.ownerKey)
-    next()
+    // The network view is public; jobs need a key or a session cookie, and only the owner's jobs (checked per subscription).
+    const cred: Credentials = { authorization: typeof key === 'string' && key.length < 300 ? `Bearer ${key}` : null, cookie: socket.handshake.headers.cookie ?? null }
+    deps
+      .authenticate(cred)
+      .then((who) => ((socket.data as { who?: Principal }).who = who))
+      .catch(() => {})
+      .finally(() => next())
   })
   nsp.on('connection', (socket: Socket<LiveClientToServer, LiveServerToClient>) => {
     socket.on('job:subscribe', async (rawId: unknown, ack: unknown) => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
       const id = JobIdParam.safeParse(rawId)
       if (!id.success) return reply({ ok: false, error: { code: 'invalid_message', message: 'job:subscribe needs a job id' } })
-      if (!(socket.data as { owner?: boolean }).owner) return reply({ ok: false, error: { code: 'unauthorized', message: 'connect with auth: { key: <owner key> } to watch jobs' } })
+      const who = (socket.data as { who?: Principal }).who
+      if (!who) return reply({ ok: false, error: { code: 'unauthorized', message: 'sign in, or connect with auth: { key: <API key> }, to watch jobs' } })
       try {
+        await assertOwned(ctx, who, 'jobs', id.data)
         const job = await jobView(ctx, id.data)
         await socket.join(`job:${id.data}`)
         reply({ ok: true, job })

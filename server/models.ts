@@ -41,7 +41,7 @@ export async function uploadModel(ctx: Ctx, body: UploadModelBody): Promise<Mode
     })
     weightsHash = ctx.blobs.put(packTensors(tensors)).hash
   }
-  const row: ModelRow = {
+  const row: Omit<ModelRow, 'owner_id'> = {
     id: `mdl_${crypto.randomBytes(9).toString('base64url')}`,
     name: body.name?.trim().slice(0, 200) || 'uploaded model',
     topology_json: JSON.stringify(body.modelTopology),
@@ -60,7 +60,7 @@ export async function getModelRow(ctx: Ctx, id: string): Promise<ModelRow> {
   return row
 }
 
-export function modelView(row: ModelRow): ModelView {
+export function modelView(row: Omit<ModelRow, 'owner_id'>): ModelView {
   const info = JSON.parse(row.info_json) as ModelInfo
   return {
     id: row.id,
@@ -74,8 +74,10 @@ export function modelView(row: ModelRow): ModelView {
   }
 }
 
-export async function listModels(ctx: Ctx): Promise<ModelView[]> {
-  return (await ctx.db.selectFrom('models').selectAll().orderBy('created_at', 'desc').limit(100).execute()).map(modelView)
+export async function listModels(ctx: Ctx, ownerId?: string): Promise<ModelView[]> {
+  let q = ctx.db.selectFrom('models').selectAll()
+  if (ownerId !== undefined) q = q.where('owner_id', '=', ownerId)
+  return (await q.orderBy('created_at', 'desc').limit(100).execute()).map(modelView)
 }
 
 /** The JSON form for templates: the template's topology and seeded initial weights, stored as an upload would be. */

@@ -10,6 +10,10 @@ export async function networkView(ctx: Ctx, registry: Registry): Promise<Network
   const ids = sessions.map((s) => s.id)
   const counts = ids.length ? await ctx.db.selectFrom('devices').select(['id', 'tasks_valid']).where('id', 'in', ids).execute() : []
   const tasks = await ctx.db.selectFrom('tasks').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('state', 'in', ['ready', 'leased', 'done']).groupBy('state').execute()
+  const [running, credit] = await Promise.all([
+    ctx.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirst(),
+    ctx.db.selectFrom('credits').select((eb) => eb.fn.sum<number>('flops').as('flops')).executeTakeFirst(),
+  ])
   const byBackend: Record<string, number> = {}
   for (const s of sessions) byBackend[s.profile.backend] = (byBackend[s.profile.backend] ?? 0) + 1
   const n = (st: string) => Number(tasks.find((t) => t.state === st)?.n ?? 0)
@@ -33,5 +37,7 @@ export async function networkView(ctx: Ctx, registry: Registry): Promise<Network
     })),
     tasks: { ready: n('ready'), leased: n('leased'), done: n('done') },
     trust: await trustDistribution(ctx),
+    jobsRunning: Number(running?.n ?? 0),
+    tokensPaid: (Number(credit?.flops ?? 0) / 1e12) * ctx.config.prices.volunteerPerTflop,
   }
 }

@@ -16,6 +16,8 @@
  * coordinator instead of waiting; single trusted results of cheap tasks are spot-checked the
  * same way at NIMBLE_SPOT_CHECK_RATE.
  */
+import { taskMemory } from './dispatcher'
+import { requiredBackends } from '../lib/model/backends'
 import { sql } from 'kysely'
 import { mulberry32 } from '../lib/compute/prng'
 import { unpackTensors, type NamedTensor } from '../lib/protocol'
@@ -116,12 +118,16 @@ export class Verifier {
     return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict)
   }
 
-  /** Whether an online, unbanned device other than the holders (and their wallets) could run a copy. */
+  /** Whether an online, unbanned device other than the holders (and their wallets) could run a copy: not avoided, and the task fits it. */
   private async anotherDeviceCanRun(task: TaskRow): Promise<boolean> {
     if (!this.registry) return true
     const online = this.registry.all()
     const avoid = new Set((await replicaAvoid(this.ctx, [task.id], online)).get(task.id) ?? [])
-    return online.some((d) => !avoid.has(d.id))
+    // It must also fit there (a pipeline stage may fit only the device that ran it).
+    const payload = JSON.parse(task.payload_json)
+    const need = taskMemory(payload)
+    const backends: string[] | undefined = payload.model ? requiredBackends(payload.model, payload.kind) : undefined
+    return online.some((d) => !avoid.has(d.id) && (d.profile.memoryBudget === 0 || d.profile.memoryBudget >= need) && (!backends || backends.includes(d.profile.backend)))
   }
 
   private async accept(task: TaskRow, winners: { id: number; device_id: string; result_hash: string | null }[], losers: { id: number; device_id: string }[], verdict: string): Promise<Settled> {

@@ -5,10 +5,12 @@ import { BACKEND_CHOICES, type BackendChoice } from '@/components/contribute/don
 
 export const metadata: Metadata = { title: 'Contribute' }
 
-type Props = { searchParams: Promise<{ backend?: string | string[] }> }
+type Props = { searchParams: Promise<{ backend?: string | string[]; start?: string | string[] }> }
 
 export default async function ContributePage({ searchParams }: Props) {
-  const raw = (await searchParams).backend
+  const params = await searchParams
+  const raw = params.backend
+  const autoStart = params.start === '1'
   const wanted = Array.isArray(raw) ? raw[0] : raw
   const initialBackend: BackendChoice = BACKEND_CHOICES.find((c) => c === wanted) ?? 'auto'
   return (
@@ -21,8 +23,10 @@ export default async function ContributePage({ searchParams }: Props) {
           press Stop or close the tab.
         </p>
       </div>
-      <DonatePanel initialBackend={initialBackend} />
-      <RewardsCard />
+      <div className="stack">
+        <DonatePanel initialBackend={initialBackend} autoStart={autoStart} />
+        <RewardsCard />
+      </div>
     </>
   )
 }

@@ -14,7 +14,7 @@ export function ConfusionMatrix({ matrix, labels, testId }: { matrix: number[][]
         <h3 id={`${id}-title`}>Confusion matrix</h3>
         <p className="muted small">Rows are the actual class, columns the predicted one; colour shows the share of each actual class. The diagonal is correct.</p>
       </figcaption>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table aria-labelledby={`${id}-title`}>
           <thead>
             <tr>

@@ -10,7 +10,7 @@ export function BenchmarkTable({ benchmarks, chosen, memoryBudget }: { benchmark
         Using <code data-testid="backend">{chosen}</code>
         <span className="muted small"> · memory budget {Math.round(memoryBudget / 2 ** 20)} MB</span>
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table data-testid="benchmarks">
           <thead>
             <tr>

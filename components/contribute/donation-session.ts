@@ -5,6 +5,11 @@
  *
  * A dropped connection drops the in-flight task: the coordinator frees the leases of a
  * disconnected device, so a late result would only be refused as stale.
+ *
+ * Throttle: with a duty cycle d < 1 the page rests elapsed × (1 − d) / d after each task
+ * before running the next, so the device computes about d of the time (never past the
+ * task's lease deadline). Pause leaves the network (the coordinator re-leases what we held)
+ * until resume, so a paused device costs nothing and blocks no job.
  */
 import { measureBandwidth } from '@/lib/net/bandwidth'
 import { io, type Socket } from 'socket.io-client'
@@ -35,6 +40,11 @@ export class DonationSession {
   private tasks = new Map<number, Task>()
   private lastProgress = new Map<number, number>()
   private stopped = false
+  private paused: string | null = null
+  private duty = 1
+  private restUntil = 0
+  private lastElapsedMs = 0
+  private restTimers = new Set<ReturnType<typeof setTimeout>>()
 
   constructor(
     private readonly dispatch: (action: DonationAction) => void,
@@ -69,11 +79,43 @@ export class DonationSession {
     this.worker?.terminate()
     this.worker = null
     this.tasks.clear()
+    for (const t of this.restTimers) clearTimeout(t)
+    this.restTimers.clear()
     this.dispatch({ type: 'stopped' })
     this.log(reason)
   }
 
   private onPageHide = () => this.stop('Page closed.')
+
+  /** Fraction of the time to compute, 0.1..1. */
+  setDuty(duty: number): void {
+    const d = Math.min(1, Math.max(0.1, duty))
+    if (d === this.duty) return
+    this.duty = d
+    this.log(d === 1 ? 'Using all of this device.' : `Using about ${Math.round(d * 100)}% of this device: resting between tasks.`)
+  }
+
+  /** Leave the network until `resume`; `reason` is shown ("tab hidden", "on battery"). */
+  pause(reason: string): void {
+    if (this.stopped || this.paused) return
+    this.paused = reason
+    this.dropInFlight(`paused (${reason})`)
+    this.socket?.disconnect()
+    this.dispatch({ type: 'connection', connection: 'paused' })
+    this.dispatch({ type: 'status', message: `Paused: ${reason}.` })
+    this.log(`Paused: ${reason}.`)
+  }
+
+  resume(): void {
+    if (this.stopped || !this.paused) return
+    this.paused = null
+    this.log('Resumed.')
+    if (this.socket) {
+      this.dispatch({ type: 'connection', connection: 'connecting' })
+      this.socket.connect()
+    } else if (this.ready) this.connect()
+    if (this.ready) this.dispatch({ type: 'status', message: `Ready on ${this.ready.backend}.` })
+  }
 
   private log(text: string, level: 'info' | 'error' = 'info') {
     this.dispatch({ type: 'log', text, level, at: Date.now() })
@@ -104,7 +146,7 @@ export class DonationSession {
           void measureBandwidth(window.location.origin).then((bw) => {
             this.bandwidth = bw
             if (bw) this.log(`Download bandwidth: ${(bw / 1e6).toFixed(1)} MB/s.`)
-            if (!this.socket && !this.stopped) this.connect()
+            if (!this.socket && !this.stopped && !this.paused) this.connect()
           })
         }
         return
@@ -143,6 +185,8 @@ export class DonationSession {
       return
     }
     const meta = { instanceId: m.instanceId, taskId: m.taskId, loss: m.loss, elapsedMs: Math.max(0, m.elapsedMs), backend: m.backend }
+    this.lastElapsedMs = meta.elapsedMs
+    this.restUntil = Date.now() + (meta.elapsedMs * (1 - this.duty)) / this.duty
     this.log(`Task ${m.taskId} finished in ${(m.elapsedMs / 1000).toFixed(1)} s; sending the result.`)
     socket.timeout(RESULT_TIMEOUT_MS).emit('task:result', meta, m.weights, (err, res) => {
       if (this.stopped) return
@@ -183,7 +227,8 @@ export class DonationSession {
   // ---------- socket ----------
 
   private connect() {
-    const socket: DeviceSocket = io(DEVICE_NAMESPACE, { transports: ['websocket'] })
+    // Own manager: a page's /live socket closing (client-side navigation) must not take this one with it.
+    const socket: DeviceSocket = io(DEVICE_NAMESPACE, { transports: ['websocket'], forceNew: true })
     this.socket = socket
     this.dispatch({ type: 'connection', connection: 'connecting' })
 
@@ -192,7 +237,7 @@ export class DonationSession {
       this.hello(socket)
     })
     socket.on('disconnect', (reason) => {
-      if (this.stopped) return
+      if (this.stopped || this.paused) return
       this.dropInFlight('the connection was lost')
       if (socket.active) {
         this.dispatch({ type: 'connection', connection: 'reconnecting' })
@@ -270,6 +315,15 @@ export class DonationSession {
     this.tasks.set(task.instanceId, task)
     this.dispatch({ type: 'task-start', task })
     this.log(`${task.kind === 'train' ? 'Training' : 'Inference'} for job ${task.jobId}: ${taskLabel(task)} (${task.rows} rows).`)
-    this.worker?.post({ type: 'run', task, origin: location.origin })
+    const now = Date.now()
+    // Rest for the throttle, but leave twice the last task's time before the lease deadline.
+    const rest = Math.min(this.restUntil - now, task.deadline - now - 2 * this.lastElapsedMs)
+    if (rest < 50) return this.worker?.post({ type: 'run', task, origin: location.origin })
+    this.log(`Resting ${(rest / 1000).toFixed(1)} s before it (using ${Math.round(this.duty * 100)}% of this device).`)
+    const timer = setTimeout(() => {
+      this.restTimers.delete(timer)
+      if (!this.stopped && this.tasks.has(task.instanceId)) this.worker?.post({ type: 'run', task, origin: location.origin })
+    }, rest)
+    this.restTimers.add(timer)
   }
 }

@@ -4,7 +4,7 @@ import type { Backend, DeviceStats, FromWorker, Task } from '@/lib/protocol'
 export type BackendChoice = 'auto' | Backend
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu']
 
-export type Connection = 'connecting' | 'connected' | 'reconnecting' | 'stopped'
+export type Connection = 'connecting' | 'connected' | 'reconnecting' | 'paused' | 'stopped'
 export type Phase = 'idle' | 'starting' | 'ready' | 'stopped'
 export type ReadyInfo = Omit<Extract<FromWorker, { type: 'ready' }>, 'type'>
 

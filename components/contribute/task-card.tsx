@@ -1,9 +1,10 @@
+import type { ReactNode } from 'react'
 import { formatNumber } from '../format'
 import { ProgressBar } from '../progress-bar'
 import type { DonationState } from './donation-state'
 
 /** The task in progress (or what we are waiting for) and the running totals. */
-export function TaskCard({ state }: { state: DonationState }) {
+export function TaskCard({ state, children }: { state: DonationState; children?: ReactNode }) {
   const { task, stats } = state
   return (
     <section className="card" aria-labelledby="task-title">
@@ -26,7 +27,13 @@ export function TaskCard({ state }: { state: DonationState }) {
           </>
         ) : (
           <p className="muted">
-            {state.connection === 'connected' ? 'Waiting for work…' : state.phase === 'ready' ? 'Not connected.' : 'Idle.'}
+            {state.connection === 'connected'
+              ? 'Waiting for work…'
+              : state.connection === 'paused'
+                ? 'Paused.'
+                : state.phase === 'ready'
+                  ? 'Not connected.'
+                  : 'Idle.'}
           </p>
         )}
       </div>
@@ -61,6 +68,7 @@ export function TaskCard({ state }: { state: DonationState }) {
             {stats?.trust ?? '—'}
           </div>
         </div>
+        {children}
       </div>
     </section>
   )

@@ -13,6 +13,7 @@ export function useDonation() {
     session.current?.stop()
     session.current = new DonationSession(dispatch, choice)
     session.current.start()
+    return session.current
   }, [])
 
   const stop = useCallback(() => {
@@ -22,5 +23,9 @@ export function useDonation() {
 
   useEffect(() => () => session.current?.stop('Left the page.'), [])
 
-  return { state, start, stop }
+  const setDuty = useCallback((duty: number) => session.current?.setDuty(duty), [])
+  const pause = useCallback((reason: string) => session.current?.pause(reason), [])
+  const resume = useCallback(() => session.current?.resume(), [])
+
+  return { state, start, stop, setDuty, pause, resume }
 }

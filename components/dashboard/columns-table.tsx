@@ -12,7 +12,7 @@ export function ColumnsTable({
   onRoleChange: (column: string, role: ColumnRole | 'auto') => void
 }) {
   return (
-    <div className="table-wrap" style={{ marginBottom: '1rem' }}>
+    <div className="table-wrap" tabIndex={0} style={{ marginBottom: '1rem' }}>
       <table data-testid="columns-table">
         <thead>
           <tr>

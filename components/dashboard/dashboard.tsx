@@ -2,6 +2,7 @@
 
 import { useState } from 'react'
 import type { DatasetView } from '@/lib/protocol'
+import { AccountPanel } from '../accounts/account-panel'
 import { OwnerKey } from '../owner-key'
 import { withRole, type ColumnRoles } from './column-roles'
 import { CsvUpload } from './csv-upload'
@@ -9,6 +10,7 @@ import { DatasetSummary } from './dataset-summary'
 import { JobForm } from './job-form'
 import { JobList } from './job-list'
 import { PaperPlanner } from './paper-planner'
+import { WizardSteps } from './wizard-steps'
 
 /** The /dashboard page: key, upload, inspect (and override column roles), configure, and the job list. */
 export function Dashboard() {
@@ -22,7 +24,9 @@ export function Dashboard() {
 
   return (
     <div className="stack">
+      <AccountPanel />
       <OwnerKey />
+      <WizardSteps current={dataset ? 1 : 0} />
       <CsvUpload onUploaded={onUploaded} />
       {dataset && (
         <>

@@ -31,7 +31,7 @@ export function DatasetSummary({
           <h3>Columns</h3>
           <ColumnsTable columns={dataset.columns} roles={roles} onRoleChange={onRoleChange} />
           <h3>First rows</h3>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table data-testid="preview-table">
               <thead>
                 <tr>

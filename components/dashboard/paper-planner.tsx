@@ -70,7 +70,7 @@ export function PaperPlanner() {
           <p>
             <strong>{answer.segments}</strong> segments on <strong>{answer.devicesNeeded}</strong> devices · bubble {(answer.bubbleFraction * 100).toFixed(1)}% · {answer.rowsPerSec.toFixed(3)} rows/s
           </p>
-          <pre className="code">{answer.text}</pre>
+          <pre className="code" tabIndex={0}>{answer.text}</pre>
         </div>
       ) : null}
     </section>

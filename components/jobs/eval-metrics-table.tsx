@@ -25,7 +25,7 @@ const REGRESSION: Row[] = [
 export function EvalMetricsTable({ task, reports }: { task: TaskType; reports: { label: string; report: EvalReport }[] }) {
   const rows = task === 'regression' ? REGRESSION : CLASSIFICATION
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table data-testid="test-metrics">
         <thead>
           <tr>

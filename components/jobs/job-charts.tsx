@@ -29,11 +29,26 @@ export function JobCharts({ job }: { job: Pick<JobView, 'history' | 'task' | 'be
       accuracy: [line(history, 'Training accuracy', 3, (p) => p.accuracy), line(history, 'Validation accuracy', 4, (p) => p.valAccuracy, true)],
       f1auc: [line(history, 'Validation F1', 1, (p) => p.valF1), line(history, 'Validation AUC', 3, (p) => p.valAuc, true)],
       mae: [line(history, 'Validation MAE', 3, (p) => p.valMae)],
+      // Seconds each round took (from consecutive round timestamps): the fleet's pace.
+      pace: [
+        {
+          label: 'Seconds per round',
+          color: 'var(--series-3)',
+          values: history.map((p, i) => (i === 0 ? null : Math.max(0, (Date.parse(p.at) - Date.parse(history[i - 1]!.at)) / 1000))),
+        },
+        line(history, 'Devices', 4, (p) => p.devices, true),
+      ],
       r2: [line(history, 'Validation R²', 4, (p) => p.valR2)],
     }
   }, [history])
   const regression = task === 'regression'
   const marks = bestRound !== null && c.x.includes(bestRound) ? [{ x: bestRound, label: 'best' }] : []
+
+  const pace = c.pace[0]!.values.some((v) => v !== null) ? (
+    <section className="card">
+      <LineChart title="Throughput" x={c.x} series={c.pace} xLabel="Round" yLabel="Seconds / devices" formatY={num3} emptyText={EMPTY} testId="throughput-chart" />
+    </section>
+  ) : null
 
   return (
     <div className="grid-2">
@@ -71,6 +86,7 @@ export function JobCharts({ job }: { job: Pick<JobView, 'history' | 'task' | 'be
           )}
         </>
       )}
+      {pace}
     </div>
   )
 }

@@ -15,7 +15,7 @@ export function JobDevices({ job }: { job: JobView }) {
       {job.devices.length === 0 ? (
         <p className="muted">No device has worked on this job yet.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table data-testid="job-devices">
             <thead>
               <tr>

@@ -11,6 +11,7 @@ import { BatchInferPanel } from './batch-infer-panel'
 import { CancelJob } from './cancel-job'
 import { InferOutputs } from './infer-outputs'
 import { JobCharts } from './job-charts'
+import { DevicesTimeline } from './devices-timeline'
 import { JobDevices } from './job-devices'
 import { JobScheduling } from './job-scheduling'
 import { JobVerification } from './job-verification'
@@ -46,6 +47,7 @@ export function JobLive({ id }: { id: string }) {
           {job.pipeline ? <PipelinePlan pipeline={job.pipeline} /> : null}
           {job.type === 'infer' ? <InferOutputs job={job} /> : <TrainingResults job={job} />}
           <JobDevices job={job} />
+          <DevicesTimeline job={job} now={Date.parse(job.updatedAt)} />
           <JobScheduling job={job} />
           <JobVerification job={job} />
         </>

@@ -30,7 +30,7 @@ export function JobScheduling({ job }: { job: JobView }) {
       {s.placements.length === 0 ? (
         <p className="muted">No task has been placed yet.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table data-testid="job-placements">
             <caption className="muted">Latest placements: why the scheduler chose each device</caption>
             <thead>

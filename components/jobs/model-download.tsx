@@ -71,7 +71,8 @@ ${predictLine}`
       <p className="muted small">Your browser may ask once before saving several files.</p>
       <ErrorNote error={error} />
       <h3>Load it with TensorFlow.js</h3>
-      <pre>
+      {/* Focusable so keyboard users can scroll the long lines. */}
+      <pre tabIndex={0} aria-label="Code to load the model">
         <code>{snippet}</code>
       </pre>
     </section>

@@ -80,7 +80,7 @@ export function PredictPanel({ jobId, task, images = false }: { jobId: string; t
               Download CSV
             </button>
           </div>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table data-testid="predictions-table">
               <thead>
                 <tr>

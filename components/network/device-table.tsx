@@ -12,7 +12,7 @@ export function DeviceTable({ devices }: { devices: NetworkView['devices'] }) {
   }
   const sorted = [...devices].sort((a, b) => b.gflops - a.gflops)
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table data-testid="device-table">
         <thead>
           <tr>

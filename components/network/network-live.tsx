@@ -4,13 +4,16 @@ import { BarChart } from '../charts/bar-chart'
 import { LiveIndicator } from '../live-indicator'
 import { OwnerKey } from '../owner-key'
 import { DeviceTable } from './device-table'
+import { NetworkCharts } from './network-charts'
 import { NetworkFigures } from './network-figures'
+import { useNetworkHistory } from './use-network-history'
 import { TrustSummary } from './trust-summary'
 import { useNetworkLive } from './use-network-live'
 
 /** The /network page: live figures, devices per backend and the device list. */
 export function NetworkLive() {
   const { network, state, error } = useNetworkLive()
+  const history = useNetworkHistory(network)
   return (
     <div className="stack">
       <div className="row">
@@ -29,27 +32,18 @@ export function NetworkLive() {
       ) : (
         <>
           <NetworkFigures network={network} showQueue />
-          <div className="grid-2">
-            <section className="card" aria-labelledby="by-backend">
-              <h2 id="by-backend">Devices by backend</h2>
-              <BarChart
-                title="Devices by backend"
-                testId="backend-chart"
-                data={Object.entries(network.byBackend).map(([label, value]) => ({ label, value }))}
-              />
-            </section>
-            <section className="card" aria-labelledby="queue">
-              <h2 id="queue">Task queue</h2>
-              <BarChart
-                title="Task queue"
-                data={[
-                  { label: 'waiting', value: network.tasks.ready },
-                  { label: 'running', value: network.tasks.leased },
-                  { label: 'done', value: network.tasks.done },
-                ]}
-              />
-            </section>
-          </div>
+          <NetworkCharts network={network} history={history} />
+          <section className="card" aria-labelledby="queue">
+            <h2 id="queue">Task queue</h2>
+            <BarChart
+              title="Task queue"
+              data={[
+                { label: 'waiting', value: network.tasks.ready },
+                { label: 'running', value: network.tasks.leased },
+                { label: 'done', value: network.tasks.done },
+              ]}
+            />
+          </section>
           {network.trust && <TrustSummary trust={network.trust} />}
           <section className="card" aria-labelledby="devices">
             <h2 id="devices">Devices online</h2>

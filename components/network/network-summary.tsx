@@ -1,48 +1,30 @@
 'use client'
 
-import { useEffect, useState } from 'react'
-import { NetworkView } from '@/lib/protocol'
-import { api } from '../api-client'
-import { NetworkFigures } from './network-figures'
+import { formatGflops, formatTokens } from '../format'
+import { LiveIndicator } from '../live-indicator'
+import { Stat } from '../stat'
+import { useNetworkLive } from './use-network-live'
 
-const REFRESH_MS = 15_000
-
-/** Landing-page figures from GET /api/network, refreshed while the tab is visible. */
+/** Landing-page figures, pushed over /live (`network:update`), not polled. */
 export function NetworkSummary() {
-  const [network, setNetwork] = useState<NetworkView | null>(null)
-  const [failed, setFailed] = useState(false)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    const load = () => {
-      if (document.visibilityState !== 'visible') return
-      api('/api/network', { parse: NetworkView.parse, signal: ctrl.signal })
-        .then((n) => {
-          setNetwork(n)
-          setFailed(false)
-        })
-        .catch((e: unknown) => {
-          if (!ctrl.signal.aborted) setFailed(true)
-          if (!(e instanceof DOMException)) console.warn('network figures:', e)
-        })
-    }
-    load()
-    const timer = setInterval(load, REFRESH_MS)
-    document.addEventListener('visibilitychange', load)
-    return () => {
-      ctrl.abort()
-      clearInterval(timer)
-      document.removeEventListener('visibilitychange', load)
-    }
-  }, [])
-
+  const { network, state } = useNetworkLive()
   return (
-    <section aria-labelledby="network-now" aria-live="polite">
-      <h2 id="network-now">The network right now</h2>
+    <section aria-labelledby="network-now" className="stack" style={{ gap: '0.75rem' }}>
+      <div className="row">
+        <h2 id="network-now" style={{ margin: 0 }}>
+          The network right now
+        </h2>
+        <LiveIndicator state={state} />
+      </div>
       {network ? (
-        <NetworkFigures network={network} />
+        <div className="stats">
+          <Stat label="Devices online" value={network.devicesOnline} testId="devices-online" />
+          <Stat label="Total compute" value={formatGflops(network.totalGflops)} testId="total-gflops" />
+          <Stat label="Jobs running" value={network.jobsRunning ?? 0} testId="jobs-running" />
+          <Stat label="Tokens earned by volunteers" value={formatTokens(network.tokensPaid ?? 0)} testId="tokens-paid" />
+        </div>
       ) : (
-        <p className="muted">{failed ? 'Live figures are unavailable right now.' : 'Loading live figures…'}</p>
+        <p className="muted">{state === 'offline' ? 'Live figures are unavailable right now.' : 'Loading live figures…'}</p>
       )}
     </section>
   )

@@ -179,6 +179,9 @@ export const Placement = z.object({
   spare: z.boolean(),
   expectedMs: z.number().nullable(),
   actualMs: z.number().nullable(),
+  /** Epoch ms the lease began and the result came back (for the devices timeline). */
+  leasedAt: z.number().optional(),
+  finishedAt: z.number().nullable().optional(),
   cost: z.number().nullable(),
   late: z.boolean(),
   runnerUp: z.object({ device: z.string(), expectedMs: z.number(), cost: z.number() }).nullable(),
@@ -354,8 +357,21 @@ export const NetworkView = z.object({
   tasks: z.object({ ready: z.number().int(), leased: z.number().int(), done: z.number().int() }),
   /** Devices ever seen, by trust tier: new (work replicated), trusted (spot-checked), banned. */
   trust: z.object({ new: z.number().int(), trusted: z.number().int(), banned: z.number().int() }).optional(),
+  /** Jobs in state running. */
+  jobsRunning: z.number().int().optional(),
+  /** Tokens earned by volunteers for verified work (credited FLOPs × the volunteer rate). */
+  tokensPaid: z.number().optional(),
 })
 export type NetworkView = z.infer<typeof NetworkView>
+
+/** Top devices by verified credit: public, names and credit only (no ids, no addresses). */
+export const LeaderboardEntry = z.object({ rank: z.number().int(), name: z.string(), creditFlops: z.number(), tokens: z.number() })
+export const LeaderboardView = z.object({
+  top: z.array(LeaderboardEntry),
+  /** The asking device's own standing when `?device=` names one. */
+  you: LeaderboardEntry.nullable(),
+})
+export type LeaderboardView = z.infer<typeof LeaderboardView>
 
 /** A model uploaded by its owner (tfjs Layers format), checked for layers Nimble can run and for size. */
 export const UploadModelBody = z.object({

@@ -24,6 +24,16 @@ export const ERROR_STATUS = {
   stale_lease: 409,
   invalid_signature: 401,
   chain_unavailable: 503,
+  /** Too many requests from one IP or one key in the window (NIMBLE_RATE_*). */
+  rate_limited: 429,
+  /** The owner already has NIMBLE_MAX_JOBS_PER_OWNER jobs queued or running. */
+  too_many_jobs: 429,
+  /** A cross-origin request to the API (CORS is closed unless NIMBLE_CORS_ORIGINS lists the origin). */
+  cross_origin: 403,
+  /** The coordinator is shutting down (SIGTERM): it takes no new work. */
+  shutting_down: 503,
+  /** A stored blob no longer matches its hash: refused rather than served. */
+  blob_corrupt: 503,
   /** A device or wallet banned for invalid results: its hello and results are refused. */
   banned: 403,
   internal: 500,

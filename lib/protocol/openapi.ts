@@ -1,6 +1,6 @@
 /** The REST API as an OpenAPI 3.1 document, generated from the same zod schemas the routes parse with. */
 import { z } from 'zod'
-import { CreateJobBody, DatasetView, JobView, NetworkView, PredictResponse } from './api'
+import { CreateJobBody, DatasetView, JobView, LeaderboardView, NetworkView, PredictResponse } from './api'
 import { ChainInfoView, LinkWalletBody, LinkWalletResult, RewardsView, SettleResult, SiweNonceView } from './rewards'
 import { PROTOCOL_VERSION } from './version'
 
@@ -38,6 +38,14 @@ export function openApiDocument(): object {
       '/api/jobs/{id}/model': { get: { summary: 'Trained model as tfjs Layers model.json (tf.loadLayersModel loads it)', parameters: idParam, responses: { '200': { description: 'model.json' }, ...errors } } },
       '/api/jobs/{id}/model.weights.bin': { get: { summary: 'The weights referenced by model.json', parameters: idParam, responses: { '200': { description: 'binary float32 weights' }, ...errors } } },
       '/api/network': { get: { summary: 'Devices online and fleet speed', security: [], responses: { '200': ok(NetworkView) } } },
+      '/api/leaderboard': {
+        get: {
+          summary: 'Top devices by verified credit (names and credit only); `device` adds that device’s own standing',
+          security: [],
+          parameters: [{ name: 'device', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: { '200': ok(LeaderboardView), '422': errors['422'] },
+        },
+      },
       '/api/chain': { get: { summary: 'The chain rewards settle on: chain id, RPC URL, token and distributor addresses', security: [], responses: { '200': ok(ChainInfoView), '404': errors['404'] } } },
       '/api/rewards/{address}': {
         get: {

@@ -16,6 +16,8 @@ export const ChainInfoView = z.object({
   rpcUrl: z.string(),
   token: Address,
   distributor: Address,
+  /** Set when the operator configured WalletConnect. */
+  walletConnectProjectId: z.string().optional(),
 })
 export type ChainInfoView = z.infer<typeof ChainInfoView>
 

@@ -13,7 +13,7 @@ const opts = { now, prices: DEFAULT_PRICES }
 function bruteForce(tasks: TaskNeed[], devices: DeviceSlot[], order: number[], fleet: string[]) {
   const edge = (t: TaskNeed, d: DeviceSlot) => {
     const others = fleet.some((id) => !(t.avoid ?? []).includes(id))
-    if (t.prefer && fleet.includes(t.prefer) && d.id !== t.prefer) return null
+    if (t.prefer && fleet.includes(t.prefer) && !(t.avoid ?? []).includes(t.prefer) && d.id !== t.prefer) return null
     if (d.memoryBudget !== 0 && d.memoryBudget < t.memoryBytes) return null
     if (others && (t.avoid ?? []).includes(d.id)) return null
     if (t.backends && d.backend && !t.backends.includes(d.backend)) return null
@@ -80,7 +80,7 @@ describe('assign', () => {
         const d = devices.find((x) => x.id === a.deviceId)!
         expect(d.memoryBudget === 0 || d.memoryBudget >= t.memoryBytes).toBe(true)
         expect(!t.backends || !d.backend || t.backends.includes(d.backend)).toBe(true)
-        if (t.prefer && fleet.includes(t.prefer)) expect(d.id).toBe(t.prefer)
+        if (t.prefer && fleet.includes(t.prefer) && !(t.avoid ?? []).includes(t.prefer)) expect(d.id).toBe(t.prefer)
         expect(a.late).toBe(t.deadline !== undefined && now + a.expectedMs > t.deadline)
         expect(explanations[k].rejected.length).toBeLessThanOrEqual(5)
       }
@@ -163,6 +163,10 @@ describe('assign', () => {
       [1, 'owner', 'preferred'],
     ])
     expect(assign([{ id: 2, memoryBytes: 1, flops: 1e9, avoid: ['flaky'], backends: ['webgpu', 'cpu'] }], devices.slice(1), { ...opts, fleet: ['flaky', 'wasm', 'owner'] }).assignments).toEqual([])
+    // A preferred device the task must avoid (it holds another copy, or failed it) is no preference.
+    const moved = assign([{ id: 3, memoryBytes: 1, flops: 1e9, prefer: 'owner', avoid: ['owner'] }], devices, { ...opts, fleet: ['owner', 'flaky', 'wasm'] }).assignments
+    expect(moved).toHaveLength(1)
+    expect(moved[0].deviceId).not.toBe('owner')
     const only = assign([{ id: 2, memoryBytes: 1, flops: 1e9, backends: ['webgpu'] }], devices.slice(1), opts).explanations[0]
     expect(only).toMatchObject({ deviceId: 'flaky', reason: 'only-fit', rejected: [{ deviceId: 'wasm', why: expect.stringContaining('backend wasm') }] })
   })

@@ -18,7 +18,8 @@ export function fitRule(task: TaskNeed, fleet: ReadonlySet<string>): FitRule {
   let strict = false
   for (const id of fleet) if (!avoid.has(id)) { strict = true; break }
   // Its device is connected: wait for it rather than move the stage's weights elsewhere.
-  const preferred = task.prefer && fleet.has(task.prefer) ? task.prefer : undefined
+  // A preferred device the task must avoid (it failed it, or holds another copy of it) is no preference.
+  const preferred = task.prefer && fleet.has(task.prefer) && !avoid.has(task.prefer) ? task.prefer : undefined
   return { avoid, strict, preferred }
 }
 

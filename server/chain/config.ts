@@ -20,6 +20,8 @@ export const ChainConfigShape = {
   CHAIN_DISTRIBUTOR_ADDRESS: address.optional(),
   /** Embedded anvil's port; 0 picks a free one (and keeps it across restarts while it stays free). */
   NIMBLE_ANVIL_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** A WalletConnect Cloud project id (public): adds WalletConnect to the wallet choices (needs @walletconnect/ethereum-provider installed). */
+  WALLETCONNECT_PROJECT_ID: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32 hex digits of a WalletConnect project id').optional(),
   /** Seconds between automatic settlements; 0 settles only on POST /api/rewards/settle. */
   NIMBLE_EPOCH_SECONDS: z.coerce.number().int().min(0).default(3600),
 }

@@ -18,15 +18,18 @@ export type RewardsApi = {
 
 export function rewardsApi(ctx: Ctx, chain: ChainService | null): RewardsApi {
   if (!chain) {
-    const off = async (): Promise<never> => {
+    const refuse = (): never => {
       throw new NimbleError({ code: 'not_found', message: 'rewards are off on this coordinator (NIMBLE_CHAIN=off)' })
     }
-    return { chainInfo: () => off() as never, rewards: off, settle: off, walletNonce: off, linkWallet: off, close: async () => {} }
+    const off = async (): Promise<never> => refuse()
+    // chainInfo is synchronous: it must throw, not return a rejected promise nobody awaits
+    // (that rejection went unhandled and stopped the process on every GET /api/chain).
+    return { chainInfo: refuse, rewards: off, settle: off, walletNonce: off, linkWallet: off, close: async () => {} }
   }
   const settlement = new Settlement(ctx, chain)
   settlement.start(ctx.config.NIMBLE_EPOCH_SECONDS)
   return {
-    chainInfo: () => ({ ...chain.info }),
+    chainInfo: () => ({ ...chain.info, ...(ctx.config.WALLETCONNECT_PROJECT_ID ? { walletConnectProjectId: ctx.config.WALLETCONNECT_PROJECT_ID } : {}) }),
     rewards: (address) => rewardsView(ctx, chain, settlement, address),
     settle: () => settlement.settle(),
     walletNonce: () => issueNonce(ctx),

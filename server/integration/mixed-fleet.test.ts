@@ -14,8 +14,9 @@ let coord: Coord
 let datasetId = ''
 
 beforeAll(async () => {
-  // No straggler spares here: the comparison is between two ways of sharding alone.
-  coord = await startCoordinator({ env: { NIMBLE_STRAGGLER_FACTOR: '0' } })
+  // No straggler spares and no replicas of new devices' work here: the comparison is between
+  // two ways of sharding alone (verification has its own tests).
+  coord = await startCoordinator({ env: { NIMBLE_STRAGGLER_FACTOR: '0', NIMBLE_REPLICATION: 'off' } })
   await startWorker(coord.url, { name: 'fast', backend: 'cpu' })
   await startWorker(coord.url, { name: 'slow-1', backend: 'cpu', extra: ['--throttle', '4'] })
   await startWorker(coord.url, { name: 'slow-2', backend: 'cpu', extra: ['--throttle', '4'] })

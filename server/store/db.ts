@@ -50,7 +50,8 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
     fs.mkdirSync(dataDir, { recursive: true })
     const sqlite = new SQLite(path.join(dataDir, 'nimble.sqlite'))
     sqlite.pragma('journal_mode = WAL')
-    sqlite.pragma('synchronous = NORMAL')
+    // FULL: a committed transaction (a credit, a settled epoch) survives power loss, not only a process crash.
+    sqlite.pragma('synchronous = FULL')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })

@@ -205,6 +205,43 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('devices_address').on('devices').column('address').execute()
     },
   },
+  '0008_accounts': {
+    async up(db: Kysely<any>) {
+      /** Job owners. 'admin' is the operator (the admin key); others sign in with Ethereum. */
+      await db.schema
+        .createTable('owners')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('address', 'text', (c) => c.unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.insertInto('owners').values({ id: 'admin', address: null, created_at: 0 }).execute()
+      /** API keys: only the sha256 of the key is kept; `prefix` lets the owner tell keys apart. */
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('owners.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute()
+      /** Browser sessions after Sign-In with Ethereum: the cookie holds the token, the table its sha256. */
+      await db.schema
+        .createTable('owner_sessions')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('owners.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute()
+      // Everything made before accounts existed belongs to the operator.
+      for (const t of ['jobs', 'datasets', 'models']) {
+        await db.schema.alterTable(t).addColumn('owner_id', 'text', (c) => c.notNull().defaultTo('admin')).execute()
+        await db.schema.createIndex(`${t}_owner`).on(t).column('owner_id').execute()
+      }
+    },
+  },
   '0005_verification': {
     async up(db: Kysely<any>) {
       /** Trust (lib/verify/trust.ts): accepted results in a row, missed deadlines in a row, the ban. */

@@ -16,6 +16,7 @@ export interface DatasetTable {
   kind: Generated<string>
   image_json: string | null
   pack_hash: string | null
+  owner_id: Generated<string>
 }
 
 export interface ModelTable {
@@ -26,6 +27,7 @@ export interface ModelTable {
   /** What inspection found: input shape, output units, params, layers, weight shapes. */
   info_json: string
   created_at: number
+  owner_id: Generated<string>
 }
 
 export interface JobTable {
@@ -63,6 +65,7 @@ export interface JobTable {
   deadline: number | null
   /** The cost/duration estimate made at submission, to compare with what happened. */
   estimate_json: string | null
+  owner_id: Generated<string>
 }
 
 export interface RoundTable {
@@ -189,7 +192,36 @@ export interface SiweNonceTable {
   used_at: number | null
 }
 
+export interface OwnerTable {
+  id: string
+  /** Lower-case Ethereum address; null for the operator ('admin'). */
+  address: string | null
+  created_at: number
+}
+
+export interface ApiKeyTable {
+  id: string
+  owner_id: string
+  name: string
+  prefix: string
+  /** sha256 hex of the key; the key itself is shown once and never stored. */
+  hash: string
+  created_at: number
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+export interface OwnerSessionTable {
+  hash: string
+  owner_id: string
+  created_at: number
+  expires_at: number
+}
+
 export interface Database {
+  owners: OwnerTable
+  api_keys: ApiKeyTable
+  owner_sessions: OwnerSessionTable
   datasets: DatasetTable
   jobs: JobTable
   rounds: RoundTable

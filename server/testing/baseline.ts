@@ -37,10 +37,10 @@ export function planFor(data: { csv?: string; zip?: Uint8Array }, req: CreateTra
       { name: 'x', shape: [img.labels.length, img.width * img.height * img.channels], data: img.x },
       { name: 'labels', shape: [img.labels.length], data: Float32Array.from(img.labels) },
     ]))
-    ds = { id: 'ds', name: 'images', rows: img.labels.length, bytes: data.zip.byteLength, columns_json: '[]', preview_json: '[]', blob_hash: blobs.put(data.zip).hash, created_at: 0, kind: 'images', image_json: JSON.stringify(imageInfo(img)), pack_hash: pack.hash }
+    ds = { id: 'ds', name: 'images', rows: img.labels.length, bytes: data.zip.byteLength, columns_json: '[]', preview_json: '[]', blob_hash: blobs.put(data.zip).hash, created_at: 0, kind: 'images', image_json: JSON.stringify(imageInfo(img)), pack_hash: pack.hash, owner_id: 'admin' }
   } else {
     const { header, rows } = parseCsv(data.csv!)
-    ds = { id: 'ds', name: 'table', rows: rows.length, bytes: data.csv!.length, columns_json: JSON.stringify(inferColumns(header, rows)), preview_json: '[]', blob_hash: blobs.put(Buffer.from(data.csv!)).hash, created_at: 0, kind: 'table', image_json: null, pack_hash: null }
+    ds = { id: 'ds', name: 'table', rows: rows.length, bytes: data.csv!.length, columns_json: JSON.stringify(inferColumns(header, rows)), preview_json: '[]', blob_hash: blobs.put(Buffer.from(data.csv!)).hash, created_at: 0, kind: 'table', image_json: null, pack_hash: null, owner_id: 'admin' }
   }
   return { plan: buildPlan(blobs, ds, req, null, 1e9), blobs }
 }

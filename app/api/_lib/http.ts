@@ -8,8 +8,9 @@ import { ZodError, type ZodType } from 'zod'
 import { isNimbleError, NimbleError, ERROR_STATUS, type ErrorBody } from '@/lib/protocol'
 import { getCoordinator } from '@/server/container'
 import type { Coordinator } from '@/server/coordinator'
+import type { Principal } from '@/server/accounts/principal'
 
-export type Handler<P> = (ctx: { req: Request; c: Coordinator; params: P }) => Promise<Response | unknown>
+export type Handler<P, W> = (ctx: { req: Request; c: Coordinator; params: P; who: W }) => Promise<Response | unknown>
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } })
@@ -31,14 +32,25 @@ export function errorResponse(e: unknown): Response {
   return json({ error: { code: 'internal', message: 'internal error; the coordinator log has the details' } }, 500)
 }
 
-/** Wraps a handler. `auth: 'owner'` requires the owner's bearer key. */
-export function route<P = Record<string, never>>(opts: { auth: 'owner' | 'public' }, fn: Handler<P>) {
+type RouteFn<P> = (req: Request, ctx?: { params?: Promise<P> }) => Promise<Response>
+
+/**
+ * Wraps a handler. `auth: 'owner'` needs an API key, the admin key or a session cookie and
+ * hands the caller (`who`) to the handler; `auth: 'admin'` needs the admin key.
+ */
+export function route<P = Record<string, never>>(opts: { auth: 'owner' | 'admin' }, fn: Handler<P, Principal>): RouteFn<P>
+export function route<P = Record<string, never>>(opts: { auth: 'public' }, fn: Handler<P, null>): RouteFn<P>
+export function route<P = Record<string, never>>(opts: { auth: 'owner' | 'admin' | 'public' }, fn: Handler<P, any>): RouteFn<P> {
   return async (req: Request, ctx?: { params?: Promise<P> }): Promise<Response> => {
     try {
       const c = getCoordinator()
-      if (opts.auth === 'owner') c.authorize(req.headers.get('authorization'))
+      let who: Principal | null = null
+      if (opts.auth !== 'public') {
+        who = await c.authenticate({ authorization: req.headers.get('authorization'), cookie: req.headers.get('cookie') })
+        if (opts.auth === 'admin' && !who.admin) throw new NimbleError({ code: 'forbidden', message: 'only the operator (admin key) may do this' })
+      }
       const params = ((await ctx?.params) ?? {}) as P
-      const out = await fn({ req, c, params })
+      const out = await fn({ req, c, params, who })
       return out instanceof Response ? out : json(out)
     } catch (e) {
       return errorResponse(e)
@@ -91,7 +103,7 @@ export async function readBytes(req: Request, limit: number, accept: string[]): 
   return buf
 }
 
-export async function readJson<T>(req: Request, schema: ZodType<T>, limit = 1024 * 1024): Promise<T> {
+export async function readJson<T>(req: Request, schema: ZodType<T>, limit = getCoordinator().config.NIMBLE_MAX_JSON_BYTES): Promise<T> {
   const text = await readText(req, limit, ['application/json'])
   let raw: unknown
   try {
@@ -103,5 +115,6 @@ export async function readJson<T>(req: Request, schema: ZodType<T>, limit = 1024
 }
 
 function tooLarge(limit: number): NimbleError {
-  return new NimbleError({ code: 'payload_too_large', message: `the upload is larger than the limit of ${limit} bytes (NIMBLE_MAX_UPLOAD_BYTES)` })
+  const which = limit === getCoordinator().config.NIMBLE_MAX_JSON_BYTES ? 'NIMBLE_MAX_JSON_BYTES' : limit === getCoordinator().config.NIMBLE_MAX_UPLOAD_BYTES ? 'NIMBLE_MAX_UPLOAD_BYTES' : 'the limit for this request'
+  return new NimbleError({ code: 'payload_too_large', message: `the body is larger than the limit of ${limit} bytes (${which})` })
 }

@@ -9,15 +9,15 @@ const ZIP = ['application/zip', 'application/x-zip-compressed', 'application/oct
  * POST raw CSV (Content-Type: text/csv) or a zip of images (application/zip: one folder per
  * class, or idx files) -> 201 DatasetView. X-Filename names it (percent-encoded if not ASCII).
  */
-export const POST = route({ auth: 'owner' }, async ({ req, c }) => {
+export const POST = route({ auth: 'owner' }, async ({ req, c, who }) => {
   const raw = req.headers.get('x-filename') ?? ''
   let name = raw
   try {
     name = decodeURIComponent(raw)
   } catch {}
   const limit = c.config.NIMBLE_MAX_UPLOAD_BYTES
-  if (ZIP.includes(contentType(req))) return json(await c.createImageDataset(await readBytes(req, limit, ZIP), name || 'images.zip'), 201)
-  return json(await c.createDataset(await readText(req, limit, CSV), name || 'dataset.csv'), 201)
+  if (ZIP.includes(contentType(req))) return json(await c.createImageDataset(who, await readBytes(req, limit, ZIP), name || 'images.zip'), 201)
+  return json(await c.createDataset(who, await readText(req, limit, CSV), name || 'dataset.csv'), 201)
 })
 
-export const GET = route({ auth: 'owner' }, async ({ c }) => ({ datasets: await c.listDatasets() }))
+export const GET = route({ auth: 'owner' }, async ({ c, who }) => ({ datasets: await c.listDatasets(who) }))

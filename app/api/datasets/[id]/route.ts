@@ -1,4 +1,4 @@
 import { route } from '../../_lib/http'
 
 export const dynamic = 'force-dynamic'
-export const GET = route<{ id: string }>({ auth: 'owner' }, ({ c, params }) => c.getDataset(params.id))
+export const GET = route<{ id: string }>({ auth: 'owner' }, ({ c, params, who }) => c.getDataset(who, params.id))

@@ -1,0 +1,112 @@
+/**
+ * Chaos: 12 headless workers (a quarter throttled 3x), a third of them killed at seeded random
+ * moments and replaced, and two kill -9 restarts of the coordinator, all during one job. The
+ * job's result must match an undisturbed run of the same job on the same fleet (holdout
+ * accuracy within 0.1), no task may be lost, and credit must equal verified work exactly once.
+ */
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { irisCsv } from '../testing/iris'
+import { startCoordinator, startWorker, stopAll, waitUntil, type Coord, type Proc } from '../testing/harness'
+
+afterAll(stopAll)
+
+/** mulberry32: a seeded source for the kill schedule, so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const ENV = { NIMBLE_LEASE_MS: '6000', NIMBLE_RATE_PER_IP: '0', NIMBLE_STRAGGLER_MIN_MS: '2000' }
+const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 16, seed: 5 }
+
+describe('chaos', () => {
+  it('12 workers, 4 killed and replaced, 2 coordinator kill -9: same result, nothing lost, credit once', async () => {
+    const random = rng(20260301)
+    const iris = irisCsv()
+    let coord: Coord = await startCoordinator({ env: ENV })
+    const workers: Proc[] = []
+    let n = 0
+    const spawn = async () => workers.push(await startWorker(coord.url, { name: `c${n++}`, extra: n % 4 === 0 ? ['--throttle', '3'] : [] }))
+    for (let i = 0; i < 12; i++) await spawn()
+    await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 12, 240_000, '12 workers online')
+    const ds = await coord.api.call('POST', '/api/datasets', iris.train, { 'x-filename': 'iris.csv' })
+    const accuracy = async (id: string) => {
+      const pred = await coord.api.call('POST', `/api/jobs/${id}/predict`, iris.holdout)
+      return pred.body.predictions.filter((p: { label: string }, i: number) => p.label === iris.holdoutLabels[i]).length / iris.holdoutLabels.length
+    }
+    const finish = (id: string, ms: number) =>
+      waitUntil(async () => {
+        const j = (await coord.api.call('GET', `/api/jobs/${id}`)).body
+        if (j.status === 'failed') throw new Error(`job failed: ${j.error}`)
+        return j.status === 'succeeded' ? j : null
+      }, ms, `job ${id}`)
+
+    // The undisturbed run.
+    const calm = await coord.api.call('POST', '/api/jobs', { ...JOB, datasetId: ds.body.id })
+    expect(calm.status, JSON.stringify(calm.body)).toBe(201)
+    await finish(calm.body.id, 120_000)
+    const calmAcc = await accuracy(calm.body.id)
+
+    // The same job under chaos.
+    const job = await coord.api.call('POST', '/api/jobs', { ...JOB, datasetId: ds.body.id })
+    const id = job.body.id as string
+    const round = async () => (await coord.api.call('GET', `/api/jobs/${id}`).catch(() => ({ body: { round: 0 } }))).body.round ?? 0
+    const events: string[] = []
+    let kills = 0
+    let restarts = 0
+    const t0 = Date.now()
+    while (kills < 4 || restarts < 2) {
+      await new Promise((r) => setTimeout(r, 800 + random() * 2200))
+      const status = (await coord.api.call('GET', `/api/jobs/${id}`)).body.status
+      if (status !== 'running' && status !== 'queued') break
+      if (restarts < 2 && (await round()) >= 4 + restarts * 5) {
+        await coord.kill('SIGKILL')
+        coord = await startCoordinator({ port: coord.port, dataDir: coord.dataDir, env: ENV })
+        restarts++
+        events.push(`coordinator kill -9 #${restarts}`)
+      } else if (kills < 4) {
+        const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null)
+        const victim = alive[Math.floor(random() * alive.length)]
+        await victim.kill('SIGKILL')
+        await spawn()
+        kills++
+        events.push(`worker kill #${kills}`)
+      }
+    }
+    const done = await finish(id, 150_000)
+    const chaosAcc = await accuracy(id)
+    console.log(`chaos: ${events.join(', ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy calm ${calmAcc.toFixed(3)} chaos ${chaosAcc.toFixed(3)}; tasks ${done.tasks.done}/${done.tasks.total}, reassigned ${done.tasks.reassigned}`)
+    expect(kills).toBe(4)
+    expect(restarts).toBe(2)
+
+    // Same result within tolerance, every round present, no task lost.
+    expect(Math.abs(chaosAcc - calmAcc)).toBeLessThanOrEqual(0.1)
+    expect(chaosAcc).toBeGreaterThanOrEqual(0.85)
+    expect(done.round).toBe(done.totalRounds ?? done.round)
+    expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(done.round).keys()])
+    expect(done.tasks.done).toBe(done.tasks.total)
+
+    // Credit equals verified work exactly once: one credit per accepted instance (none for any other),
+    // at the coordinator's own estimate of that task, and every done task credited.
+    const db = new SQLite(path.join(coord.dataDir, 'nimble.sqlite'), { readonly: true })
+    const one = <T>(q: string) => db.prepare(q).get(id) as T
+    const credits = one<{ n: number; i: number; t: number; f: number }>(`SELECT count(*) n, count(DISTINCT instance_id) i, count(DISTINCT task_id) t, coalesce(sum(flops),0) f FROM credits WHERE job_id = ?`)
+    const valid = one<{ n: number; f: number }>(`SELECT count(*) n, coalesce(sum(t.flops),0) f FROM instances i JOIN tasks t ON t.id = i.task_id WHERE i.job_id = ? AND i.state = 'valid'`)
+    const stray = one<{ n: number }>(`SELECT count(*) n FROM credits c JOIN instances i ON i.id = c.instance_id WHERE c.job_id = ? AND i.state <> 'valid'`)
+    const doneTasks = one<{ n: number }>(`SELECT count(*) n FROM tasks WHERE job_id = ? AND state = 'done'`)
+    db.close()
+    expect(credits.n).toBe(credits.i)
+    expect(credits.n).toBe(valid.n)
+    expect(stray.n).toBe(0)
+    expect(credits.t).toBe(doneTasks.n)
+    expect(credits.f).toBeCloseTo(valid.f, 6)
+  }, 600_000)
+})
