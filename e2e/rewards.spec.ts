@@ -65,7 +65,7 @@ test('connect, link, contribute, settle, claim exactly the claimable amount once
 
   const settled = await coord.api.call('POST', '/api/rewards/settle')
   expect(settled.body.status).toBe('settled')
-  const expected = (creditedFlops(coord.dataDir).get(wallet.address.toLowerCase()) ?? 0n) * 1500n // default 0.0015 tokens/TFLOP
+  const expected = ((await creditedFlops(coord.dataDir)).get(wallet.address.toLowerCase()) ?? 0n) * 1500n // default 0.0015 tokens/TFLOP
   expect(expected).toBeGreaterThan(0n)
 
   await expect(page.getByTestId('rewards-claimable')).toHaveAttribute('data-units', expected.toString(), { timeout: 20_000 })

@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { irisCsv } from '../testing/iris'
 import { startCoordinator, startWorker, stopAll, waitUntil, type Coord, type Proc } from '../testing/harness'
+import { sqliteOnlySkipped } from '../testing/harness'
 
 afterAll(stopAll)
 
@@ -27,7 +28,7 @@ function rng(seed: number): () => number {
 const ENV = { NIMBLE_LEASE_MS: '6000', NIMBLE_RATE_PER_IP: '0', NIMBLE_STRAGGLER_MIN_MS: '2000' }
 const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 16, seed: 5 }
 
-describe('chaos', () => {
+describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
   it('12 workers, 4 killed and replaced, 2 coordinator kill -9: same result, nothing lost, credit once', async () => {
     const random = rng(20260301)
     const iris = irisCsv()

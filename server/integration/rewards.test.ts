@@ -44,7 +44,7 @@ describe('rewards on chain', () => {
 
     expect((await coord.api.call('POST', '/api/rewards/settle', undefined, {})).status).toBe(200)
     const settled = (await coord.api.call('GET', `/api/rewards/${testAddress('alice')}`)).body
-    const flops = creditedFlops(coord.dataDir)
+    const flops = await creditedFlops(coord.dataDir)
     const total = [...flops.values()].reduce((a, b) => a + b, 0n)
     expect(total).toBeGreaterThan(0n)
 

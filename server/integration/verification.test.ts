@@ -17,6 +17,7 @@ import type { FaultKind } from '../worker/faults'
 import { openStoreReadOnly, sharedSetup, startFleet, type FleetWorker } from '../testing/fleet'
 import { startCoordinator, stopAll, waitUntil, type Coord } from '../testing/harness'
 import { irisCsv } from '../testing/iris'
+import { sqliteOnlySkipped } from '../testing/harness'
 
 const iris = irisCsv()
 const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 6, validationSplit: 0.1, testSplit: 0, seed: 7, sharding: 'equal' } as const
@@ -108,7 +109,7 @@ const fleets: FaultKind[][] = [
   ['slow', 'scaled', 'lazy'],
 ]
 
-describe('verification with cheating workers', () => {
+describe.skipIf(sqliteOnlySkipped(import.meta.url))('verification with cheating workers', () => {
   for (const faults of fleets) {
     it(`8 honest + ${faults.join(', ')}: honest model, cheaters banned and unpaid, honest credit = verified work`, async () => {
       const r = await runFleet(faults, bannedAll)

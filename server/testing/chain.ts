@@ -5,6 +5,8 @@ import { createPublicClient, createWalletClient, defineChain, http, keccak256, t
 import { privateKeyToAccount } from 'viem/accounts'
 import { nimbleTokenAbi, rewardDistributorAbi } from '../../lib/chain/artifacts'
 import type { Coord } from './harness'
+import pg from 'pg'
+import { databaseUrlFor } from './harness'
 
 export const testKey = (label: string): Hex => keccak256(toHex(`nimble-test:${label}`))
 export const testAddress = (label: string): Address => privateKeyToAccount(testKey(label)).address
@@ -30,15 +32,28 @@ export async function chainOf(coord: Coord) {
   }
 }
 
-/** Σ credits.flops per payout address (each row rounded to whole FLOPs), read from the coordinator's database. */
-export function creditedFlops(dataDir: string): Map<string, bigint> {
-  const db = new SQLite(path.join(dataDir, 'nimble.sqlite'), { readonly: true })
-  try {
-    const rows = db.prepare('SELECT d.address AS address, c.flops AS flops FROM credits c JOIN devices d ON d.id = c.device_id').all() as { address: string | null; flops: number }[]
-    const out = new Map<string, bigint>()
-    for (const r of rows) out.set(r.address ?? '', (out.get(r.address ?? '') ?? 0n) + BigInt(Math.round(r.flops)))
-    return out
-  } finally {
-    db.close()
+/** Σ credits.flops per payout address (each row rounded to whole FLOPs), read from the coordinator's database (SQLite or PostgreSQL). */
+export async function creditedFlops(dataDir: string): Promise<Map<string, bigint>> {
+  const query = 'SELECT d.address AS address, c.flops AS flops FROM credits c JOIN devices d ON d.id = c.device_id'
+  let rows: { address: string | null; flops: number }[]
+  const url = databaseUrlFor(dataDir)
+  if (url) {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      rows = (await client.query(query)).rows.map((r) => ({ address: r.address, flops: Number(r.flops) }))
+    } finally {
+      await client.end()
+    }
+  } else {
+    const db = new SQLite(path.join(dataDir, 'nimble.sqlite'), { readonly: true })
+    try {
+      rows = db.prepare(query).all() as { address: string | null; flops: number }[]
+    } finally {
+      db.close()
+    }
   }
+  const out = new Map<string, bigint>()
+  for (const r of rows) out.set(r.address ?? '', (out.get(r.address ?? '') ?? 0n) + BigInt(Math.round(r.flops)))
+  return out
 }
