@@ -26,7 +26,7 @@ function rng(seed: number): () => number {
 }
 
 const ENV = { NIMBLE_LEASE_MS: '6000', NIMBLE_RATE_PER_IP: '0', NIMBLE_STRAGGLER_MIN_MS: '2000' }
-const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 16, seed: 5 }
+const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 60, seed: 5 }
 
 describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
   it('12 workers, 4 killed and replaced, 2 coordinator kill -9: same result, nothing lost, credit once', async () => {
@@ -64,11 +64,13 @@ describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
     let kills = 0
     let restarts = 0
     const t0 = Date.now()
+    // Two worker kills, a coordinator restart, two kills, a restart: interleaved, at seeded moments.
+    const plan = ['kill', 'kill', 'restart', 'kill', 'kill', 'restart']
     while (kills < 4 || restarts < 2) {
       await new Promise((r) => setTimeout(r, 800 + random() * 2200))
       const status = (await coord.api.call('GET', `/api/jobs/${id}`)).body.status
       if (status !== 'running' && status !== 'queued') break
-      if (restarts < 2 && (await round()) >= 4 + restarts * 5) {
+      if (plan[kills + restarts] === 'restart' && (await round()) >= 2) {
         await coord.kill('SIGKILL')
         coord = await startCoordinator({ port: coord.port, dataDir: coord.dataDir, env: ENV })
         restarts++
