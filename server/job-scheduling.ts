@@ -19,7 +19,7 @@ export async function schedulingView(ctx: Ctx, row: JobRow): Promise<NonNullable
       .selectFrom('instances as i')
       .innerJoin('tasks as t', 't.id', 'i.task_id')
       .leftJoin('devices as d', 'd.id', 'i.device_id')
-      .select(['i.id', 'i.task_id', 't.round', 'i.device_id', 'd.name', 'i.state', 'i.spare', 'i.expected_ms', 'i.leased_at', 'i.finished_at', 'i.cost', 'i.explain_json'])
+      .select(['i.id', 'i.task_id', 't.round', 't.verdict', 'i.device_id', 'd.name', 'i.state', 'i.spare', 'i.expected_ms', 'i.leased_at', 'i.finished_at', 'i.cost', 'i.explain_json'])
       .where('i.job_id', '=', row.id)
       .orderBy('i.id', 'desc')
       .limit(RECENT)
@@ -33,7 +33,8 @@ export async function schedulingView(ctx: Ctx, row: JobRow): Promise<NonNullable
       taskId: r.task_id,
       round: r.round,
       device: r.name ?? r.device_id,
-      reason: e.reason === 'spare' && e.straggler ? `spare copy: ${e.straggler} ran well past its expected time` : (e.reason ?? 'unknown'),
+      // Canaries (known-answer checks of a device, server/canary.ts) are the platform's cost, not the owner's.
+      reason: r.verdict === 'canary' ? 'canary' : e.reason === 'spare' && e.straggler ? `spare copy: ${e.straggler} ran well past its expected time` : (e.reason ?? 'unknown'),
       state: r.state,
       spare: r.spare === 1,
       expectedMs: r.expected_ms,

@@ -8,6 +8,7 @@ const REASONS: Record<string, string> = {
   'only-fit': 'only device it fits',
   preferred: 'holds its data',
   deadline: 'meets the deadline',
+  canary: 'canary: a known-answer check of the device',
 }
 
 /** What the job costs against its limits and estimate, and why each recent task went where it did. */
