@@ -14,8 +14,9 @@ const profile = { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu
 
 describe('SIGTERM drains', () => {
   it('accepts an in-flight result during the grace period, refuses new work, exits 0, resumes after restart', async () => {
-    // Replication off: this is about draining, and the hand-made result below is not a real training step.
-    const coord = await startCoordinator({ env: { NIMBLE_SHUTDOWN_GRACE_MS: '8000', NIMBLE_LEASE_MS: '60000', NIMBLE_REPLICATION: 'off' } })
+    // No replication, spot checks or canaries: this is about draining, and the hand-made result
+    // below is not a real training step (a coordinator spot check would rightly refuse it).
+    const coord = await startCoordinator({ env: { NIMBLE_SHUTDOWN_GRACE_MS: '8000', NIMBLE_LEASE_MS: '60000', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' } })
     const iris = irisCsv()
     const ds = await coord.api.call('POST', '/api/datasets', iris.train, { 'x-filename': 'iris.csv' })
     const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'logistic' }, epochs: 3 })
@@ -46,7 +47,7 @@ describe('SIGTERM drains', () => {
     expect(coord.output()).toMatch(/state:draining=>stopped left_leased:0/)
     dev.disconnect()
 
-    const again = await startCoordinator({ dataDir: coord.dataDir, port: coord.port, env: { NIMBLE_REPLICATION: 'off' } })
+    const again = await startCoordinator({ dataDir: coord.dataDir, port: coord.port, env: { NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' } })
     await startWorker(again.url, { name: 'after-restart' })
     const done = await waitUntil(async () => {
       const j = (await again.api.call('GET', `/api/jobs/${job.body.id}`)).body
