@@ -5,17 +5,9 @@
  */
 import type { DeviceSlot, TaskNeed } from './match'
 
-/** Small, fast, seedable PRNG in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// One seeded generator for the whole project (lib/compute/prng.ts); re-exported for the scheduler's callers.
+export { mulberry32 } from '../compute/prng'
+import { mulberry32 } from '../compute/prng'
 
 export type InstanceOptions = { now: number; maxTasks: number; maxDevices: number; minTasks?: number; minDevices?: number; firstTaskId?: number }
 

@@ -7,30 +7,20 @@
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
+import { mulberry32 } from '../../lib/compute/prng'
 import { irisCsv } from '../testing/iris'
 import { startCoordinator, startWorker, stopAll, waitUntil, type Coord, type Proc } from '../testing/harness'
 import { sqliteOnlySkipped } from '../testing/harness'
 
 afterAll(stopAll)
 
-/** mulberry32: a seeded source for the kill schedule, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const ENV = { NIMBLE_LEASE_MS: '6000', NIMBLE_RATE_PER_IP: '0', NIMBLE_STRAGGLER_MIN_MS: '2000' }
 const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 60, seed: 5 }
 
 describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
   it('12 workers, 4 killed and replaced, 2 coordinator kill -9: same result, nothing lost, credit once', async () => {
-    const random = rng(20260301)
+    // Seeded, so a failure can be replayed.
+    const random = mulberry32(20260301)
     const iris = irisCsv()
     let coord: Coord = await startCoordinator({ env: ENV })
     const workers: Proc[] = []
