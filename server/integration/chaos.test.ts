@@ -15,7 +15,7 @@ import { sqliteOnlySkipped } from '../testing/harness'
 afterAll(stopAll)
 
 const ENV = { NIMBLE_LEASE_MS: '6000', NIMBLE_RATE_PER_IP: '0', NIMBLE_STRAGGLER_MIN_MS: '2000' }
-const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 60, seed: 5 }
+const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 150, seed: 5 }
 
 describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
   it('12 workers, 4 killed and replaced, 2 coordinator kill -9: same result, nothing lost, credit once', async () => {
@@ -43,7 +43,7 @@ describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
     // The undisturbed run.
     const calm = await coord.api.call('POST', '/api/jobs', { ...JOB, datasetId: ds.body.id })
     expect(calm.status, JSON.stringify(calm.body)).toBe(201)
-    await finish(calm.body.id, 120_000)
+    await finish(calm.body.id, 300_000)
     const calmAcc = await accuracy(calm.body.id)
 
     // The same job under chaos.
@@ -74,7 +74,7 @@ describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
         events.push(`worker kill #${kills}`)
       }
     }
-    const done = await finish(id, 150_000)
+    const done = await finish(id, 300_000)
     const chaosAcc = await accuracy(id)
     console.log(`chaos: ${events.join(', ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy calm ${calmAcc.toFixed(3)} chaos ${chaosAcc.toFixed(3)}; tasks ${done.tasks.done}/${done.tasks.total}, reassigned ${done.tasks.reassigned}`)
     expect(kills).toBe(4)
