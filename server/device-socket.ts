@@ -209,6 +209,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reply({ ok: true })
       } catch (e) {
         const err = errorOf(e)
+        if (err.code === 'internal') ctx.log.error({ err: e, device: s.id, instance: meta.data.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
         if (err.code === 'invalid_result') registry.outcome(s.id, false)
         reply({ ok: false, error: err })
       }

@@ -5,7 +5,9 @@
  * (flops <= NIMBLE_SPOT_MAX_FLOPS) and not for pipeline stages, which need a device's
  * loaded segment.
  */
+import * as tf from '@tensorflow/tfjs'
 import { runTask } from '../lib/compute/run-task'
+import { requiredBackends } from '../lib/model/backends'
 import { Task as TaskSchema, unpackTensors, type NamedTensor } from '../lib/protocol'
 import type { Ctx } from './context'
 import type { TaskRow } from './store/schema'
@@ -27,6 +29,30 @@ export async function recompute(ctx: Ctx, task: TaskRow): Promise<NamedTensor[]>
     deadline: ctx.now() + ctx.config.NIMBLE_LEASE_MS,
     ...(payload.kind === 'train' ? { round: task.round } : {}),
   })
-  const out = await runTask(parsed, async (ref) => ctx.blobs.readArrayBuffer(ref.hash))
-  return unpackTensors(out.result)
+  const run = async () => unpackTensors((await runTask(parsed, async (ref) => ctx.blobs.readArrayBuffer(ref.hash))).result)
+  const needs = parsed.kind === 'train' || parsed.kind === 'infer' ? requiredBackends(parsed.model, parsed.kind) : null
+  if (!needs || needs.includes(tf.getBackend() as never)) return run()
+  // The coordinator runs wasm, which cannot train convolutions: this one runs on cpu.
+  return onBackend('cpu', run)
+}
+
+let backendLock: Promise<unknown> = Promise.resolve()
+
+/**
+ * Runs `fn` with `backend` as tfjs's current backend and puts the previous one back, one at a
+ * time. Other coordinator work that runs meanwhile stays correct (tfjs moves tensors between
+ * backends as ops need them), only slower.
+ */
+function onBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
+  const next = backendLock.then(async () => {
+    const before = tf.getBackend()
+    await tf.setBackend(backend)
+    try {
+      return await fn()
+    } finally {
+      await tf.setBackend(before)
+    }
+  })
+  backendLock = next.catch(() => {})
+  return next
 }
