@@ -8,6 +8,8 @@ import crypto from 'node:crypto'
 import type { Namespace, Socket } from 'socket.io'
 import { z } from 'zod'
 import {
+  DEVICE_CLIENT_EVENTS,
+  DeviceDuty,
   DeviceHello,
   NimbleError,
   PROTOCOL_VERSION,
@@ -29,7 +31,7 @@ import { networkOf } from '../lib/verify/trust'
 import { banOf } from './trust'
 import { deviceStats } from './device-stats'
 
-const KNOWN_EVENTS = new Set(['device:hello', 'task:progress', 'task:result', 'task:failed'])
+const KNOWN_EVENTS = new Set<string>(DEVICE_CLIENT_EVENTS)
 
 type DeviceSocket = Socket<DeviceClientToServer, DeviceServerToClient>
 
@@ -137,7 +139,10 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
       const id = hello.deviceId ?? `dev_${crypto.randomBytes(9).toString('base64url')}`
       const best = hello.profile.benchmarks.find((b) => b.backend === hello.profile.backend)
-      const gflops = Math.max(0, best?.gflops ?? 0)
+      const bench = Math.max(0, best?.gflops ?? 0)
+      // The throttle is believed: it can only make the device look slower to the scheduler.
+      const duty = hello.profile.duty ?? 1
+      const gflops = bench * duty
       const now = ctx.now()
       // A second connection with the same identity replaces the first.
       const previous = registry.get(id)
@@ -159,7 +164,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         name: hello.name,
         profile: hello.profile,
         gflops,
-        bench: gflops,
+        bench,
+        duty,
         cached: new Set(),
         ...(hello.profile.bandwidth ? { bandwidth: hello.profile.bandwidth } : {}),
         connectedAt: now,
@@ -173,11 +179,24 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         },
       }
       registry.add(session)
-      transition(ctx.log, 'device', id, 'offline', 'online', { backend: hello.profile.backend, gflops: gflops.toFixed(2), kind: hello.profile.kind, ip })
+      transition(ctx.log, 'device', id, 'offline', 'online', { backend: hello.profile.backend, gflops: gflops.toFixed(2), duty, kind: hello.profile.kind, ip })
       reply({ ok: true, deviceId: id })
       ctx.bus.emit('network:changed')
       void dispatcher.dispatch()
       measureRtt(socket, session, ctx)
+    })
+
+    socket.on('device:duty', async (raw: unknown) => {
+      const d = DeviceDuty.safeParse(raw)
+      if (!d.success) return reject(socket, 'invalid_message', `device:duty: ${d.error.issues[0].path.join('.') || 'duty'}: ${d.error.issues[0].message}`)
+      if (!session || d.data.duty === session.duty) return
+      const s = session
+      const before = s.gflops
+      registry.setDuty(s.id, d.data.duty)
+      s.profile = { ...s.profile, duty: d.data.duty }
+      ctx.log.info({ device: s.id, duty: d.data.duty, gflops: s.gflops.toFixed(2), before: before.toFixed(2) }, `device ${s.id} now computes ${Math.round(d.data.duty * 100)}% of the time`)
+      await ctx.db.updateTable('devices').set({ gflops: s.gflops, profile_json: JSON.stringify(s.profile) }).where('id', '=', s.id).execute()
+      ctx.bus.emit('network:changed')
     })
 
     socket.on('task:progress', (raw: unknown) => {

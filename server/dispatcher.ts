@@ -87,7 +87,7 @@ export function taskDeadline(row: Pick<ReadyRow, 'deadline' | 'job_round' | 'tot
 }
 
 /** A connected device as the scheduler sees it. */
-function slot(d: DeviceSession): DeviceSlot {
+export function slot(d: DeviceSession): DeviceSlot {
   return { id: d.id, gflops: d.gflops, memoryBudget: d.profile.memoryBudget, backend: d.profile.backend, cached: d.cached, ...(d.bandwidth ? { bandwidth: d.bandwidth } : {}) }
 }
 

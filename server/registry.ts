@@ -25,8 +25,13 @@ export type DeviceSession = {
   coolUntil: number
   /** GFLOP/s seen by the coordinator on completed tasks (replaces the benchmark in `gflops`). */
   observed?: number
-  /** The device's own benchmark on its backend (GFLOP/s), kept for the time model below. */
+  /** The device's own benchmark on its backend (GFLOP/s), at full use. */
   bench: number
+  /**
+   * Fraction of the time the device computes (the contributor's throttle; 1 = all of it).
+   * `gflops` is the effective speed: the benchmark, or what was observed, at this duty.
+   */
+  duty: number
   /**
    * Recent completed tasks, smoothed: lease-to-result time as the coordinator saw it and the
    * task's FLOPs. Their ratio is the device's effective time per FLOP on the work Nimble
@@ -95,6 +100,21 @@ export class Registry {
     const s = this.sessions.get(id)
     if (!s?.recent) return Number.isFinite(fallbackMs) ? fallbackMs : 0
     return (s.recent.ms * flops) / s.recent.flops
+  }
+
+  /**
+   * The contributor changed how much of the device to use: the effective speed scales with
+   * the duty at once (a measured speed too, since it was measured at the old duty), so the
+   * scheduler and the shard planner stop expecting the old pace.
+   */
+  setDuty(id: string, duty: number): void {
+    const s = this.sessions.get(id)
+    if (!s || !(duty > 0) || duty > 1 || duty === s.duty) return
+    const ratio = duty / s.duty
+    s.duty = duty
+    if (s.observed !== undefined) s.observed *= ratio
+    if (s.recent) s.recent = { ms: s.recent.ms / ratio, flops: s.recent.flops }
+    s.gflops = s.observed ?? s.bench * duty
   }
 
   /** The device is about to fetch these blobs. */

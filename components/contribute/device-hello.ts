@@ -27,7 +27,8 @@ function platform(): string {
   return uaData?.platform || navigator.platform || 'unknown'
 }
 
-export function buildHello(ready: ReadyInfo, bandwidth?: number): DeviceHello {
+/** `duty`: the share of the time this device computes (the throttle), so the coordinator does not expect full speed. */
+export function buildHello(ready: ReadyInfo, bandwidth?: number, duty = 1): DeviceHello {
   const cores = Math.min(4096, Math.max(0, Math.floor(navigator.hardwareConcurrency || 0)))
   return {
     protocolVersion: PROTOCOL_VERSION,
@@ -42,6 +43,7 @@ export function buildHello(ready: ReadyInfo, bandwidth?: number): DeviceHello {
       userAgent: navigator.userAgent.slice(0, 500),
       hardwareConcurrency: cores || undefined,
       ...(bandwidth ? { bandwidth } : {}),
+      ...(duty < 1 ? { duty } : {}),
     },
   }
 }

@@ -8,7 +8,8 @@
  *
  * Throttle: with a duty cycle d < 1 the page rests elapsed × (1 − d) / d after each task
  * before running the next, so the device computes about d of the time (never past the
- * task's lease deadline). Pause leaves the network (the coordinator re-leases what we held)
+ * task's lease deadline). The duty goes to the coordinator (in the hello, then `device:duty` on
+ * each change), which scales the device's speed by it. Pause leaves the network (the coordinator re-leases what we held)
  * until resume, so a paused device costs nothing and blocks no job.
  */
 import { measureBandwidth } from '@/lib/net/bandwidth'
@@ -93,6 +94,9 @@ export class DonationSession {
     if (d === this.duty) return
     this.duty = d
     this.log(d === 1 ? 'Using all of this device.' : `Using about ${Math.round(d * 100)}% of this device: resting between tasks.`)
+    // The scheduler sizes work by speed: tell it the device is now this much slower (or faster).
+    // Before the hello it goes in the profile; a reconnect's hello carries the current duty too.
+    if (this.socket?.connected) this.socket.emit('device:duty', { duty: d })
   }
 
   /** Leave the network until `resume`; `reason` is shown ("tab hidden", "on battery"). */
@@ -283,7 +287,8 @@ export class DonationSession {
 
   private hello(socket: DeviceSocket) {
     if (!this.ready) return
-    socket.timeout(HELLO_TIMEOUT_MS).emit('device:hello', buildHello(this.ready, this.bandwidth), (err, res) => {
+    const duty = this.duty
+    socket.timeout(HELLO_TIMEOUT_MS).emit('device:hello', buildHello(this.ready, this.bandwidth, duty), (err, res) => {
       if (this.stopped || socket !== this.socket) return
       if (err) return this.log('The coordinator did not answer our hello; it will be re-sent on reconnect.', 'error')
       if (!res.ok) {
@@ -293,6 +298,8 @@ export class DonationSession {
         return
       }
       saveDeviceId(res.deviceId)
+      // The throttle moved while the hello was on its way (the coordinator ignores device:duty before it).
+      if (this.duty !== duty) socket.emit('device:duty', { duty: this.duty })
       this.dispatch({ type: 'device', deviceId: res.deviceId })
       this.dispatch({ type: 'error', message: null })
       this.log(`Joined the network as device ${res.deviceId}. Waiting for work…`)

@@ -36,5 +36,14 @@ export const DeviceProfile = z.object({
   hardwareConcurrency: z.number().int().min(0).max(4096).optional(),
   /** Download bytes/s from a timed fetch of /api/probe: used to place transfer-heavy tasks, never for credit. */
   bandwidth: z.number().nonnegative().max(1e12).optional(),
+  /**
+   * Fraction of the time the device computes (the contributor's "use N% of this device"; the
+   * page rests between tasks). The coordinator scales the benchmark by it. Absent: 1.
+   */
+  duty: z.number().min(0.01).max(1).optional(),
 })
 export type DeviceProfile = z.infer<typeof DeviceProfile>
+
+/** `device:duty`: the contributor changed how much of the device to use, mid-session. */
+export const DeviceDuty = z.object({ duty: z.number().min(0.01).max(1) })
+export type DeviceDuty = z.infer<typeof DeviceDuty>

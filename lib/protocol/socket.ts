@@ -5,7 +5,7 @@
  * Every inbound payload is parsed with these schemas on the receiving end.
  */
 import { z } from 'zod'
-import { DeviceProfile } from './device'
+import { DeviceProfile, type DeviceDuty } from './device'
 import { Task, TaskFailure, TaskProgress, TaskResultMeta } from './task'
 import type { JobView, NetworkView, RoundPoint } from './api'
 import type { ErrorCode } from './errors'
@@ -45,7 +45,15 @@ export interface DeviceClientToServer {
   /** The weights travel as a binary attachment (tensor pack). */
   'task:result': (meta: TaskResultMeta, weights: ArrayBuffer, ack: Ack) => void
   'task:failed': (f: TaskFailure) => void
+  /** The contributor changed the share of the device Nimble may use (DeviceDuty). */
+  'device:duty': (d: DeviceDuty) => void
 }
+
+/** Every event a device may send, checked against the map both ways: the server drops any other. */
+export const DEVICE_CLIENT_EVENTS = ['device:hello', 'task:progress', 'task:result', 'task:failed', 'device:duty'] as const satisfies readonly (keyof DeviceClientToServer)[]
+type MissingDeviceEvent = Exclude<keyof DeviceClientToServer, (typeof DEVICE_CLIENT_EVENTS)[number]>
+const everyDeviceEventListed: [MissingDeviceEvent] extends [never] ? true : MissingDeviceEvent = true
+void everyDeviceEventListed
 
 export interface DeviceServerToClient {
   'task:assign': (task: Task) => void
