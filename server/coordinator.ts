@@ -266,6 +266,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       const estimate = await estimateJob(ctx, registry, body).catch(() => null)
       const created = await createJob(ctx, body, registry)
       await db.updateTable('jobs').set({ owner_id: who.ownerId, ...(estimate ? { estimate_json: JSON.stringify(estimate) } : {}) }).where('id', '=', created.id).execute()
+      // Only now is the owner known: their open jobs lists hear of the new job.
+      live.pushJob(created.id)
       return created
     },
     estimateJob: async (who, body) => {

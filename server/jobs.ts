@@ -260,7 +260,12 @@ export async function listJobs(ctx: Ctx, ownerId?: string): Promise<JobView[]> {
   if (ownerId !== undefined) q = q.where('owner_id', '=', ownerId)
   const rows = await q.orderBy('created_at', 'desc').limit(50).execute()
   const views = await Promise.all(rows.map((r) => jobView(ctx, r.id)))
-  return views.map((v) => ({ ...v, history: v.history.slice(-1) }))
+  return views.map(listItem)
+}
+
+/** A job as a list shows it: the whole view but only the latest curve point. */
+export function listItem(v: JobView): JobView {
+  return { ...v, history: v.history.slice(-1) }
 }
 
 /** Cancels a queued or running job. Returns the leases that devices must drop. */

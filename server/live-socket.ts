@@ -1,19 +1,27 @@
 /**
- * The /live namespace: dashboards watching a job or the network. Read-only; the owner
- * key goes in the handshake (`auth: { key }`). Updates are pushed as state changes
- * (job:update, job:round, network:update), never polled.
+ * The /live namespace: dashboards watching a job, an owner's jobs list or the network.
+ * Read-only; the caller is who the handshake proves (`auth: { key }` or the session cookie
+ * of a wallet sign-in). Updates are pushed as state changes (job:update, job:round,
+ * jobs:update, network:update), never polled.
+ *
+ * Rooms: `job:<id>` (one job's watchers, joined after an ownership check), `owner:<ownerId>`
+ * (that owner's jobs list), `jobs:all` (the operator's list of every job). A job's changes go
+ * to its own room and to its owner's list room only, so no owner hears of another's jobs.
  */
 import type { Namespace, Socket } from 'socket.io'
 import { JobIdParam, NimbleError, type LiveClientToServer, type LiveServerToClient } from '../lib/protocol'
-import { assertOwned } from './accounts/access'
+import { assertOwned, ownerOf } from './accounts/access'
 import type { Credentials } from './accounts/authenticate'
 import type { Principal } from './accounts/principal'
 import type { Ctx } from './context'
-import { jobView } from './jobs'
+import { jobView, listItem, listJobs } from './jobs'
 import { networkView } from './network'
 import type { Registry } from './registry'
 
 type LiveNsp = Namespace<LiveClientToServer, LiveServerToClient>
+
+const ALL_JOBS = 'jobs:all'
+const ownerRoom = (ownerId: string) => `owner:${ownerId}`
 
 export function attachLiveNamespace(
   nsp: LiveNsp,
@@ -50,6 +58,19 @@ export function attachLiveNamespace(
       const id = JobIdParam.safeParse(rawId)
       if (id.success) void socket.leave(`job:${id.data}`)
     })
+    socket.on('jobs:subscribe', async (ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
+      const who = (socket.data as { who?: Principal }).who
+      if (!who) return reply({ ok: false, error: { code: 'unauthorized', message: 'sign in, or connect with auth: { key: <API key> }, to watch your jobs' } })
+      try {
+        const jobs = await listJobs(ctx, who.admin ? undefined : who.ownerId)
+        await socket.join(who.admin ? ALL_JOBS : ownerRoom(who.ownerId))
+        reply({ ok: true, jobs })
+      } catch (e) {
+        ctx.log.warn({ err: e }, 'jobs:subscribe failed')
+        reply({ ok: false, error: { code: 'internal', message: 'could not load your jobs' } })
+      }
+    })
     socket.on('network:subscribe', async (ack: unknown) => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
       await socket.join('network')
@@ -70,8 +91,13 @@ export function attachLiveNamespace(
           try {
             // With several coordinators this asks every node (Redis adapter); one that died
             // mid-request times out: that must cost one update, never the process.
-            if ((await nsp.in(`job:${id}`).fetchSockets()).length === 0) return
-            nsp.to(`job:${id}`).emit('job:update', await jobView(ctx, id))
+            const owner = await ownerOf(ctx, 'jobs', id)
+            const lists = owner === undefined ? [ALL_JOBS] : [ownerRoom(owner), ALL_JOBS]
+            const [watchers, listers] = await Promise.all([nsp.in(`job:${id}`).fetchSockets(), nsp.in(lists).fetchSockets()])
+            if (watchers.length === 0 && listers.length === 0) return
+            const view = await jobView(ctx, id)
+            if (watchers.length) nsp.to(`job:${id}`).emit('job:update', view)
+            if (listers.length) nsp.to(lists).emit('jobs:update', listItem(view))
           } catch (e) {
             ctx.log.warn({ err: e, job: id }, 'job push failed')
           }

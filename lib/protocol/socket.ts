@@ -1,7 +1,8 @@
 /**
  * The Socket.IO contract. Two namespaces:
  *   /devices  contributors' browsers and headless workers (compute)
- *   /live     dashboards watching jobs and the network (read-only, owner key in auth)
+ *   /live     dashboards watching a job, an owner's jobs list and the network (read-only;
+ *             an API key in auth, or the session cookie of a wallet sign-in)
  * Every inbound payload is parsed with these schemas on the receiving end.
  */
 import { z } from 'zod'
@@ -69,12 +70,16 @@ export interface LiveClientToServer {
   'job:subscribe': (jobId: string, ack: Ack<{ job: JobView }>) => void
   'job:unsubscribe': (jobId: string) => void
   'network:subscribe': (ack: Ack<{ network: NetworkView }>) => void
+  /** The caller's jobs (every job for the operator), newest first; then `jobs:update` on each change. */
+  'jobs:subscribe': (ack: Ack<{ jobs: JobView[] }>) => void
 }
 
 export interface LiveServerToClient {
   'job:update': (job: JobView) => void
   'job:round': (p: { jobId: string; point: RoundPoint }) => void
   'network:update': (n: NetworkView) => void
+  /** A job of the subscribed owner was created or changed (list view: the latest curve point only). */
+  'jobs:update': (job: JobView) => void
 }
 
 export const JobIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
