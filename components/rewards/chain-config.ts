@@ -1,14 +1,15 @@
-/** The wagmi config for the chain this coordinator settles on (read from GET /api/chain at runtime). */
+/** The wagmi config for the chain this coordinator settles on (read from GET /api/chain/status at runtime). */
 import { defineChain } from 'viem'
 import { createConfig, http, injected } from 'wagmi'
 import { walletConnect } from 'wagmi/connectors/walletConnect'
-import { ChainInfoView } from '@/lib/protocol'
+import { ChainStatusView, type ChainInfoView } from '@/lib/protocol'
 
+/** The chain rewards settle on, or null when rewards are off (asked so that "off" is no failed request). */
 export async function fetchChainInfo(): Promise<ChainInfoView | null> {
-  const res = await fetch('/api/chain', { cache: 'no-store' })
-  if (res.status === 404) return null
-  if (!res.ok) throw new Error(`the coordinator did not say which chain it pays on (HTTP ${res.status})`)
-  return ChainInfoView.parse(await res.json())
+  const res = await fetch('/api/chain/status', { cache: 'no-store' })
+  if (!res.ok) throw new Error(`the coordinator did not say whether it pays rewards (HTTP ${res.status})`)
+  const status = ChainStatusView.parse(await res.json())
+  return status.rewards === 'on' ? status.chain : null
 }
 
 export function wagmiConfigFor(info: ChainInfoView) {

@@ -1,7 +1,7 @@
 /** The REST API as an OpenAPI 3.1 document, generated from the same zod schemas the routes parse with. */
 import { z } from 'zod'
 import { CreateJobBody, DatasetView, JobView, LeaderboardView, NetworkView, PredictResponse } from './api'
-import { ChainInfoView, LinkWalletBody, LinkWalletResult, RewardsView, SettleResult, SiweNonceView } from './rewards'
+import { ChainInfoView, ChainStatusView, LinkWalletBody, LinkWalletResult, RewardsView, SettleResult, SiweNonceView } from './rewards'
 import { PROTOCOL_VERSION } from './version'
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })
@@ -46,6 +46,7 @@ export function openApiDocument(): object {
           responses: { '200': ok(LeaderboardView), '422': errors['422'] },
         },
       },
+      '/api/chain/status': { get: { summary: 'Whether rewards are on, and if so the chain they settle on (200 either way)', security: [], responses: { '200': ok(ChainStatusView) } } },
       '/api/chain': { get: { summary: 'The chain rewards settle on: chain id, RPC URL, token and distributor addresses', security: [], responses: { '200': ok(ChainInfoView), '404': errors['404'] } } },
       '/api/rewards/{address}': {
         get: {

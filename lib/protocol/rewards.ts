@@ -21,6 +21,13 @@ export const ChainInfoView = z.object({
 })
 export type ChainInfoView = z.infer<typeof ChainInfoView>
 
+/** Whether this coordinator pays rewards, and on which chain: always a 200, so pages can ask without a failed request. */
+export const ChainStatusView = z.discriminatedUnion('rewards', [
+  z.object({ rewards: z.literal('on'), chain: ChainInfoView }),
+  z.object({ rewards: z.literal('off'), message: z.string() }),
+])
+export type ChainStatusView = z.infer<typeof ChainStatusView>
+
 export const RewardsView = z.object({
   address: Address,
   /** Everything this address has earned so far (verified credit × rate), settled or not. */
