@@ -69,7 +69,7 @@ async function toApiError(res: Response): Promise<ApiError> {
     // Not a JSON error body (a proxy page, a crash): keep the generic message.
   }
   if (res.status === 401) {
-    requestOwnerKey(readOwnerKey() ? 'The coordinator refused this owner key. Paste the right one.' : 'This needs the owner key.')
+    requestOwnerKey(readOwnerKey() ? 'The coordinator refused the saved key. Paste the right one, or sign in with your wallet.' : 'Sign in with your wallet (or paste an API key) to do this.')
   }
   return new ApiError(code, message, res.status, field)
 }

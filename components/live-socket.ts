@@ -1,12 +1,13 @@
 'use client'
 /**
- * One Socket.IO connection to the `/live` namespace per page, authenticated with the owner key.
- * Reconnects when the key changes; feature hooks (job, network) attach their own listeners and
+ * One Socket.IO connection to the `/live` namespace per page, authenticated with the saved key
+ * or the wallet session's cookie (sent with the handshake). Reconnects when either changes; feature hooks (job, network) attach their own listeners and
  * re-subscribe on every `connect`, so a coordinator restart is invisible apart from the badge.
  */
 import { useEffect, useState } from 'react'
 import { io, type Socket } from 'socket.io-client'
 import { LIVE_NAMESPACE, type LiveClientToServer, type LiveServerToClient } from '@/lib/protocol'
+import { useSessionEpoch } from './accounts/session-store'
 import { readOwnerKey, requestOwnerKey, useOwnerKey } from './owner-key-store'
 
 export type LiveSocket = Socket<LiveServerToClient, LiveClientToServer>
@@ -21,6 +22,8 @@ function isAuthError(err: ConnectError): boolean {
 
 export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; error: string | null } {
   const key = useOwnerKey()
+  // Signing in or out changes the cookie the handshake carries: connect again.
+  const epoch = useSessionEpoch()
   const [socket, setSocket] = useState<LiveSocket | null>(null)
   const [state, setState] = useState<LiveState>('connecting')
   const [error, setError] = useState<string | null>(null)
@@ -46,7 +49,7 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
       if (isAuthError(err)) {
         setState('offline')
         setError(err.data?.message ?? 'The coordinator refused the owner key.')
-        requestOwnerKey(current ? 'The coordinator refused this owner key. Paste the right one.' : 'Live updates need the owner key.')
+        requestOwnerKey(current ? 'The coordinator refused the saved key. Paste the right one, or sign in with your wallet.' : 'Sign in with your wallet (or paste an API key) for live updates.')
       } else {
         setState(s.active ? 'reconnecting' : 'offline')
         setError(s.active ? null : err.message)
@@ -62,7 +65,7 @@ export function useLiveSocket(): { socket: LiveSocket | null; state: LiveState; 
       s.disconnect()
       setSocket(null)
     }
-  }, [key])
+  }, [key, epoch])
 
   return { socket, state, error }
 }

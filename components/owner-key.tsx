@@ -4,14 +4,16 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { onOwnerKeyRequested, useOwnerKey, writeOwnerKey } from './owner-key-store'
 
 /**
- * Where the job owner pastes the key the coordinator printed on first start.
- * Collapsed once a key is saved; reopens itself when a call comes back 401.
+ * The secondary way in: paste an API key (created after a wallet sign-in) or the operator's
+ * admin key (kept in the coordinator's data directory). Folded away until asked for, or
+ * until a call comes back 401; a saved key shows as one line.
  */
 export function OwnerKey() {
   const key = useOwnerKey()
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState('')
   const [reason, setReason] = useState<string | null>(null)
+  const [expanded, setExpanded] = useState(false)
   const inputRef = useRef<HTMLInputElement>(null)
   const id = useId()
 
@@ -41,9 +43,9 @@ export function OwnerKey() {
 
   if (key && !open) {
     return (
-      <section className="card row" aria-label="Owner key">
+      <section className="card row" aria-label="Saved key">
         <span>
-          Owner key saved in this browser <span className="muted">(…{key.slice(-4)})</span>
+          Key saved in this browser <span className="muted">(…{key.slice(-4)})</span>
         </span>
         <button type="button" className="btn" onClick={() => setEditing(true)}>
           Change key
@@ -56,11 +58,15 @@ export function OwnerKey() {
   }
 
   return (
-    <section className="card" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Owner key</h2>
+    <details className="card" open={open && (editing || reason !== null || expanded)} onToggle={(e) => {
+        const nowOpen = e.currentTarget.open
+        setExpanded(nowOpen)
+        if (!nowOpen) (setEditing(false), setReason(null))
+      }} data-testid="owner-key-box">
+      <summary id={`${id}-title`}>Have an API key, or the operator’s admin key? Paste it instead</summary>
       <p className="muted small">
-        The coordinator prints the owner key when it first starts (it is also kept in its data directory). It stays in
-        this browser only.
+        An API key is made under Account once you are signed in (for scripts and the command line). The operator’s admin key is
+        in the coordinator’s data directory (<code>admin.key</code>). Either stays in this browser only.
       </p>
       {reason && (
         <p className="notice notice-error" role="alert">
@@ -69,7 +75,7 @@ export function OwnerKey() {
       )}
       <form className="key-box" onSubmit={save}>
         <div className="field">
-          <label htmlFor={`${id}-input`}>Owner key</label>
+          <label htmlFor={`${id}-input`}>API key or admin key</label>
           <input
             ref={inputRef}
             id={`${id}-input`}
@@ -91,6 +97,6 @@ export function OwnerKey() {
           </button>
         )}
       </form>
-    </section>
+    </details>
   )
 }

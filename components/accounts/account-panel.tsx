@@ -2,45 +2,37 @@
 
 import { useCallback, useEffect, useState } from 'react'
 import { api } from '../api-client'
-import { readOwnerKey, useOwnerKey } from '../owner-key-store'
+import { useSession } from './session-store'
 import { signInWithWallet, signOut } from './sign-in'
 
-/** GET without the 401 prompt: being signed out is a normal state here. */
-async function quietGet<T>(path: string): Promise<T | null> {
-  const key = readOwnerKey()
-  const res = await fetch(path, { headers: key ? { authorization: `Bearer ${key}` } : {} })
-  return res.ok ? ((await res.json()) as T) : null
-}
-
-type Me = { ownerId: string; address: string | null; admin: boolean; via: string }
 type Key = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
 /**
- * The owner's account: sign in with a wallet (session cookie), and API keys for scripts and
- * the CLI (each key shown once, at creation; revocable). An operator's admin key still works.
+ * The owner's account, and a newcomer's first step: sign in with a wallet (Sign-In with
+ * Ethereum; a session cookie, nothing to copy). Signed in, API keys for scripts and the CLI
+ * (each shown once, at creation; revocable). The operator's admin key still works (pasted below).
  */
-export function AccountPanel() {
-  const ownerKey = useOwnerKey()
-  const [me, setMe] = useState<Me | null>(null)
+export function AccountPanel({ step }: { step?: number }) {
+  const session = useSession()
+  const me = session.state === 'signed-in' ? session.me : null
   const [keys, setKeys] = useState<Key[]>([])
   const [fresh, setFresh] = useState<string | null>(null)
   const [name, setName] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  const canHaveKeys = me !== null && !me.admin
 
-  const load = useCallback(async () => {
-    const who = await quietGet<Me>('/api/auth/me').catch(() => null)
-    setMe(who)
-    setKeys(who ? ((await quietGet<{ keys: Key[] }>('/api/keys').catch(() => null))?.keys ?? []) : [])
-  }, [])
-  useEffect(() => void load(), [load, ownerKey])
+  const loadKeys = useCallback(async () => {
+    setKeys(canHaveKeys ? ((await api<{ keys: Key[] }>('/api/keys').catch(() => null))?.keys ?? []) : [])
+  }, [canHaveKeys])
+  useEffect(() => void loadKeys(), [loadKeys])
 
   async function act(fn: () => Promise<unknown>) {
     setBusy(true)
     setError(null)
     try {
       await fn()
-      await load()
+      await loadKeys()
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e))
     } finally {
@@ -49,35 +41,43 @@ export function AccountPanel() {
   }
 
   return (
-    <section className="card stack" aria-label="Account">
-      <h2>Account</h2>
-      {me ? (
+    <section className="card stack" aria-labelledby="account-title">
+      <h2 id="account-title">{step ? `${step}. ` : ''}{me ? 'Account' : 'Sign in'}</h2>
+      {session.state === 'loading' ? (
+        <p className="muted">Checking whether you are signed in…</p>
+      ) : me ? (
         <p className="row">
-          <span>
+          <span data-testid="signed-in-as">
             Signed in as <strong>{me.admin ? 'operator (admin key)' : (me.address ?? me.ownerId)}</strong>
+            {me.via === 'key' && <span className="muted"> (API key)</span>}
           </span>
           {me.via === 'session' && (
-            <button type="button" className="btn" disabled={busy} onClick={() => act(signOut)}>
+            <button type="button" className="btn" disabled={busy} onClick={() => act(signOut)} data-testid="sign-out">
               Sign out
             </button>
           )}
         </p>
       ) : (
-        <p className="row">
-          <span className="muted">Sign in with your wallet to submit and see your own jobs.</span>
-          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => act(signInWithWallet)}>
-            Sign in with wallet
-          </button>
-        </p>
+        <div className="stack">
+          <p>
+            Your wallet is your account: sign a message (no transaction, nothing to pay) and you can upload data, train models and see
+            your own jobs.
+          </p>
+          <p className="row">
+            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => act(signInWithWallet)} data-testid="sign-in-wallet">
+              {busy ? 'Waiting for the wallet…' : 'Sign in with your wallet'}
+            </button>
+          </p>
+        </div>
       )}
       {error && (
-        <p className="notice notice-error" role="alert">
+        <p className="notice notice-error" role="alert" data-testid="sign-in-error">
           {error}
         </p>
       )}
-      {me && !me.admin && (
-        <div className="stack">
-          <h3>API keys</h3>
+      {canHaveKeys && (
+        <details className="stack">
+          <summary>API keys for scripts and the command line</summary>
           {fresh && (
             <p className="notice" role="status">
               New key (shown once; copy it now): <code>{fresh}</code>
@@ -111,7 +111,7 @@ export function AccountPanel() {
               </li>
             ))}
           </ul>
-        </div>
+        </details>
       )}
     </section>
   )

@@ -4,6 +4,7 @@
  * answers with an HttpOnly session cookie (the page never sees the session token).
  */
 import { createSiweMessage } from 'viem/siwe'
+import { refreshSession } from './session-store'
 
 type Eip1193 = { request(args: { method: string; params?: unknown[] }): Promise<unknown> }
 
@@ -39,8 +40,10 @@ export async function signInWithWallet(): Promise<void> {
   })
   const signature = await wallet.request({ method: 'personal_sign', params: [message, address] })
   await post('/api/auth/signin', { message, signature })
+  await refreshSession()
 }
 
 export async function signOut(): Promise<void> {
   await post('/api/auth/signout')
+  await refreshSession()
 }

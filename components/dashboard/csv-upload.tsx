@@ -27,7 +27,7 @@ export function CsvUpload({ onUploaded }: { onUploaded: (d: DatasetView) => void
 
   return (
     <section className="card" aria-labelledby="upload-title">
-      <h2 id="upload-title">1. Upload data</h2>
+      <h2 id="upload-title">2. Upload data</h2>
       <p className="muted small">
         A <strong>CSV</strong>: one row per example, a header row with column names, and the column you want to predict. Numbers,
         categories, yes/no and free-text columns are all fine.

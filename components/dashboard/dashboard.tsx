@@ -3,6 +3,7 @@
 import { useState } from 'react'
 import type { DatasetView } from '@/lib/protocol'
 import { AccountPanel } from '../accounts/account-panel'
+import { useSession } from '../accounts/session-store'
 import { OwnerKey } from '../owner-key'
 import { withRole, type ColumnRoles } from './column-roles'
 import { CsvUpload } from './csv-upload'
@@ -12,8 +13,14 @@ import { JobList } from './job-list'
 import { PaperPlanner } from './paper-planner'
 import { WizardSteps } from './wizard-steps'
 
-/** The /dashboard page: key, upload, inspect (and override column roles), configure, and the job list. */
+/**
+ * The /dashboard page. A newcomer's path is the steps: sign in with a wallet, upload, inspect
+ * (and override column roles), configure, submit; pasting an API or admin key is the folded
+ * alternative. Then the jobs list, kept current by push.
+ */
 export function Dashboard() {
+  const session = useSession()
+  const signedIn = session.state === 'signed-in'
   const [dataset, setDataset] = useState<DatasetView | null>(null)
   const [roles, setRoles] = useState<ColumnRoles>({})
 
@@ -24,11 +31,11 @@ export function Dashboard() {
 
   return (
     <div className="stack">
-      <AccountPanel />
+      <WizardSteps current={!signedIn ? 0 : dataset ? 2 : 1} />
+      <AccountPanel step={signedIn ? undefined : 1} />
       <OwnerKey />
-      <WizardSteps current={dataset ? 1 : 0} />
-      <CsvUpload onUploaded={onUploaded} />
-      {dataset && (
+      {signedIn && <CsvUpload onUploaded={onUploaded} />}
+      {signedIn && dataset && (
         <>
           <DatasetSummary dataset={dataset} roles={roles} onRoleChange={(c, r) => setRoles((prev) => withRole(prev, c, r))} />
           <JobForm key={dataset.id} dataset={dataset} roles={roles} />

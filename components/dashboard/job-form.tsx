@@ -56,7 +56,7 @@ export function JobForm({ dataset, roles }: { dataset: DatasetView; roles: Colum
 
   return (
     <section className="card" aria-labelledby="job-form-title">
-      <h2 id="job-form-title">2. Train a model</h2>
+      <h2 id="job-form-title">3. Train a model</h2>
       <form onSubmit={submit} noValidate>
         <div className="form-grid">
           {!images && (

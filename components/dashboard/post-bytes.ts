@@ -19,7 +19,7 @@ export async function postBytes<T>(path: string, file: File, opts: { contentType
   const body: unknown = await res.json().catch(() => null)
   if (!res.ok) {
     const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error
-    if (res.status === 401) requestOwnerKey(key ? 'The coordinator refused this owner key. Paste the right one.' : 'This needs the owner key.')
+    if (res.status === 401) requestOwnerKey(key ? 'The coordinator refused the saved key. Paste the right one, or sign in with your wallet.' : 'Sign in with your wallet (or paste an API key) to do this.')
     throw new ApiError(
       typeof err?.code === 'string' ? err.code : res.status === 401 ? 'unauthorized' : 'http_error',
       typeof err?.message === 'string' ? err.message : `The upload failed (HTTP ${res.status}).`,

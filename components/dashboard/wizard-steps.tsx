@@ -1,5 +1,5 @@
-/** Where the owner is in "new job": upload → target and model → estimate → start. */
-const STEPS = ['Upload data', 'Target and model', 'Cost and time estimate', 'Start training'] as const
+/** Where the owner is in "new job": sign in → upload → target and model → estimate → start. */
+const STEPS = ['Sign in', 'Upload data', 'Target and model', 'Cost and time estimate', 'Start training'] as const
 
 export function WizardSteps({ current }: { current: number }) {
   return (

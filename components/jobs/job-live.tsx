@@ -6,7 +6,8 @@ import { ApiError } from '../api-client'
 import { ErrorNote } from '../error-note'
 import { LiveIndicator } from '../live-indicator'
 import { OwnerKey } from '../owner-key'
-import { useOwnerKey } from '../owner-key-store'
+import { AccountPanel } from '../accounts/account-panel'
+import { useSession } from '../accounts/session-store'
 import { BatchInferPanel } from './batch-infer-panel'
 import { CancelJob } from './cancel-job'
 import { InferOutputs } from './infer-outputs'
@@ -25,9 +26,9 @@ import { useJobLive } from './use-job-live'
 
 /** The /jobs/[id] page body, live over /live. */
 export function JobLive({ id }: { id: string }) {
-  const key = useOwnerKey()
+  const session = useSession()
   const { job, setJob, error, live, liveError } = useJobLive(id)
-  const needsKey = !key || (error instanceof ApiError && error.code === 'unauthorized') || live === 'offline'
+  const needsSignIn = session.state === 'signed-out' || (error instanceof ApiError && error.code === 'unauthorized') || live === 'offline'
 
   return (
     <div className="stack">
@@ -36,7 +37,12 @@ export function JobLive({ id }: { id: string }) {
         <LiveIndicator state={live} />
         {liveError && <span className="field-error">{liveError}</span>}
       </div>
-      {needsKey && <OwnerKey />}
+      {needsSignIn && (
+        <>
+          <AccountPanel />
+          <OwnerKey />
+        </>
+      )}
       <ErrorNote error={error} testId="job-load-error" />
       {!job ? (
         !error && <p className="muted">Loading the job…</p>

@@ -12,7 +12,7 @@ const FILES = [
   { path: 'preprocessing.json', name: 'preprocessing.json' },
 ] as const
 
-/** model.json + model.weights.bin + the preprocessing manifest, fetched with the owner key and saved through Blob URLs. */
+/** model.json + model.weights.bin + the preprocessing manifest, fetched with the session cookie or saved key and saved through Blob URLs. */
 export function ModelDownload({ jobId, task = 'classification' }: { jobId: string; task?: TaskType }) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
@@ -46,9 +46,9 @@ const probabilities = model.predict(tf.tensor2d([features])).dataSync()`
 // From the two downloaded files (e.g. picked with <input type="file" multiple>):
 const model = await tf.loadLayersModel(tf.io.browserFiles([modelJsonFile, weightsFile]))
 
-// Or straight from the coordinator, with your owner key:
+// Or straight from the coordinator, with an API key (Account, once signed in):
 const remote = await tf.loadLayersModel('${origin}${base}/model', {
-  requestInit: { headers: { Authorization: 'Bearer <owner key>' } },
+  requestInit: { headers: { Authorization: 'Bearer <API key>' } },
 })
 
 ${predictLine}`

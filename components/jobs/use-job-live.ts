@@ -47,11 +47,11 @@ export function useJobLive(id: string) {
       socket.timeout(10_000).emit('job:subscribe', id, (err, res) => {
         if (err) return console.warn('job:subscribe: no answer; will retry on reconnect')
         if (!res.ok) {
-          if (res.error.code === 'unauthorized') requestOwnerKey('Live updates for this job need the owner key.')
+          if (res.error.code === 'unauthorized') requestOwnerKey('Sign in with your wallet (or paste an API key) to follow this job.')
           return setError(new ApiError(res.error.code, res.error.message, 0))
         }
         const parsed = JobView.safeParse(res.job)
-        if (parsed.success) accept(parsed.data)
+        if (parsed.success) (accept(parsed.data), setError(null))
         else console.error('job:subscribe: unexpected shape', parsed.error)
       })
     }

@@ -16,6 +16,13 @@ export const WhoAmI = z.object({
 })
 export type WhoAmI = z.infer<typeof WhoAmI>
 
+/** GET /api/auth/session: who this browser is, 200 even when nobody is signed in (no failed request to log). */
+export const SessionView = z.discriminatedUnion('signedIn', [
+  z.object({ signedIn: z.literal(true), me: WhoAmI }),
+  z.object({ signedIn: z.literal(false), /** Why credentials that were sent did not count (an expired session, a revoked key). */ reason: z.string().optional() }),
+])
+export type SessionView = z.infer<typeof SessionView>
+
 export const CreateApiKeyBody = z.object({ name: z.string().trim().min(1).max(80).default('API key') })
 export type CreateApiKeyBody = z.infer<typeof CreateApiKeyBody>
 
