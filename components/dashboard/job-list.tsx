@@ -1,53 +1,34 @@
 'use client'
 
 import Link from 'next/link'
-import { useEffect, useState } from 'react'
-import { z } from 'zod'
-import { JobView, type JobStatus } from '@/lib/protocol'
-import { api } from '../api-client'
+import { useState } from 'react'
+import type { JobStatus } from '@/lib/protocol'
 import { ErrorNote } from '../error-note'
 import { formatDateTime } from '../format'
-import { useOwnerKey } from '../owner-key-store'
+import { LiveIndicator } from '../live-indicator'
 import { StatusBadge } from '../status-badge'
+import { useJobList } from './use-job-list'
 
-const JobList_ = z.object({ jobs: z.array(JobView) })
 const FILTERS: readonly ('all' | JobStatus)[] = ['all', 'running', 'queued', 'succeeded', 'failed', 'cancelled']
 
-/** The owner's jobs, newest first, each linking to its live page. */
+/** The owner's jobs, newest first, each linking to its live page; kept current by push. */
 export function JobList() {
-  const key = useOwnerKey()
-  const [jobs, setJobs] = useState<JobView[] | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [reload, setReload] = useState(0)
+  const { session, jobs, error, live } = useJobList()
   const [filter, setFilter] = useState<'all' | JobStatus>('all')
   const [query, setQuery] = useState('')
   const count = (f: 'all' | JobStatus) => (jobs ?? []).filter((j) => f === 'all' || j.status === f).length
   const q = query.trim().toLowerCase()
   const shown = (jobs ?? []).filter((j) => (filter === 'all' || j.status === filter) && (!q || `${j.name} ${j.target} ${j.id}`.toLowerCase().includes(q)))
 
-  useEffect(() => {
-    if (!key) return
-    const ctrl = new AbortController()
-    setError(null)
-    api('/api/jobs', { parse: JobList_.parse, signal: ctrl.signal })
-      .then((r) => setJobs([...r.jobs].sort((a, b) => b.createdAt.localeCompare(a.createdAt))))
-      .catch((e: unknown) => {
-        if (!ctrl.signal.aborted) setError(e)
-      })
-    return () => ctrl.abort()
-  }, [key, reload])
-
   return (
     <section className="card" aria-labelledby="jobs-title">
       <div className="card-head">
         <h2 id="jobs-title">Your jobs</h2>
-        <button type="button" className="btn" onClick={() => setReload((n) => n + 1)} disabled={!key}>
-          Refresh
-        </button>
+        {session === 'signed-in' && <LiveIndicator state={live} />}
       </div>
       <ErrorNote error={error} />
-      {!key ? (
-        <p className="muted">Save the owner key above to see your jobs.</p>
+      {session === 'loading' ? null : session === 'signed-out' ? (
+        <p className="muted">Sign in above to see your jobs.</p>
       ) : jobs === null ? (
         !error && <p className="muted">Loading…</p>
       ) : jobs.length === 0 ? (
