@@ -1,7 +1,8 @@
 /**
  * The product in a real browser, as first-time people meet it:
  *  - a contributor goes from the landing page to a running task in two clicks;
- *  - an owner goes from the landing page to a submitted job on an uploaded CSV, no docs;
+ *  - an owner goes from the landing page to a submitted job on an uploaded CSV, no docs and no
+ *    key: signed in with a wallet (an injected EIP-1193 test wallet), the jobs list updating by push;
  *  - every page, light and dark (dark at phone width), is screenshotted (test-results/),
  *    logs no console error and has no serious or critical axe-core violation;
  *  - live views survive a coordinator restart without a page reload.
@@ -10,6 +11,8 @@ import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { irisCsv } from '../server/testing/iris'
 import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../server/testing/harness'
+import { chainOf, testKey } from '../server/testing/chain'
+import { installTestWallet } from './test-wallet'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -51,14 +54,36 @@ test('a first-time contributor: landing to a running task in two clicks', async 
   await expect(contributor.getByTestId('leaderboard')).toContainText('1')
 })
 
-test('a first-time owner: landing to a submitted job on an uploaded CSV, no docs', async ({ page }) => {
+test('a first-time owner: landing to a submitted job on an uploaded CSV, no docs, no key', async ({ page }) => {
   logErrors(page, 'owner')
+  // A wallet in the browser (EIP-1193, as an extension would inject): the owner's only credential.
+  const chain = await chainOf(coord)
+  const wallet = await installTestWallet(page, { privateKey: testKey('e2e-owner'), rpcUrl: chain.info.rpcUrl, chainId: chain.info.chainId })
   await page.goto(coord.url)
   await page.getByTestId('landing-train').click()
   await expect(page).toHaveURL(/\/dashboard/)
-  // The page asks for the owner key itself and says where it comes from.
-  await page.getByTestId('owner-key-input').fill(coord.key)
-  await page.getByTestId('owner-key-save').click()
+  // Step 1 is signing in with the wallet; pasting a key is folded away.
+  await expect(page.getByTestId('wizard-steps').locator('[aria-current="step"]')).toContainText('Sign in')
+  await expect(page.getByTestId('owner-key-input')).toBeHidden()
+  await expect(page.getByTestId('csv-input')).toHaveCount(0)
+  await page.getByTestId('sign-in-wallet').click()
+  await expect(page.getByTestId('signed-in-as')).toContainText(wallet.address.toLowerCase())
+  expect(wallet.requests).toContain('personal_sign')
+
+  // The jobs list is live: a job submitted through the API (this browser's session) appears, then changes status, with no click.
+  const jobs = page.getByTestId('job-list')
+  await expect(page.getByText('No jobs yet')).toBeVisible()
+  const ds = await page.request.post(`${coord.url}/api/datasets`, { data: irisCsv().train, headers: { 'content-type': 'text/csv', 'x-filename': 'api.csv' } })
+  expect(ds.status()).toBe(201)
+  // Long enough that it is still running when cancelled (the contributor is idle and fast).
+  const apiJob = await page.request.post(`${coord.url}/api/jobs`, { data: { type: 'train', name: 'submitted by API', datasetId: (await ds.json()).id, target: 'species', model: { template: 'logistic' }, epochs: 500 } })
+  expect(apiJob.status()).toBe(201)
+  const apiJobId = (await apiJob.json()).id as string
+  const apiRow = jobs.getByTestId('job-link').filter({ hasText: 'submitted by API' })
+  await expect(apiRow).toBeVisible()
+  expect((await page.request.post(`${coord.url}/api/jobs/${apiJobId}/cancel`)).status()).toBe(200)
+  await expect(apiRow.getByText('cancelled')).toBeVisible()
+
   await page.getByTestId('csv-input').setInputFiles({ name: 'iris.csv', mimeType: 'text/csv', buffer: Buffer.from(irisCsv().train) })
   await expect(page.getByTestId('preview-table')).toBeVisible()
   await expect(page.getByTestId('columns-table')).toContainText('species')
@@ -68,10 +93,16 @@ test('a first-time owner: landing to a submitted job on an uploaded CSV, no docs
   await page.getByTestId('submit-job').click()
   await page.waitForURL(/\/jobs\/job_/)
   ownerJobId = page.url().split('/jobs/')[1]!
-  // The contributor's tab trains it; the job page follows by push.
+  // The contributor's tab trains it; the job page follows by push, and the owner downloads the model.
   await expect(page.getByTestId('job-status')).toHaveText('succeeded', { timeout: 180_000 })
   await expect(page.getByTestId('loss-chart').locator('svg.recharts-surface')).toBeVisible()
   await expect(page.getByTestId('devices-timeline')).toBeVisible()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('download-model').click()
+  expect((await download).suggestedFilename()).toMatch(/^(model\.json|model\.weights\.bin|preprocessing\.json)$/)
+  // The operator's job (the first test's) is not this owner's: it answers as if it did not exist.
+  const others = await page.request.get(`${coord.url}/api/jobs`)
+  expect(((await others.json()).jobs as { id: string }[]).map((j) => j.id).sort()).toEqual([apiJobId, ownerJobId].sort())
 })
 
 const PAGES = ['/', '/contribute', '/dashboard', '/jobs/:job', '/network', '/rewards', '/docs/api']
@@ -108,6 +139,32 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(violations).toEqual([])
   })
 }
+
+test('a newcomer on a coordinator without rewards: no failed request, no console error', async ({ browser }) => {
+  const plain = await startCoordinator() // no chain: rewards are off
+  const page = await browser.newPage()
+  const problems: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console ${page.url()}: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => problems.push(`pageerror ${page.url()}: ${e.message}`))
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`)
+  })
+  for (const p of ['/contribute', '/rewards', '/dashboard']) {
+    await page.goto(plain.url + p)
+    if (p === '/dashboard') await expect(page.getByTestId('sign-in-wallet')).toBeVisible()
+    else await expect(page.getByTestId('rewards-off')).toBeVisible()
+    await page.waitForLoadState('networkidle')
+  }
+  // The newcomer's dashboard (sign-in first, the key folded away) is accessible too.
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
+  await page.close()
+  await plain.kill()
+  expect(problems).toEqual([])
+  expect(serious).toEqual([])
+})
 
 test('live views survive a coordinator restart without a page reload', async ({ page }) => {
   logErrors(page, 'network')
