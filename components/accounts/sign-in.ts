@@ -3,6 +3,7 @@
  * a nonce from the coordinator, a message for this host, personal_sign, and the coordinator
  * answers with an HttpOnly session cookie (the page never sees the session token).
  */
+import { stringToHex } from 'viem'
 import { createSiweMessage } from 'viem/siwe'
 import { refreshSession } from './session-store'
 
@@ -38,7 +39,8 @@ export async function signInWithWallet(): Promise<void> {
     issuedAt: new Date(),
     expirationTime: new Date(Date.now() + 10 * 60_000),
   })
-  const signature = await wallet.request({ method: 'personal_sign', params: [message, address] })
+  // Hex-encoded UTF-8, as EIP-1193 wallets (and viem's signMessage) expect for personal_sign.
+  const signature = await wallet.request({ method: 'personal_sign', params: [stringToHex(message), address] })
   await post('/api/auth/signin', { message, signature })
   await refreshSession()
 }
