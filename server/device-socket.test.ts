@@ -37,7 +37,7 @@ const clients: Client[] = []
 beforeAll(async () => {
   db = await openStore(dir)
   const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off' })
-  const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now) }
+  const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
   server = http.createServer()
   ioServer = new IOServer(server, { serveClient: false })
   const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
