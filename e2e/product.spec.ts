@@ -142,7 +142,8 @@ for (const scheme of ['light', 'dark'] as const) {
 
 test('a newcomer on a coordinator without rewards: no failed request, no console error', async ({ browser }) => {
   const plain = await startCoordinator() // no chain: rewards are off
-  const page = await browser.newPage()
+  const ctx = await browser.newContext()
+  const page = await ctx.newPage()
   const problems: string[] = []
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console ${page.url()}: ${m.text()}`)
@@ -160,7 +161,7 @@ test('a newcomer on a coordinator without rewards: no failed request, no console
   // The newcomer's dashboard (sign-in first, the key folded away) is accessible too.
   const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
-  await page.close()
+  await ctx.close()
   await plain.kill()
   expect(problems).toEqual([])
   expect(serious).toEqual([])
