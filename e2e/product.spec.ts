@@ -52,6 +52,16 @@ test('a first-time contributor: landing to a running task in two clicks', async 
   // Verified credit reaches the page (and the leaderboard) by push-triggered refresh.
   await expect(contributor.getByTestId('credit-earned')).toContainText('FLOP', { timeout: 30_000 })
   await expect(contributor.getByTestId('leaderboard')).toContainText('1')
+
+  // "How much of the device to use" reaches the scheduler: at 50% the coordinator counts half the speed (no work is left, so no new measurement intervenes).
+  const browserSpeed = async () => ((await coord.api.call('GET', '/api/network')).body.devices as { kind: string; gflops: number }[]).find((d) => d.kind === 'browser')?.gflops ?? 0
+  const full = await browserSpeed()
+  expect(full).toBeGreaterThan(0)
+  await contributor.getByTestId('duty').fill('50')
+  await expect(contributor.getByTestId('duty-value')).toHaveText('50%')
+  await expect.poll(browserSpeed).toBeCloseTo(full / 2, 6)
+  await contributor.getByTestId('duty').fill('100')
+  await expect.poll(browserSpeed).toBeCloseTo(full, 6)
 })
 
 test('a first-time owner: landing to a submitted job on an uploaded CSV, no docs, no key', async ({ page }) => {
