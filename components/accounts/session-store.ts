@@ -7,7 +7,7 @@
  */
 import { useEffect, useSyncExternalStore } from 'react'
 import { SessionView, type WhoAmI } from '@/lib/protocol'
-import { readOwnerKey, useOwnerKey } from '../owner-key-store'
+import { onOwnerKeyRequested, readOwnerKey, useOwnerKey } from '../owner-key-store'
 
 export type Session = { state: 'loading' } | { state: 'signed-out'; reason?: string } | { state: 'signed-in'; me: WhoAmI }
 
@@ -46,6 +46,9 @@ export function refreshSession(): Promise<void> {
   })
   return run
 }
+
+// A request came back 401 (an expired session, a revoked key): look again, so the page offers sign-in.
+if (typeof window !== 'undefined') onOwnerKeyRequested(() => void refreshSession())
 
 function subscribe(fn: () => void): () => void {
   listeners.add(fn)
