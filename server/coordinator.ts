@@ -131,8 +131,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   // A spare copy lost the race: free its device at once.
   validator.onCancelled = (instanceId, deviceId) => {
     const s = registry.get(deviceId)
-    if (s && s.busy === instanceId) {
-      s.busy = null
+    if (s?.leases.delete(instanceId)) {
       s.link.cancel(instanceId, 'another copy of this task finished first')
       void dispatcher.dispatch()
     }
@@ -282,8 +281,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       const { leases: held } = await cancelJob(ctx, id)
       for (const l of held) {
         const s = registry.get(l.deviceId)
-        if (s && s.busy === l.instanceId) {
-          s.busy = null
+        if (s?.leases.delete(l.instanceId)) {
           s.link.cancel(l.instanceId, 'job cancelled')
         }
       }

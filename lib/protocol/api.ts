@@ -344,6 +344,9 @@ export const NetworkView = z.object({
       backend: Backend,
       gflops: z.number(),
       busy: z.boolean(),
+      /** Tasks the device holds now, and how many it may hold at once (NIMBLE_DEVICE_MAX_TASKS caps its hello's `slots`). */
+      leases: z.number().int().nonnegative().optional(),
+      slots: z.number().int().positive().optional(),
       tasksDone: z.number().int(),
       connectedAt: z.string(),
       /** Price class (lib/scheduler/pricing.ts), from backend and measured speed. */
