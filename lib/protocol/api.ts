@@ -413,3 +413,21 @@ export const ModelView = z.object({
   createdAt: z.string(),
 })
 export type ModelView = z.infer<typeof ModelView>
+
+/**
+ * GET /api/health, readiness: `ok` when the database answers and the coordinator is not
+ * draining for shutdown. 200 when ok, 503 (same body) when not, so a proxy takes it out of its pool.
+ */
+export const HealthView = z.object({
+  ok: z.boolean(),
+  devices: z.number().int().nonnegative(),
+  uptimeSec: z.number().int().nonnegative(),
+  db: z.enum(['sqlite', 'postgres']),
+  dbReachable: z.boolean(),
+  /** How long the database took to answer (or until the probe gave up), ms. */
+  dbMs: z.number().nonnegative(),
+  node: z.string(),
+  redis: z.boolean(),
+  draining: z.boolean().optional(),
+})
+export type HealthView = z.infer<typeof HealthView>
