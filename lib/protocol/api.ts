@@ -431,3 +431,29 @@ export const HealthView = z.object({
   draining: z.boolean().optional(),
 })
 export type HealthView = z.infer<typeof HealthView>
+
+/** GET /api/plan's query: a model of `params` parameters cut for devices of `deviceMemory` (e.g. 8GiB) on `bandwidth` (e.g. 100Mbit). */
+export const PaperPlanQuery = z.object({
+  params: z.coerce.number().positive().max(1e15),
+  deviceMemory: z.string().min(1).max(40),
+  bandwidth: z.string().min(1).max(40).default('100Mbit'),
+  microBatches: z.coerce.number().int().min(1).max(100_000).default(32),
+  layers: z.coerce.number().int().min(1).max(1000).optional(),
+  gflops: z.coerce.number().positive().max(1e7).optional(),
+  training: z.enum(['true', 'false']).optional(),
+})
+export type PaperPlanQuery = z.infer<typeof PaperPlanQuery>
+
+export const PaperPlanView = z.object({
+  devicesNeeded: z.number().int(),
+  segments: z.number().int(),
+  bottleneckSec: z.number(),
+  bubbleFraction: z.number(),
+  expectedSec: z.number(),
+  rowsPerSec: z.number(),
+  bytesBetweenStagesPerMicroBatch: z.number(),
+  segmentParams: z.array(z.number()),
+  /** The plan as a few lines of text. */
+  text: z.string(),
+})
+export type PaperPlanView = z.infer<typeof PaperPlanView>
