@@ -176,7 +176,21 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   await store.destroy()
   await server.kill('SIGTERM')
   fs.rmSync(dataDir, { recursive: true, force: true })
-  return { db, rate, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate }
+  return { db, rate, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null }
+}
+
+/** RSS samples taken every `everyS` seconds: first, max, last and the trend (MiB per minute), overall and over the second half. */
+function soakSummary(samples: number[], everyS: number) {
+  const slope = (ys: number[]) => {
+    const n = ys.length
+    const xs = ys.map((_, i) => (i * everyS) / 60)
+    const mx = xs.reduce((a, b) => a + b, 0) / n
+    const my = ys.reduce((a, b) => a + b, 0) / n
+    const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0)
+    const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0)
+    return den === 0 ? 0 : num / den
+  }
+  return { first: samples[0], max: Math.max(...samples), last: samples[samples.length - 1], slopePerMin: slope(samples), secondHalfSlopePerMin: slope(samples.slice(Math.floor(samples.length / 2))) }
 }
 
 const pgService = DBS.includes('postgres') ? await startPostgres() : null
@@ -191,6 +205,10 @@ try {
         `=> ${((100 * r.rate) / r.ceiling).toFixed(0)}% of ceiling; ${r.credits} credits, ${r.refused} refused; ` +
         `RSS ${r.rss0} MiB at start, ${r.samples.join('→')} MiB over a ${SOAK}s soak (${r.soakRate.toFixed(0)} tasks/s)`,
     )
+    if (r.samples.length >= 3) {
+      const m = soakSummary(r.samples, 5)
+      console.log(`${''.padEnd(9)} soak RSS: ${m.first} MiB after the run, max ${m.max}, last ${m.last}; least-squares slope ${m.slopePerMin.toFixed(2)} MiB/min (second half ${m.secondHalfSlopePerMin.toFixed(2)} MiB/min)`)
+    }
   }
 } finally {
   await pgService?.stop()

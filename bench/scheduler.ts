@@ -12,8 +12,10 @@ const cpuClock = () => {
 const r3 = (x: number) => +x.toFixed(3)
 
 export function schedulerBench() {
-  const wall = benchDispatch()
-  const cpu = benchDispatch(cpuClock)
+  const wall = benchDispatch(undefined, { kept: true })
+  const cpu = benchDispatch(cpuClock, { kept: true })
+  const arrayWall = benchDispatch()
+  const arrayCpu = benchDispatch(cpuClock)
   const bulk = benchAssign(undefined, { calls: 10 })
   const row = (name: string, r: BenchResult, perTask = false) => ({
     case: name,
@@ -25,6 +27,12 @@ export function schedulerBench() {
     'max ms': r3(r.maxMs),
     ...(perTask ? { 'p50 ms/task': r3(r.p50Ms / Math.max(1, r.meanAssigned)) } : {}),
   })
-  const table = [row('dispatch (wall)', wall), row('dispatch (cpu)', cpu), row('bulk: all idle (wall)', bulk, true)]
-  return { table, json: { dispatchWall: wall, dispatchCpu: cpu, bulk: { ...bulk, p50MsPerTask: bulk.p50Ms / Math.max(1, bulk.meanAssigned) } } }
+  const table = [
+    row('dispatch, kept queue (wall)', wall),
+    row('dispatch, kept queue (cpu)', cpu),
+    row('dispatch, array ranked per call (wall)', arrayWall),
+    row('dispatch, array ranked per call (cpu)', arrayCpu),
+    row('bulk: all idle (wall)', bulk, true),
+  ]
+  return { table, json: { dispatchWall: wall, dispatchCpu: cpu, arrayDispatchWall: arrayWall, arrayDispatchCpu: arrayCpu, bulk: { ...bulk, p50MsPerTask: bulk.p50Ms / Math.max(1, bulk.meanAssigned) } } }
 }

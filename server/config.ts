@@ -20,6 +20,9 @@ export const ConfigSchema = z.object({
     .optional(),
   /** PostgreSQL connections per coordinator. */
   NIMBLE_DB_POOL: int(10, 1, 1000),
+  /** group: commits flushed together (every NIMBLE_DB_FLUSH_MS, and before any API answer or settlement); each: every commit (server/store/durability.ts). */
+  NIMBLE_DB_SYNC: z.enum(['group', 'each']).default('group'),
+  NIMBLE_DB_FLUSH_MS: int(200, 0, 60_000),
   /** redis://host:port: Socket.IO broadcasts (live dashboards) reach clients on every coordinator. */
   REDIS_URL: z
     .string()

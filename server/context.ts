@@ -16,4 +16,6 @@ export type Ctx = {
   now: () => number
   /** This coordinator among the others sharing the database (advisory locks, heartbeats). */
   cluster: Cluster
+  /** Resolves once every commit made before the call is on disk (server/store/durability.ts). */
+  durable: () => Promise<void>
 }

@@ -55,7 +55,8 @@ import { networkView } from './network'
 import { Planner } from './planner'
 import { PipelineTrainer } from './pipeline-train'
 import { Registry } from './registry'
-import { isPostgres, openStore, postgres } from './store/db'
+import { isPostgres, openStore, postgres, sqliteFile } from './store/db'
+import { Durability, storeFlush } from './store/durability'
 import { Cluster } from './cluster'
 import { attachRedis } from './cluster-io'
 import { sources } from './metrics'
@@ -100,6 +101,8 @@ export type Coordinator = {
   rewards: RewardsApi
   /** SIGTERM: stop leasing, accept in-flight results for up to `graceMs`, then stop. */
   drain(graceMs: number): Promise<{ leftLeased: number }>
+  /** Resolves once every commit made before the call is on disk (server/store/durability.ts). */
+  durable(): Promise<void>
   close(): Promise<void>
 }
 
@@ -112,7 +115,9 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     log.warn({ err: e }, 'tfjs wasm backend unavailable on the coordinator; using cpu')
     await tf.setBackend('cpu')
   }
-  const db = await openStore(config.dataDir, config.DATABASE_URL, { poolSize: config.NIMBLE_DB_POOL })
+  const db = await openStore(config.dataDir, config.DATABASE_URL, { poolSize: config.NIMBLE_DB_POOL, sync: config.NIMBLE_DB_SYNC })
+  const durability = new Durability(storeFlush(db, { mode: config.NIMBLE_DB_SYNC, postgres: isPostgres(db), sqliteFile: sqliteFile(config.dataDir) }))
+  durability.every(config.NIMBLE_DB_FLUSH_MS, (e) => log.error({ err: e }, 'flushing the database failed'))
   const blobs = new BlobStore(config.blobDir)
   const bus = new Bus()
   bus.onError((e) => log.error({ err: e }, 'service error'))
@@ -120,7 +125,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   // Advisory locks get a small pool of their own (see Cluster).
   const cluster = new Cluster(db, now, { nodeId: config.NIMBLE_NODE_ID, deadAfterMs: config.NIMBLE_NODE_TIMEOUT_MS, locks: isPostgres(db) ? postgres(config.DATABASE_URL!, 4) : undefined })
   await cluster.start()
-  const ctx: Ctx = { db, blobs, bus, log, config, now, cluster }
+  const ctx: Ctx = { db, blobs, bus, log, config, now, cluster, durable: () => durability.durable() }
   const ownerKey = loadOwnerKey(config.dataDir, config.NIMBLE_ADMIN_KEY)
   const secret = loadSecret(config.dataDir, config.NIMBLE_SECRET)
 
@@ -317,6 +322,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       return { leftLeased: left }
     },
     rewards,
+    durable: () => durability.durable(),
     async close() {
       await rewards.close().catch((e) => log.warn({ err: e }, 'stopping the chain failed'))
       leases.stop()
@@ -324,6 +330,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       await new Promise<void>((resolve) => io.close(() => resolve()))
       await closeRedis?.()
       await cluster.stop()
+      await durability.stop()
       await db.destroy()
     },
   }

@@ -16,7 +16,8 @@
  * is read lazily from its head (queue.ts), and only the first `maxTasks` tasks that fit an
  * idle device are considered (default 4 x idle devices, at least 64): the rest could only
  * be served if those fit nowhere. So a dispatch for a few idle devices costs about
- * O(queue) cheap steps, not a sort of the queue. Explanations are built only when read.
+ * O(queue) cheap steps, not a sort of the queue; with a ReadyQueue kept between calls
+ * (ready-queue.ts), only the head is read at all. Explanations are built only when read.
  */
 import { explain as explainOne, type Explanation } from './explain'
 import type { Assignment, DeviceSlot, TaskNeed } from './match'
@@ -24,6 +25,7 @@ import { placeServed } from './place'
 import type { PriceTable } from './pricing'
 import { makeProblem } from './problem'
 import { rankedQueue } from './queue'
+import { ReadyQueue } from './ready-queue'
 import { scratch } from './scratch'
 import { servedTasks } from './served'
 
@@ -66,10 +68,17 @@ export type AssignReturnType = {
 
 const NONE: AssignReturnType = { assignments: [], explanations: [], explain: () => undefined }
 
-export function assign(tasks: TaskNeed[], devices: DeviceSlot[], opts: AssignOptions): AssignReturnType {
-  if (tasks.length === 0 || devices.length === 0) return NONE
+/**
+ * `ready` is the queue: an array (ranked afresh, O(queue)) or a ReadyQueue the caller keeps
+ * between calls (only its head is read). Explanations are built lazily from the same tasks, so
+ * read them before the queue changes.
+ */
+export function assign(ready: TaskNeed[] | ReadyQueue, devices: DeviceSlot[], opts: AssignOptions): AssignReturnType {
+  const kept = ready instanceof ReadyQueue
+  const tasks = kept ? ready.tasks : ready
+  if ((kept ? ready.size : tasks.length) === 0 || devices.length === 0) return NONE
   const p = makeProblem(tasks, devices, opts)
-  const queue = rankedQueue(tasks, opts.running)
+  const queue = kept ? ready.ranked(opts.running) : rankedQueue(tasks, opts.running)
   const maxTasks = opts.maxTasks ?? Math.max(4 * devices.length, 64)
   const served = servedTasks(p, queue, { maxTasks, maxScan: opts.maxScan ?? Math.max(16 * maxTasks, 4096), quota: quotaOf(tasks, opts) })
   const m = placeServed(p, served, Math.max(1, opts.window ?? 64))

@@ -19,4 +19,12 @@ describe('benchAssign', () => {
     expect(r.meanIdle).toBeLessThan(10)
     expect(r.meanAssigned).toBeGreaterThan(0.5)
   })
+
+  it('makes the same decisions with the queue kept between calls as with the array', () => {
+    let tick = 0
+    const o = { tasks: 500, devices: 50, calls: 100, warmup: 5 }
+    const a = benchDispatch(() => (tick += 1), o)
+    const b = benchDispatch(() => (tick += 1), { ...o, kept: true })
+    expect([b.meanAssigned, b.meanLate, b.meanIdle]).toEqual([a.meanAssigned, a.meanLate, a.meanIdle])
+  })
 })

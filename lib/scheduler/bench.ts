@@ -6,15 +6,27 @@
  * and asking for work over a queue of `tasks` ready tasks of several jobs (deadlines,
  * priorities, memory/backend rules). Assigned tasks leave the queue and new ones arrive,
  * devices that got nothing stay idle for the next dispatch. Reports p50/p99 per dispatch.
+ * With `kept`, the queue lives in a ReadyQueue between calls, as a coordinator keeping its
+ * ready tasks would hold it; without, assign ranks the whole array on every call.
  *
  * benchAssign, the bulk case: all `devices` idle at once over the same queue, per call.
  */
 import { assign } from './assign'
 import type { DeviceSlot, TaskNeed } from './match'
 import { DEFAULT_PRICES } from './pricing'
+import { ReadyQueue } from './ready-queue'
 import { mulberry32, randomDevice, randomTask } from './random'
 
-export type BenchOptions = { tasks?: number; devices?: number; calls?: number; warmup?: number; seed?: number; window?: number }
+export type BenchOptions = {
+  tasks?: number
+  devices?: number
+  calls?: number
+  warmup?: number
+  seed?: number
+  window?: number
+  /** benchDispatch: keep the queue in a ReadyQueue between calls (only its head is read) instead of passing the array. */
+  kept?: boolean
+}
 export type BenchResult = { calls: number; p50Ms: number; p99Ms: number; maxMs: number; meanAssigned: number; meanLate: number; meanIdle: number }
 
 const NOW = 1_700_000_000_000
@@ -59,7 +71,7 @@ export function benchDispatch(clock: () => number = () => performance.now(), o: 
   const fleet = Array.from({ length: nDevices }, (_, i) => randomDevice(rng, `d${i}`))
   const ids = fleet.map((d) => d.id)
   let nextId = 1
-  let queue: TaskNeed[] = Array.from({ length: nTasks }, () => randomTask(rng, nextId++, ids, NOW))
+  const queue: TaskNeed[] = Array.from({ length: nTasks }, () => randomTask(rng, nextId++, ids, NOW))
   // Every device starts busy with a task of some job; running counts leases per job.
   const leaseJob = new Map<string, string>()
   const running: Record<string, number> = {}
@@ -71,6 +83,12 @@ export function benchDispatch(clock: () => number = () => performance.now(), o: 
   const busy = [...ids]
   const idle: DeviceSlot[] = []
   const byId = new Map(fleet.map((d) => [d.id, d]))
+  const where = new Map(queue.map((t, i) => [t.id, i]))
+  let kept: ReadyQueue | undefined
+  if (o.kept) {
+    kept = new ReadyQueue()
+    for (const t of queue) kept.add(t)
+  }
   const times: number[] = []
   let assigned = 0
   let late = 0
@@ -90,7 +108,7 @@ export function benchDispatch(clock: () => number = () => performance.now(), o: 
     }
     const now = NOW + c
     const t0 = clock()
-    const { assignments } = assign(queue, idle, { now, prices: DEFAULT_PRICES, fleet: ids, running, window: o.window })
+    const { assignments } = assign(kept ?? queue, idle, { now, prices: DEFAULT_PRICES, fleet: ids, running, window: o.window })
     const dt = clock() - t0
     if (c >= warmup) {
       times.push(dt)
@@ -98,16 +116,22 @@ export function benchDispatch(clock: () => number = () => performance.now(), o: 
       late += assignments.filter((a) => a.late).length
       idleSum += idle.length
     }
-    const done = new Map(assignments.map((a) => [a.taskId, a.deviceId]))
-    const jobOf = new Map<number, string>()
-    queue = queue.filter((t) => (done.has(t.id) ? (jobOf.set(t.id, String(t.jobId)), false) : true))
+    // The queue changes in place, as a coordinator's would (order carries no meaning: assign
+    // ranks by priority, fair share, age and id): a served task's slot takes a new arrival.
     for (const a of assignments) {
-      lease(a.deviceId, jobOf.get(a.taskId)!)
+      const at = where.get(a.taskId)!
+      lease(a.deviceId, String(queue[at].jobId))
+      where.delete(a.taskId)
+      const t = randomTask(rng, nextId++, ids, now)
+      queue[at] = t
+      where.set(t.id, at)
+      kept?.remove(a.taskId)
+      kept?.add(t)
       busy.push(a.deviceId)
+      const k = idle.findIndex((d) => d.id === a.deviceId)
+      idle[k] = idle[idle.length - 1]
+      idle.pop()
     }
-    const taken = new Set(assignments.map((a) => a.deviceId))
-    for (let i = idle.length - 1; i >= 0; i--) if (taken.has(idle[i].id)) idle.splice(i, 1)
-    while (queue.length < nTasks) queue.push(randomTask(rng, nextId++, ids, now))
   }
   return { calls, ...percentiles(times), meanAssigned: assigned / calls, meanLate: late / calls, meanIdle: idleSum / calls }
 }

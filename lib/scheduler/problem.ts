@@ -44,8 +44,17 @@ const refCols = new WeakMap<DeviceSlot[], Cols>()
 const refMemo = new WeakMap<DeviceSlot[], WeakMap<TaskNeed, number>>()
 type Cols = { msPerFlop: Float64Array; msPerByte: Float64Array; msPerBlobByte: Float64Array; mem: Float64Array; backendBit: Int32Array; pricePerMs: Float64Array; cached: (ReadonlySet<string> | undefined)[] }
 
+// The fleet's ids as a set, memoised by the array's identity (callers must not mutate it):
+// a steady dispatcher passes the same fleet array call after call.
+const fleetSets = new WeakMap<string[], ReadonlySet<string>>()
+function fleetSet(ids: string[]): ReadonlySet<string> {
+  let s = fleetSets.get(ids)
+  if (!s) fleetSets.set(ids, (s = new Set(ids)))
+  return s
+}
+
 export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: ProblemOptions): Problem {
-  const fleet = new Set(opts.fleet ?? devices.map((d) => d.id))
+  const fleet = opts.fleet ? fleetSet(opts.fleet) : new Set(devices.map((d) => d.id))
   const D = devices.length
   const T = tasks.length
   const slack = f64Scratch(F64.slack, T)

@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
+import { freePort } from '../net-port'
 
 export type AnvilProcess = { url: string; port: number; pid: number; stop(): Promise<void> }
 
@@ -20,18 +21,6 @@ export function anvilBinary(): string {
   const bin = path.join(pkg, 'bin', 'anvil')
   if (!fs.existsSync(bin)) throw new Error(`anvil binary missing at ${bin}: reinstall @foundry-rs/anvil`)
   return bin
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.unref()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 /** Waits until nothing listens on `port` (a previous anvil may still be writing its state on the way out). */

@@ -97,6 +97,8 @@ export class Settlement {
     const now = this.ctx.now()
     const row: EpochRow = { distributor: this.distributor, epoch, root: tree.root, tree_json: JSON.stringify(tree.dump), total, addresses: balances.length, state: 'pending', tx_hash: null, created_at: now, updated_at: now }
     await this.ctx.db.insertInto('reward_epochs').values(row).execute()
+    // On disk before the root leaves: the epoch row, and every credit the root pays (group commit).
+    await this.ctx.durable()
     transition(this.ctx.log, 'epoch', epoch, 'none', 'pending', { root: tree.root, addresses: balances.length, total })
     const done = await this.send(row)
     if (done.state !== 'confirmed') throw new NimbleError({ code: 'chain_unavailable', message: `epoch ${epoch} ended ${done.state}; see the coordinator log` })

@@ -51,6 +51,8 @@ export function route<P = Record<string, never>>(opts: { auth: 'owner' | 'admin'
       }
       const params = ((await ctx?.params) ?? {}) as P
       const out = await fn({ req, c, params, who })
+      // What a request changed is on disk before it is reported done (group commit: server/store/durability.ts).
+      if (req.method !== 'GET' && req.method !== 'HEAD') await c.durable()
       return out instanceof Response ? out : json(out)
     } catch (e) {
       return errorResponse(e)
