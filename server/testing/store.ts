@@ -4,17 +4,16 @@
  * database the harness created for that data directory. The same queries run on both.
  * Read-only on SQLite unless `write` (only while the coordinator is stopped).
  */
-import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
-import { postgres, type Store } from '../store/db'
+import { postgres, sqliteFile, type Store } from '../store/db'
 import type { Database } from '../store/schema'
 import { databaseUrlFor } from './harness'
 
 export function openTestStore(dataDir: string, opts: { write?: boolean } = {}): Store {
   const url = databaseUrlFor(dataDir)
   if (url) return postgres(url, 2)
-  const sqlite = new SQLite(path.join(dataDir, 'nimble.sqlite'), { readonly: !opts.write, fileMustExist: true })
+  const sqlite = new SQLite(sqliteFile(dataDir), { readonly: !opts.write, fileMustExist: true })
   sqlite.pragma('busy_timeout = 5000')
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
 }
