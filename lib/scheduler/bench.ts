@@ -66,7 +66,7 @@ export function benchAssign(clock: () => number = () => performance.now(), o: Be
 
 /** One to a few devices idle per dispatch in a busy fleet (the coordinator's steady state). */
 export function benchDispatch(clock: () => number = () => performance.now(), o: BenchOptions = {}): BenchResult {
-  const { tasks: nTasks = 10_000, devices: nDevices = 1_000, calls = 2_000, warmup = 50, seed = 1 } = o
+  const { tasks: nTasks = 10_000, devices: nDevices = 1_000, calls = 2_000, warmup = 500, seed = 1 } = o
   const rng = mulberry32(seed)
   const fleet = Array.from({ length: nDevices }, (_, i) => randomDevice(rng, `d${i}`))
   const ids = fleet.map((d) => d.id)
