@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   NIMBLE_MAX_COLUMNS: int(2_000, 1),
   /** How long a device may hold a task before it goes to someone else. */
   NIMBLE_LEASE_MS: int(60_000, 500),
+  /** Most tasks one device may hold at once; a device asks for up to this many in its hello (`slots`). */
+  NIMBLE_DEVICE_MAX_TASKS: int(1, 1, 64),
   /** A task that failed, lapsed or was rejected this many times fails its job (with the last reason). */
   NIMBLE_MAX_ATTEMPTS: int(10, 1, 1000),
   /** Largest uploaded or built model, in parameters. */

@@ -12,6 +12,7 @@ import {
   LIVE_NAMESPACE,
   type CreateJobBody,
   type DatasetView,
+  type HealthView,
   type DeviceClientToServer,
   type DeviceServerToClient,
   type JobView,
@@ -46,6 +47,7 @@ import { estimateJob } from './estimate'
 import { Leases } from './leases'
 import { attachLiveNamespace } from './live-socket'
 import type { Logger } from './log'
+import { checkHealth } from './health'
 import { jobOutputs, modelArtifacts, predict } from './model-artifacts'
 import { getModelRow, listModels, modelView, uploadModel, uploadTemplateModel } from './models'
 import { leaderboard } from './leaderboard'
@@ -91,7 +93,8 @@ export type Coordinator = {
   network(): Promise<NetworkView>
   /** Top devices by verified credit; `deviceId` adds that device's own standing. */
   leaderboard(deviceId?: string): Promise<LeaderboardView>
-  health(): Promise<{ ok: boolean; devices: number; uptimeSec: number; db: string; dbReachable: boolean; dbMs: number; node: string; redis: boolean; draining?: boolean }>
+  /** Readiness: the database answers and the coordinator is not draining (server/health.ts). */
+  health(): Promise<HealthView>
   /** Accounts: sign-in with Ethereum, sessions and API keys. */
   accounts: AccountsApi
   /** Rewards on chain: chain info, an address's rewards, settlement, wallet linking. */
@@ -136,8 +139,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   // A spare copy lost the race: free its device at once.
   validator.onCancelled = (instanceId, deviceId) => {
     const s = registry.get(deviceId)
-    if (s && s.busy === instanceId) {
-      s.busy = null
+    if (s?.leases.delete(instanceId)) {
       s.link.cancel(instanceId, 'another copy of this task finished first')
       void dispatcher.dispatch()
     }
@@ -289,8 +291,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       const { leases: held } = await cancelJob(ctx, id)
       for (const l of held) {
         const s = registry.get(l.deviceId)
-        if (s && s.busy === l.instanceId) {
-          s.busy = null
+        if (s?.leases.delete(l.instanceId)) {
           s.link.cancel(l.instanceId, 'job cancelled')
         }
       }
@@ -307,25 +308,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     },
     network: () => networkView(ctx, registry),
     leaderboard: (deviceId) => leaderboard(ctx, deviceId),
-    async health() {
-      // Ready means the database answers: a coordinator that cannot reach it must leave the proxy's pool.
-      const t0 = performance.now()
-      const reachable = await Promise.race([
-        db.selectFrom('jobs').select('id').limit(1).execute().then(() => true, () => false),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
-      ])
-      return {
-        ok: reachable,
-        devices: registry.size,
-        uptimeSec: Math.round((Date.now() - started) / 1000),
-        db: isPostgres(db) ? 'postgres' : 'sqlite',
-        dbReachable: reachable,
-        dbMs: Math.round((performance.now() - t0) * 10) / 10,
-        node: cluster.nodeId,
-        redis: !!closeRedis,
-        ...(draining ? { draining: true } : {}),
-      }
-    },
+    health: () => checkHealth({ db, devices: registry.size, startedAt: started, node: cluster.nodeId, redis: !!closeRedis, draining }),
     accounts: accountsApi(ctx),
     async drain(graceMs) {
       draining = true

@@ -113,7 +113,7 @@ describe('the contributor throttle reaches the scheduler', () => {
 describe('Registry.setDuty', () => {
   it('scales a measured speed and the recent task time with the duty', () => {
     const r = new Registry()
-    r.add({ id: 'd1', name: 'd', profile: profile(), gflops: 10, bench: 10, duty: 1, connectedAt: 0, busy: null, failures: 0, coolUntil: 0, cached: new Set(), link: { assign() {}, cancel() {}, stats() {} } })
+    r.add({ id: 'd1', name: 'd', profile: profile(), gflops: 10, bench: 10, duty: 1, connectedAt: 0, leases: new Set(), slots: 1, failures: 0, coolUntil: 0, cached: new Set(), link: { assign() {}, cancel() {}, stats() {} } })
     r.observe('d1', 8e9, 1000) // 8 GFLOP/s seen on a real task
     expect(r.get('d1')!.gflops).toBe(8)
     expect(r.expectedMs('d1', 8e9, 0)).toBe(1000)

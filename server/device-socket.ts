@@ -3,6 +3,9 @@
  * Every inbound message is parsed with the protocol's zod schemas; a socket that sends
  * something malformed is told why (device:error) and dropped, and nothing else is disturbed.
  * A device that leaves (stop, closed tab, lost network) has its leases freed at once.
+ * A device holds at most `slots` tasks at once: what its hello asks for (default 1), capped at
+ * NIMBLE_DEVICE_MAX_TASKS; the hello's answer says how many it got. Results and failures count
+ * only for leases the device holds on this connection.
  */
 import crypto from 'node:crypto'
 import type { Namespace, Socket } from 'socket.io'
@@ -52,6 +55,21 @@ function reject(socket: DeviceSocket, code: ErrorCode, message: string): void {
 function errorOf(e: unknown): { code: ErrorCode; message: string } {
   if (e instanceof NimbleError) return { code: e.code, message: e.message }
   return { code: 'internal', message: 'the coordinator could not process this message' }
+}
+
+/** Task slots for a hello: what it asks for, capped at the coordinator's limit, and a notice when capped. */
+export function grantSlots(asked: number | undefined, limit: number): { slots: number; notice?: string } {
+  const want = asked ?? 1
+  if (want <= limit) return { slots: want }
+  return { slots: limit, notice: `asked for ${want} task slots; this coordinator allows at most ${limit} tasks in flight per device (NIMBLE_DEVICE_MAX_TASKS)` }
+}
+
+/** The refusal of a result for a lease this device does not hold on this connection. */
+export function notHeldError(instanceId: number, session: Pick<DeviceSession, 'leases' | 'slots'>, limit: number): NimbleError {
+  return new NimbleError({
+    code: 'stale_lease',
+    message: `lease ${instanceId} is not one of the tasks this device holds (it holds ${session.leases.size} of its ${session.slots} task slot(s); NIMBLE_DEVICE_MAX_TASKS is ${limit}): it lapsed, was cancelled or was never given to this device; drop it and wait for task:assign`,
+  })
 }
 
 function toBytes(x: unknown): Uint8Array | null {
@@ -128,7 +146,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         return reject(socket, 'protocol_mismatch', 'protocol version mismatch')
       }
       if (session) {
-        reply({ ok: true, deviceId: session.id })
+        reply({ ok: true, deviceId: session.id, slots: session.slots })
         return
       }
       const refused = await banOf(ctx, hello.deviceId, hello.address)
@@ -148,7 +166,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const previous = registry.get(id)
       if (previous) {
         registry.remove(id, previous)
-        previous.link.cancel(previous.busy ?? 0, 'replaced by a new connection')
+        for (const instanceId of previous.leases) previous.link.cancel(instanceId, 'replaced by a new connection')
         await leases.releaseDevice(id)
       }
       await ctx.db
@@ -159,6 +177,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         )
         .execute()
       if (!socket.connected) return
+      const granted = grantSlots(hello.slots, ctx.config.NIMBLE_DEVICE_MAX_TASKS)
       session = {
         id,
         name: hello.name,
@@ -169,7 +188,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         cached: new Set(),
         ...(hello.profile.bandwidth ? { bandwidth: hello.profile.bandwidth } : {}),
         connectedAt: now,
-        busy: null,
+        leases: new Set(),
+        slots: granted.slots,
         failures: 0,
         coolUntil: 0,
         link: {
@@ -179,8 +199,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         },
       }
       registry.add(session)
-      transition(ctx.log, 'device', id, 'offline', 'online', { backend: hello.profile.backend, gflops: gflops.toFixed(2), duty, kind: hello.profile.kind, ip })
-      reply({ ok: true, deviceId: id })
+      transition(ctx.log, 'device', id, 'offline', 'online', { backend: hello.profile.backend, gflops: gflops.toFixed(2), duty, kind: hello.profile.kind, ip, slots: granted.slots })
+      if (granted.notice) ctx.log.info({ device: id, asked: hello.slots, slots: granted.slots }, `device ${id}: ${granted.notice}`)
+      reply({ ok: true, deviceId: id, slots: granted.slots, ...(granted.notice ? { notice: granted.notice } : {}) })
       ctx.bus.emit('network:changed')
       void dispatcher.dispatch()
       measureRtt(socket, session, ctx)
@@ -202,7 +223,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
     socket.on('task:progress', (raw: unknown) => {
       const p = TaskProgress.safeParse(raw)
       if (!p.success) return reject(socket, 'invalid_message', 'task:progress: malformed')
-      if (!session || session.busy !== p.data.instanceId) return
+      if (!session || !session.leases.has(p.data.instanceId)) return
       deps.onProgress?.(null, p.data)
     })
 
@@ -220,7 +241,13 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         return
       }
       const s = session
-      if (s.busy === meta.data.instanceId) s.busy = null
+      // The device has stopped working on it: its slot is free whatever the verdict.
+      if (!s.leases.delete(meta.data.instanceId)) {
+        const err = notHeldError(meta.data.instanceId, s, ctx.config.NIMBLE_DEVICE_MAX_TASKS)
+        ctx.log.warn({ device: s.id, instance: meta.data.instanceId, held: [...s.leases] }, `task:result from ${s.id} refused: ${err.message}`)
+        reply({ ok: false, error: { code: err.code, message: err.message } })
+        return
+      }
       try {
         const accepted = await validator.submit(s.id, meta.data, bytes)
         registry.outcome(s.id, true)
@@ -249,7 +276,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       if (!f.success) return reject(socket, 'invalid_message', 'task:failed: malformed')
       if (!session) return
       const s = session
-      if (s.busy === f.data.instanceId) s.busy = null
+      s.leases.delete(f.data.instanceId)
       ctx.log.warn({ device: s.id, instance: f.data.instanceId, reason: f.data.message.slice(0, 300) }, `device ${s.id} failed instance ${f.data.instanceId}`)
       if (f.data.outOfMemory) await lowerBudget(ctx, s, f.data.instanceId)
       // Same path as a lapsed lease: the task goes back to the queue for someone else.

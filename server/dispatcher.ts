@@ -8,6 +8,9 @@
  * Sends:  task:assign to the chosen device.
  * The choice of device is lib/scheduler's `assign` (pure: fit, deadlines, least cost, fair
  * share); this module only gathers its inputs and makes its answer durable.
+ * A device holds up to its `slots` leases (NIMBLE_DEVICE_MAX_TASKS caps them). `assign` gives
+ * each device at most one task a pass, so a pass that leaves a served device with room left
+ * runs another.
  */
 import { sql } from 'kysely'
 import { assign, type Explanation } from '../lib/scheduler/assign'
@@ -18,10 +21,10 @@ import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
-import { assignments as assignedTotal, dispatchDecision, dispatchPass } from './metrics'
+import { assignments as assignedTotal, dispatchDecision, dispatchPass, leasesHeld } from './metrics'
 import { replicaAvoid } from './replicas'
 import type { Ctx } from './context'
-import type { DeviceSession, Registry } from './registry'
+import { hasRoom, type DeviceSession, type Registry } from './registry'
 
 type Payload = {
   kind: string
@@ -145,15 +148,17 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    await this.assignReady()
+    // A device that got a task and still has a free slot may take another: one more pass.
+    if ((await this.assignReady()) > 0) this.again = true
     // Devices still idle may run spare copies of overdue tasks.
     await this.spares()
   }
 
-  private async assignReady(): Promise<void> {
+  /** Returns how many devices were given a task and still have room for another. */
+  private async assignReady(): Promise<number> {
     const now = this.ctx.now()
     const idle = this.registry.idle(now)
-    if (idle.length === 0) return
+    if (idle.length === 0) return 0
     const { db } = this.ctx
     // Fair share starts here: at most a few ready tasks per job are looked at, so a job with
     // thousands of queued tasks cannot hide the others from the scheduler.
@@ -178,7 +183,7 @@ export class Dispatcher {
       .flat()
       .sort((x, y) => x.id - y.id)
       .slice(0, Math.max(64, idle.length * 16))
-    if (ready.length === 0) return
+    if (ready.length === 0) return 0
     const ids = ready.map((t) => t.id)
     const [failedOn, leased, spent, replicas] = await Promise.all([
       db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', ids).where('state', 'in', ['failed', 'invalid', 'expired']).execute(),
@@ -214,7 +219,7 @@ export class Dispatcher {
           createdAt: t.created_at,
         }
       })
-    if (tasks.length === 0) return
+    if (tasks.length === 0) return 0
     const t0 = performance.now()
     const result = assign(
       tasks,
@@ -233,10 +238,12 @@ export class Dispatcher {
     if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
     const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
     const { assignments } = result
+    let roomLeft = 0
+    const readyById = new Map(ready.map((r) => [r.id, r]))
     for (const a of assignments) {
       const device = this.registry.get(a.deviceId)
-      const t = ready.find((r) => r.id === a.taskId)!
-      if (!device || device.busy !== null) continue
+      const t = readyById.get(a.taskId)!
+      if (!device || !hasRoom(device)) continue
       const e = result.explain(a.taskId)
       const lease = await this.lease(t, device, a.expectedMs, e ? JSON.stringify(compact(e, names)) : null)
       if (lease === null) continue
@@ -244,21 +251,24 @@ export class Dispatcher {
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why: e?.reason })
       this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
       device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
+      if (hasRoom(device)) roomLeft++
     }
     if (assignments.length > 0) this.ctx.bus.emit('network:changed')
+    return roomLeft
   }
 
   /**
    * Stragglers (lib/scheduler/straggler.ts): a task running NIMBLE_STRAGGLER_FACTOR times its
    * expected time, and at least NIMBLE_STRAGGLER_MIN_MS, gets one spare copy on an idle device
    * expected to finish it before the first copy would. The task stays leased; the first
-   * accepted result wins and the other copy is cancelled.
+   * accepted result wins and the other copy is cancelled. Only a device holding nothing runs a
+   * spare: one busy with other tasks would not finish it sooner.
    */
   private async spares(): Promise<void> {
     const { config } = this.ctx
     if (config.NIMBLE_STRAGGLER_FACTOR <= 0) return
     const now = this.ctx.now()
-    const idle = this.registry.idle(now)
+    const idle = this.registry.idle(now).filter((d) => d.leases.size === 0)
     if (idle.length === 0) return
     const running = await this.ctx.db
       .selectFrom('instances as i')
@@ -290,7 +300,7 @@ export class Dispatcher {
     for (const sp of chosen) {
       const r = byTask.get(sp.taskId)!
       const device = this.registry.get(sp.deviceId)
-      if (!device || device.busy !== null) continue
+      if (!device || device.leases.size > 0) continue
       const expected = this.registry.expectedMs(device.id, r.flops, sp.expectedMs)
       const deadline = now + config.NIMBLE_LEASE_MS
       const straggler = this.registry.get(r.device_id)?.name ?? r.device_id
@@ -311,7 +321,7 @@ export class Dispatcher {
         })
         .returning('id')
         .executeTakeFirstOrThrow()
-      device.busy = ins.id
+      this.hold(device, ins.id)
       transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
       const { prefer: _prefer, ...payload } = payloadOf(r)
       this.registry.holds(device.id, taskBlobs(payload).map((b) => b.hash))
@@ -389,8 +399,13 @@ export class Dispatcher {
       return ins.id
     })
     if (instanceId === null) return null
-    device.busy = instanceId
+    this.hold(device, instanceId)
     return { instanceId, deadline }
+  }
+
+  private hold(device: DeviceSession, instanceId: number): void {
+    device.leases.add(instanceId)
+    leasesHeld.observe(device.leases.size)
   }
 
   /** The task as the device receives it. */

@@ -49,8 +49,7 @@ export class Leases {
         await this.ctx.db.updateTable('devices').set((eb) => ({ tasks_expired: eb('tasks_expired', '+', 1) })).where('id', '=', inst.device_id).execute()
         await recordTrust(this.ctx, inst.device_id, 'expired', `lease ${inst.id} passed its deadline`)
         const s = this.registry.get(inst.device_id)
-        if (s && s.busy === inst.id) {
-          s.busy = null
+        if (s?.leases.delete(inst.id)) {
           s.link.cancel(inst.id, 'lease expired')
         }
       }

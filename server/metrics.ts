@@ -49,6 +49,13 @@ export const assignments = new client.Counter({
   registers: [metricsRegistry],
 })
 
+export const leasesHeld = new client.Histogram({
+  name: 'nimble_device_leases_held',
+  help: 'Leases a device holds right after it is given one (at most its slots, NIMBLE_DEVICE_MAX_TASKS)',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+  registers: [metricsRegistry],
+})
+
 export const settlements = new client.Counter({
   name: 'nimble_settlement_total',
   help: 'Settlement runs by result (settled, unchanged, nothing, error)',

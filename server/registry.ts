@@ -17,8 +17,10 @@ export type DeviceSession = {
   profile: DeviceProfile
   gflops: number
   connectedAt: number
-  /** The lease the device is working on, or null when idle. */
-  busy: number | null
+  /** The leases (instance ids) the device holds now: given to it, not yet answered, lapsed or cancelled. */
+  leases: Set<number>
+  /** Most leases it may hold at once: its hello's `slots`, capped at NIMBLE_DEVICE_MAX_TASKS. */
+  slots: number
   /** Consecutive failed or rejected tasks; a device that keeps failing waits before it gets more. */
   failures: number
   /** Epoch ms before which the device is given no task (backoff after failures). */
@@ -53,6 +55,11 @@ export type DeviceSession = {
 
 const CACHED_BLOBS = 64
 
+/** The device may take one more task. */
+export function hasRoom(s: Pick<DeviceSession, 'leases' | 'slots'>): boolean {
+  return s.leases.size < s.slots
+}
+
 export class Registry {
   private sessions = new Map<string, DeviceSession>()
 
@@ -71,9 +78,9 @@ export class Registry {
   all(): DeviceSession[] {
     return [...this.sessions.values()]
   }
-  /** Connected, not working, and not cooling down after a failure. */
+  /** Connected, with a free task slot, and not cooling down after a failure. */
   idle(now = Date.now()): DeviceSession[] {
-    return this.all().filter((s) => s.busy === null && s.coolUntil <= now)
+    return this.all().filter((s) => hasRoom(s) && s.coolUntil <= now)
   }
 
   /**

@@ -57,11 +57,13 @@ export async function ban(ctx: Ctx, deviceId: string, address: string | null, re
   const ids = await ctx.db.transaction().execute(async (trx) => {
     const devices = address ? await trx.selectFrom('devices').select('id').where((eb) => eb.or([eb('id', '=', deviceId), eb('address', '=', address)])).execute() : [{ id: deviceId }]
     const list = devices.map((d) => d.id)
+    // Results still waiting for a quorum earn nothing and count for nothing. Instances before
+    // devices: the order the verifier locks them in when it settles a task, so a ban and a
+    // settlement cannot wait on each other on PostgreSQL.
+    await trx.updateTable('instances').set({ state: 'invalid', finished_at: now, error: 'discarded: the device was banned' }).where('device_id', 'in', list).where('state', '=', 'pending').execute()
     await trx.updateTable('devices').set({ banned_at: now, ban_reason: reason, trust_streak: 0 }).where('id', 'in', list).where('banned_at', 'is', null).execute()
     const subjects = [...list.map((id) => `device:${id}`), ...(address ? [`wallet:${address}`] : [])]
     await trx.insertInto('bans').values(subjects.map((subject) => ({ subject, reason, created_at: now }))).onConflict((oc) => oc.column('subject').doNothing()).execute()
-    // Results still waiting for a quorum earn nothing and count for nothing.
-    await trx.updateTable('instances').set({ state: 'invalid', finished_at: now, error: 'discarded: the device was banned' }).where('device_id', 'in', list).where('state', '=', 'pending').execute()
     return list
   })
   for (const id of ids) transition(ctx.log, 'device', id, 'allowed', 'banned', { wallet: address, reason: reason.slice(0, 120) })

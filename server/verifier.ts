@@ -18,7 +18,8 @@
  */
 import { taskMemory } from './dispatcher'
 import { requiredBackends } from '../lib/model/backends'
-import { sql } from 'kysely'
+import { sql, type Transaction } from 'kysely'
+import type { Database } from './store/schema'
 import { mulberry32 } from '../lib/compute/prng'
 import { unpackTensors, type NamedTensor } from '../lib/protocol'
 import { compareResults } from '../lib/verify/compare'
@@ -136,6 +137,8 @@ export class Verifier {
     const ok = await db.transaction().execute(async (trx) => {
       const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: winners[0].result_hash, verdict, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
       if (Number(t.numUpdatedRows) !== 1) return false
+      const counts = new Map<string, { valid: number; invalid: number }>()
+      const count = (id: string) => counts.get(id) ?? counts.set(id, { valid: 0, invalid: 0 }).get(id)!
       for (const w of winners) {
         // What the owner pays: the device-time the coordinator saw (lease to result), at the class price fixed at lease.
         const u = await trx
@@ -145,13 +148,14 @@ export class Verifier {
           .where('state', '=', 'pending')
           .executeTakeFirst()
         if (Number(u.numUpdatedRows) !== 1) continue // discarded meanwhile (its device was banned): no credit
-        await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', 1) })).where('id', '=', w.device_id).execute()
+        count(w.device_id).valid++
         await trx.insertInto('credits').values({ instance_id: w.id, task_id: task.id, job_id: task.job_id, device_id: w.device_id, flops: task.flops, created_at: now }).execute()
       }
       for (const l of losers) {
         await trx.updateTable('instances').set({ state: 'invalid', error: 'outvoted: disagrees with the accepted result' }).where('id', '=', l.id).where('state', '=', 'pending').execute()
-        await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', l.device_id).execute()
+        count(l.device_id).invalid++
       }
+      await bumpDevices(trx, counts)
       return true
     })
     if (!ok) return { state: 'waiting', losers: [], winners: [] }
@@ -170,10 +174,12 @@ export class Verifier {
     const { db, log } = this.ctx
     const now = this.ctx.now()
     await db.transaction().execute(async (trx) => {
+      const counts = new Map<string, { valid: number; invalid: number }>()
       for (const g of guilty) {
         await trx.updateTable('instances').set({ state: 'invalid', error: why.slice(0, 500) }).where('id', '=', g.id).where('state', '=', 'pending').execute()
-        await trx.updateTable('devices').set((eb) => ({ tasks_invalid: eb('tasks_invalid', '+', 1) })).where('id', '=', g.device_id).execute()
+        counts.set(g.device_id, { valid: 0, invalid: (counts.get(g.device_id)?.invalid ?? 0) + 1 })
       }
+      await bumpDevices(trx, counts)
       // Without a majority nobody can be blamed: the copies are dropped and the task starts over.
       for (const u of unclear) await trx.updateTable('instances').set({ state: 'cancelled', error: why.slice(0, 500) }).where('id', '=', u.id).where('state', '=', 'pending').execute()
       await trx.updateTable('tasks').set({ state: 'ready', replicas: 2, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').execute()
@@ -193,5 +199,17 @@ export class Verifier {
       this.ctx.bus.emit('tasks:ready')
     }
     return { state: 'waiting', losers: [], winners: [] }
+  }
+}
+
+/**
+ * Adds to devices' valid and invalid counters, one row per device in id order: two settlements
+ * that touch the same devices then lock their rows in the same order (on PostgreSQL, copies of
+ * two tasks from the same devices settled at once deadlocked when each locked them as listed).
+ */
+async function bumpDevices(trx: Transaction<Database>, counts: Map<string, { valid: number; invalid: number }>): Promise<void> {
+  for (const [id, c] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (c.valid === 0 && c.invalid === 0) continue
+    await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', c.valid), tasks_invalid: eb('tasks_invalid', '+', c.invalid) })).where('id', '=', id).execute()
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The headless worker's command line: `npm run worker -- --server http://127.0.0.1:3000 [--backend …] [--memory 1GiB]`.
+ * The headless worker's command line: `npm run worker -- --server http://127.0.0.1:3000 [--backend …] [--memory 1GiB] [--slots 2]`.
  * A thin wrapper over server/worker/run.ts: parse arguments, make sure Dawn can find a
  * Vulkan driver when --backend webgpu is asked for (re-executing with LD_LIBRARY_PATH set,
  * which only takes effect at process start), start the worker, stop cleanly on SIGINT/SIGTERM.
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     memoryBudget: args.memoryBudget,
     throttle: args.throttle,
     address: args.address,
+    ...(args.slots ? { slots: args.slots } : {}),
     ...(args.fault ? { fault: args.fault } : {}),
     log,
     onFatal: (e) => {

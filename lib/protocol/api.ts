@@ -344,6 +344,9 @@ export const NetworkView = z.object({
       backend: Backend,
       gflops: z.number(),
       busy: z.boolean(),
+      /** Tasks the device holds now, and how many it may hold at once (NIMBLE_DEVICE_MAX_TASKS caps its hello's `slots`). */
+      leases: z.number().int().nonnegative().optional(),
+      slots: z.number().int().positive().optional(),
       tasksDone: z.number().int(),
       connectedAt: z.string(),
       /** Price class (lib/scheduler/pricing.ts), from backend and measured speed. */
@@ -410,3 +413,47 @@ export const ModelView = z.object({
   createdAt: z.string(),
 })
 export type ModelView = z.infer<typeof ModelView>
+
+/**
+ * GET /api/health, readiness: `ok` when the database answers and the coordinator is not
+ * draining for shutdown. 200 when ok, 503 (same body) when not, so a proxy takes it out of its pool.
+ */
+export const HealthView = z.object({
+  ok: z.boolean(),
+  devices: z.number().int().nonnegative(),
+  uptimeSec: z.number().int().nonnegative(),
+  db: z.enum(['sqlite', 'postgres']),
+  dbReachable: z.boolean(),
+  /** How long the database took to answer (or until the probe gave up), ms. */
+  dbMs: z.number().nonnegative(),
+  node: z.string(),
+  redis: z.boolean(),
+  draining: z.boolean().optional(),
+})
+export type HealthView = z.infer<typeof HealthView>
+
+/** GET /api/plan's query: a model of `params` parameters cut for devices of `deviceMemory` (e.g. 8GiB) on `bandwidth` (e.g. 100Mbit). */
+export const PaperPlanQuery = z.object({
+  params: z.coerce.number().positive().max(1e15),
+  deviceMemory: z.string().min(1).max(40),
+  bandwidth: z.string().min(1).max(40).default('100Mbit'),
+  microBatches: z.coerce.number().int().min(1).max(100_000).default(32),
+  layers: z.coerce.number().int().min(1).max(1000).optional(),
+  gflops: z.coerce.number().positive().max(1e7).optional(),
+  training: z.enum(['true', 'false']).optional(),
+})
+export type PaperPlanQuery = z.infer<typeof PaperPlanQuery>
+
+export const PaperPlanView = z.object({
+  devicesNeeded: z.number().int(),
+  segments: z.number().int(),
+  bottleneckSec: z.number(),
+  bubbleFraction: z.number(),
+  expectedSec: z.number(),
+  rowsPerSec: z.number(),
+  bytesBetweenStagesPerMicroBatch: z.number(),
+  segmentParams: z.array(z.number()),
+  /** The plan as a few lines of text. */
+  text: z.string(),
+})
+export type PaperPlanView = z.infer<typeof PaperPlanView>

@@ -12,6 +12,8 @@ import type { JobView, NetworkView, RoundPoint } from './api'
 import type { ErrorCode } from './errors'
 
 export const DEVICE_NAMESPACE = '/devices'
+/** Most task slots a hello may ask for; each coordinator grants at most its own NIMBLE_DEVICE_MAX_TASKS. */
+export const MAX_SLOTS = 64
 export const LIVE_NAMESPACE = '/live'
 
 export const DeviceHello = z.object({
@@ -22,8 +24,21 @@ export const DeviceHello = z.object({
   profile: DeviceProfile,
   /** Payout address for rewards (a headless worker's --address); browsers link one with Sign-In with Ethereum instead. */
   address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address is 0x followed by 40 hex digits').optional(),
+  /** Tasks the device can hold at once (default 1); the coordinator grants at most its NIMBLE_DEVICE_MAX_TASKS. */
+  slots: z.number().int().min(1).max(MAX_SLOTS).optional(),
 })
 export type DeviceHello = z.infer<typeof DeviceHello>
+
+/** The coordinator's answer to an accepted hello: the device's id and how many tasks it may hold at once. */
+export const HelloAccepted = z.object({
+  ok: z.literal(true),
+  deviceId: z.string().min(1).max(64),
+  /** Task slots granted: the hello's `slots` capped at the coordinator's limit (absent from older coordinators: 1). */
+  slots: z.number().int().min(1).max(MAX_SLOTS).optional(),
+  /** Why fewer slots were granted than asked, naming the limit. */
+  notice: z.string().max(500).optional(),
+})
+export type HelloAccepted = z.infer<typeof HelloAccepted>
 
 /** What a device is told about its own work after each result. */
 export const DeviceStats = z.object({
@@ -41,7 +56,7 @@ export type DeviceStats = z.infer<typeof DeviceStats>
 export type Ack<T = object> = (res: ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string } }) => void
 
 export interface DeviceClientToServer {
-  'device:hello': (hello: DeviceHello, ack: Ack<{ deviceId: string }>) => void
+  'device:hello': (hello: DeviceHello, ack: Ack<{ deviceId: string; slots?: number; notice?: string }>) => void
   'task:progress': (p: TaskProgress) => void
   /** The weights travel as a binary attachment (tensor pack). */
   'task:result': (meta: TaskResultMeta, weights: ArrayBuffer, ack: Ack) => void

@@ -4,20 +4,19 @@
  * job's result must match an undisturbed run of the same job on the same fleet (holdout
  * accuracy within 0.1), no task may be lost, and credit must equal verified work exactly once.
  */
-import path from 'node:path'
-import SQLite from 'better-sqlite3'
+import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../lib/compute/prng'
 import { irisCsv } from '../testing/iris'
 import { startCoordinator, startWorker, stopAll, waitUntil, type Coord, type Proc } from '../testing/harness'
-import { sqliteOnlySkipped } from '../testing/harness'
+import { withTestStore } from '../testing/store'
 
 afterAll(stopAll)
 
 const ENV = { NIMBLE_LEASE_MS: '6000', NIMBLE_RATE_PER_IP: '0', NIMBLE_STRAGGLER_MIN_MS: '2000' }
 const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 150, seed: 5 }
 
-describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
+describe('chaos', () => {
   it('12 workers, 4 killed and replaced, 2 coordinator kill -9: same result, nothing lost, credit once', async () => {
     // Seeded, so a failure can be replayed.
     const random = mulberry32(20260301)
@@ -89,13 +88,26 @@ describe.skipIf(sqliteOnlySkipped(import.meta.url))('chaos', () => {
 
     // Credit equals verified work exactly once: one credit per accepted instance (none for any other),
     // at the coordinator's own estimate of that task, and every done task credited.
-    const db = new SQLite(path.join(coord.dataDir, 'nimble.sqlite'), { readonly: true })
-    const one = <T>(q: string) => db.prepare(q).get(id) as T
-    const credits = one<{ n: number; i: number; t: number; f: number }>(`SELECT count(*) n, count(DISTINCT instance_id) i, count(DISTINCT task_id) t, coalesce(sum(flops),0) f FROM credits WHERE job_id = ?`)
-    const valid = one<{ n: number; f: number }>(`SELECT count(*) n, coalesce(sum(t.flops),0) f FROM instances i JOIN tasks t ON t.id = i.task_id WHERE i.job_id = ? AND i.state = 'valid'`)
-    const stray = one<{ n: number }>(`SELECT count(*) n FROM credits c JOIN instances i ON i.id = c.instance_id WHERE c.job_id = ? AND i.state <> 'valid'`)
-    const doneTasks = one<{ n: number }>(`SELECT count(*) n FROM tasks WHERE job_id = ? AND state = 'done'`)
-    db.close()
+    const { credits, valid, stray, doneTasks } = await withTestStore(coord.dataDir, async (db) => {
+      const n = sql<number>`count(*)`.as('n')
+      const [credits, valid, stray, doneTasks] = await Promise.all([
+        db
+          .selectFrom('credits')
+          .select([n, sql<number>`count(DISTINCT instance_id)`.as('i'), sql<number>`count(DISTINCT task_id)`.as('t'), sql<number>`coalesce(sum(flops), 0)`.as('f')])
+          .where('job_id', '=', id)
+          .executeTakeFirstOrThrow(),
+        db
+          .selectFrom('instances as i')
+          .innerJoin('tasks as t', 't.id', 'i.task_id')
+          .select([n, sql<number>`coalesce(sum(t.flops), 0)`.as('f')])
+          .where('i.job_id', '=', id)
+          .where('i.state', '=', 'valid')
+          .executeTakeFirstOrThrow(),
+        db.selectFrom('credits as c').innerJoin('instances as i', 'i.id', 'c.instance_id').select(n).where('c.job_id', '=', id).where('i.state', '<>', 'valid').executeTakeFirstOrThrow(),
+        db.selectFrom('tasks').select(n).where('job_id', '=', id).where('state', '=', 'done').executeTakeFirstOrThrow(),
+      ])
+      return { credits, valid, stray, doneTasks }
+    })
     expect(credits.n).toBe(credits.i)
     expect(credits.n).toBe(valid.n)
     expect(stray.n).toBe(0)

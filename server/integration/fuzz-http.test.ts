@@ -11,6 +11,7 @@ import { startCoordinator, stopAll, type Coord } from '../testing/harness'
 
 let coord: Coord
 const RUNS = Number(process.env.NIMBLE_FUZZ_HTTP_RUNS ?? 400)
+const profile = { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e8 }
 
 beforeAll(async () => {
   coord = await startCoordinator({ env: { NIMBLE_RATE_PER_IP: '0', NIMBLE_RATE_PER_KEY: '0', NIMBLE_MAX_UPLOAD_BYTES: '65536' } })
@@ -63,7 +64,14 @@ describe('sockets under fuzz', () => {
   it('drops or answers every random event, and stays up', async () => {
     // Every event the /devices namespace knows, plus ones it must refuse.
     const events = fc.constantFrom(...DEVICE_CLIENT_EVENTS, 'evil:event', 'job:subscribe')
-    const payload = fc.oneof(fc.anything(), fc.jsonValue(), fc.record({ protocolVersion: fc.constantFrom(PROTOCOL_VERSION, 0, 'x'), name: fc.string(), profile: fc.anything() }), fc.uint8Array({ maxLength: 64 }))
+    const payload = fc.oneof(
+      fc.anything(),
+      fc.jsonValue(),
+      fc.record({ protocolVersion: fc.constantFrom(PROTOCOL_VERSION, 0, 'x'), name: fc.string(), profile: fc.anything() }),
+      // A well-formed hello with any `slots`: accepted (capped at NIMBLE_DEVICE_MAX_TASKS) or refused, never a crash.
+      fc.record({ protocolVersion: fc.constant(PROTOCOL_VERSION), name: fc.constant('fuzz'), profile: fc.constant(profile), slots: fc.oneof(fc.integer({ min: -5, max: 100 }), fc.double(), fc.anything()) }),
+      fc.uint8Array({ maxLength: 64 }),
+    )
     await fc.assert(
       fc.asyncProperty(events, payload, payload, async (event, a, b) => {
         const s = io(`${coord.url}/devices`, { transports: ['websocket'], reconnection: false })

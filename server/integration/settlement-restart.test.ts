@@ -4,36 +4,36 @@
  * sends (intent recorded only). After each restart: one root per epoch, the ledger and the chain agree,
  * and the published amounts cover every credit.
  */
-import path from 'node:path'
-import SQLite from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startCoordinator, stopAll, tempDir, type Coord } from '../testing/harness'
 import { chainOf, testAddress } from '../testing/chain'
-import { sqliteOnlySkipped } from '../testing/harness'
+import { withTestStore } from '../testing/store'
 
 const dataDir = tempDir()
 const env = { NIMBLE_EPOCH_SECONDS: '0' }
 afterAll(stopAll)
 
 /** Credits written straight into the stopped coordinator's database (1e9 FLOPs = 1.5e12 base units at the default rate). */
-function addCredits(address: string, device: string, firstInstance: number, n: number): void {
-  const db = new SQLite(path.join(dataDir, 'nimble.sqlite'))
-  try {
-    db.prepare(`INSERT OR IGNORE INTO devices (id, name, kind, backend, gflops, profile_json, first_seen, last_seen, address) VALUES (?, ?, 'headless', 'cpu', 1, '{}', 0, 0, ?)`).run(device, device, address.toLowerCase())
-    const ins = db.prepare(`INSERT INTO credits (instance_id, task_id, job_id, device_id, flops, created_at) VALUES (?, ?, 'job_x', ?, 1e9, 0)`)
-    for (let i = 0; i < n; i++) ins.run(firstInstance + i, firstInstance + i, device)
-  } finally {
-    db.close()
-  }
+async function addCredits(address: string, device: string, firstInstance: number, n: number): Promise<void> {
+  await withTestStore(
+    dataDir,
+    async (db) => {
+      await db
+        .insertInto('devices')
+        .values({ id: device, name: device, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 0, last_seen: 0, address: address.toLowerCase() })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute()
+      await db
+        .insertInto('credits')
+        .values(Array.from({ length: n }, (_, i) => ({ instance_id: firstInstance + i, task_id: firstInstance + i, job_id: 'job_x', device_id: device, flops: 1e9, created_at: 0 })))
+        .execute()
+    },
+    { write: true },
+  )
 }
 
-function ledger(): { epoch: number; root: string; state: string; tx_hash: string | null; total: string }[] {
-  const db = new SQLite(path.join(dataDir, 'nimble.sqlite'), { readonly: true })
-  try {
-    return db.prepare('SELECT epoch, root, state, tx_hash, total FROM reward_epochs ORDER BY epoch').all() as never
-  } finally {
-    db.close()
-  }
+function ledger(): Promise<{ epoch: number; root: string; state: string; tx_hash: string | null; total: string }[]> {
+  return withTestStore(dataDir, (db) => db.selectFrom('reward_epochs').select(['epoch', 'root', 'state', 'tx_hash', 'total']).orderBy('epoch').execute())
 }
 
 async function crashDuringSettle(fault: string): Promise<void> {
@@ -51,7 +51,7 @@ async function restartAndCheck(expectedEpochs: number, expectedTotal: bigint): P
   expect(r.status).toBe('unchanged')
   expect(r.epoch).toBe(expectedEpochs)
   expect(BigInt(r.total)).toBe(expectedTotal)
-  const rows = ledger()
+  const rows = await ledger()
   expect(rows.map((x) => x.epoch)).toEqual(Array.from({ length: expectedEpochs }, (_, i) => i + 1))
   expect(rows.every((x) => x.state === 'confirmed' && x.tx_hash)).toBe(true)
   expect(await chain.chainEpoch()).toBe(BigInt(expectedEpochs))
@@ -62,20 +62,20 @@ async function restartAndCheck(expectedEpochs: number, expectedTotal: bigint): P
   return c
 }
 
-describe.skipIf(sqliteOnlySkipped(import.meta.url))('settlement survives kill -9', () => {
+describe('settlement survives kill -9', () => {
   it('reconciles a root sent but not recorded, then one recorded but never sent', async () => {
     // First start creates the database and the embedded chain; stop it cleanly.
     const first = await startCoordinator({ dataDir, chain: true, env })
     await first.kill('SIGTERM')
-    addCredits(testAddress('carol'), 'dev_carol_001', 1, 3)
+    await addCredits(testAddress('carol'), 'dev_carol_001', 1, 3)
 
     await crashDuringSettle('crash-after-send')
     let c = await restartAndCheck(1, 3n * 10n ** 9n * 1500n)
     await c.kill('SIGTERM')
 
-    addCredits(testAddress('dave'), 'dev_dave_0001', 100, 2)
+    await addCredits(testAddress('dave'), 'dev_dave_0001', 100, 2)
     await crashDuringSettle('crash-before-send')
-    expect(ledger().at(-1)).toMatchObject({ epoch: 2, state: 'pending', tx_hash: null })
+    expect((await ledger()).at(-1)).toMatchObject({ epoch: 2, state: 'pending', tx_hash: null })
     c = await restartAndCheck(2, 5n * 10n ** 9n * 1500n)
     const dave = (await c.api.call('GET', `/api/rewards/${testAddress('dave')}`)).body
     expect(dave).toMatchObject({ epoch: 2, cumulativeAmount: (2n * 10n ** 9n * 1500n).toString(), claimable: (2n * 10n ** 9n * 1500n).toString() })

@@ -7,6 +7,7 @@
  * included).
  */
 import path from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { io } from 'socket.io-client'
 import { PROTOCOL_VERSION, unpackTensors } from '../../lib/protocol'
@@ -14,10 +15,10 @@ import { relativeL2 } from '../../lib/verify/compare'
 import { TOLERANCE } from '../../lib/verify/tolerance'
 import { BlobStore } from '../blobs'
 import type { FaultKind } from '../worker/faults'
-import { openStoreReadOnly, sharedSetup, startFleet, type FleetWorker } from '../testing/fleet'
+import { sharedSetup, startFleet, type FleetWorker } from '../testing/fleet'
 import { startCoordinator, stopAll, waitUntil, type Coord } from '../testing/harness'
 import { irisCsv } from '../testing/iris'
-import { sqliteOnlySkipped } from '../testing/harness'
+import { withTestStore } from '../testing/store'
 
 const iris = irisCsv()
 const JOB = { type: 'train', target: 'species', model: { template: 'mlp', hidden: [8] }, epochs: 6, validationSplit: 0.1, testSplit: 0, seed: 7, sharding: 'equal' } as const
@@ -36,7 +37,7 @@ const verbose = !!process.env.NIMBLE_TEST_VERBOSE
 
 type Run = { coord: Coord; fleet: FleetWorker[]; weights: Float32Array[]; jobIds: string[] }
 
-async function runFleet(faults: FaultKind[], until: (coord: Coord, fleet: FleetWorker[]) => boolean): Promise<Run> {
+async function runFleet(faults: FaultKind[], until: (coord: Coord, fleet: FleetWorker[]) => Promise<boolean>): Promise<Run> {
   const coord = await startCoordinator({ env: ENV })
   const fleet = await startFleet(coord.url, 8, faults, { verbose })
   await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === fleet.length, 30_000, 'fleet online')
@@ -56,22 +57,19 @@ async function runFleet(faults: FaultKind[], until: (coord: Coord, fleet: FleetW
       90_000,
       'job to succeed',
     )
-    if (until(coord, fleet)) break
+    if (await until(coord, fleet)) break
   }
-  const db = openStoreReadOnly(coord.dataDir)
-  const hash = (db.prepare('select weights_hash from jobs where id = ?').get(jobIds[0]) as { weights_hash: string }).weights_hash
-  db.close()
+  const { weights_hash: hash } = await withTestStore(coord.dataDir, (db) => db.selectFrom('jobs').select('weights_hash').where('id', '=', jobIds[0]).executeTakeFirstOrThrow())
+  if (!hash) throw new Error(`job ${jobIds[0]} has no weights`)
   const weights = unpackTensors(new BlobStore(path.join(coord.dataDir, 'blobs')).readArrayBuffer(hash)).map((t) => t.data)
   return { coord, fleet, weights, jobIds }
 }
 
-function bannedAll(coord: Coord, fleet: FleetWorker[]): boolean {
-  const db = openStoreReadOnly(coord.dataDir)
-  try {
-    return fleet.filter((w) => w.fault).every((w) => db.prepare('select 1 from bans where subject = ?').get(`wallet:${w.address}`))
-  } finally {
-    db.close()
-  }
+async function bannedAll(coord: Coord, fleet: FleetWorker[]): Promise<boolean> {
+  const wallets = fleet.filter((w) => w.fault).map((w) => `wallet:${w.address}`)
+  if (wallets.length === 0) return true
+  const banned = await withTestStore(coord.dataDir, (db) => db.selectFrom('bans').select('subject').where('subject', 'in', wallets).execute())
+  return banned.length === new Set(wallets).size
 }
 
 /** Says hello as a fresh device paid to `address`; resolves with the coordinator's answer. */
@@ -97,7 +95,7 @@ let reference: Float32Array[]
 
 beforeAll(async () => {
   await sharedSetup()
-  const r = await runFleet([], () => true)
+  const r = await runFleet([], async () => true)
   reference = r.weights
   await stopRun(r)
 }, 150_000)
@@ -109,17 +107,34 @@ const fleets: FaultKind[][] = [
   ['slow', 'scaled', 'lazy'],
 ]
 
-describe.skipIf(sqliteOnlySkipped(import.meta.url))('verification with cheating workers', () => {
+describe('verification with cheating workers', () => {
   for (const faults of fleets) {
     it(`8 honest + ${faults.join(', ')}: honest model, cheaters banned and unpaid, honest credit = verified work`, async () => {
       const r = await runFleet(faults, bannedAll)
       try {
-        const db = openStoreReadOnly(r.coord.dataDir)
-        const devices = db.prepare('select id, name, address, banned_at, tasks_valid, tasks_invalid from devices').all() as { id: string; name: string; address: string; banned_at: number | null; tasks_valid: number; tasks_invalid: number }[]
-        const byAddress = new Map(devices.map((d) => [d.address, d]))
-        const credit = (id: string) => (db.prepare('select coalesce(sum(flops), 0) as f, count(*) as n from credits where device_id = ?').get(id) as { f: number; n: number })
-        const verified = (id: string) =>
-          (db.prepare("select coalesce(sum(t.flops), 0) as f, count(*) as n from instances i join tasks t on t.id = i.task_id where i.device_id = ? and i.state = 'valid'").get(id) as { f: number; n: number })
+        const facts = await withTestStore(r.coord.dataDir, async (db) => ({
+          devices: await db.selectFrom('devices').select(['id', 'name', 'address', 'banned_at', 'tasks_valid', 'tasks_invalid']).execute(),
+          bans: new Set((await db.selectFrom('bans').select('subject').execute()).map((b) => b.subject)),
+          credit: await db.selectFrom('credits').select(['device_id', sql<number>`coalesce(sum(flops), 0)`.as('f'), sql<number>`count(*)`.as('n')]).groupBy('device_id').execute(),
+          verified: await db
+            .selectFrom('instances as i')
+            .innerJoin('tasks as t', 't.id', 'i.task_id')
+            .select(['i.device_id', sql<number>`coalesce(sum(t.flops), 0)`.as('f'), sql<number>`count(*)`.as('n')])
+            .where('i.state', '=', 'valid')
+            .groupBy('i.device_id')
+            .execute(),
+          done: await db.selectFrom('tasks').select(['id', 'result_hash']).where('state', '=', 'done').where('round', '<', 1000000).execute(),
+          validInstances: await db.selectFrom('instances').select(['task_id', 'device_id', 'result_hash']).where('state', '=', 'valid').execute(),
+          canaries: await db.selectFrom('tasks as t').innerJoin('instances as i', 'i.task_id', 't.id').select(['t.id', 'i.device_id']).where('t.verdict', '=', 'canary').where('i.state', '=', 'valid').execute(),
+          canaryTasks: (await db.selectFrom('tasks').select(sql<number>`count(*)`.as('n')).where('verdict', '=', 'canary').executeTakeFirstOrThrow()).n,
+        }))
+        const byAddress = new Map(facts.devices.map((d) => [d.address, d]))
+        const sums = (rows: { device_id: string; f: number; n: number }[], id: string) => {
+          const row = rows.find((x) => x.device_id === id)
+          return { f: Number(row?.f ?? 0), n: Number(row?.n ?? 0) }
+        }
+        const credit = (id: string) => sums(facts.credit, id)
+        const verified = (id: string) => sums(facts.verified, id)
 
         // Same model as the all-honest fleet.
         const distance = relativeL2(
@@ -133,7 +148,7 @@ describe.skipIf(sqliteOnlySkipped(import.meta.url))('verification with cheating 
           const d = byAddress.get(w.address)!
           expect(d, w.name).toBeDefined()
           expect(d.banned_at, `${w.name} banned`).not.toBeNull()
-          expect(db.prepare('select 1 from bans where subject = ?').get(`wallet:${w.address}`), `${w.name} wallet banned`).toBeTruthy()
+          expect(facts.bans.has(`wallet:${w.address}`), `${w.name} wallet banned`).toBe(true)
           expect(credit(d.id).n, `${w.name} credit`).toBe(0)
           expect(verified(d.id).n).toBe(0)
         }
@@ -154,19 +169,16 @@ describe.skipIf(sqliteOnlySkipped(import.meta.url))('verification with cheating 
 
         // No invalid result was ever assimilated: every done task's blob is a valid honest instance's.
         const honestIds = new Set(r.fleet.filter((x) => !x.fault).map((w) => byAddress.get(w.address)?.id))
-        const done = db.prepare("select id, result_hash from tasks where state = 'done' and round < 1000000").all() as { id: number; result_hash: string }[]
-        expect(done.length).toBeGreaterThan(0)
-        for (const t of done) {
-          const valid = db.prepare("select device_id, result_hash from instances where task_id = ? and state = 'valid'").all(t.id) as { device_id: string; result_hash: string }[]
+        expect(facts.done.length).toBeGreaterThan(0)
+        for (const t of facts.done) {
+          const valid = facts.validInstances.filter((v) => v.task_id === t.id)
           expect(valid.length, `task ${t.id} has an accepted instance`).toBeGreaterThan(0)
           expect(valid.map((v) => v.result_hash)).toContain(t.result_hash)
           for (const v of valid) expect(honestIds.has(v.device_id), `task ${t.id} accepted from ${v.device_id}`).toBe(true)
         }
         // Canaries (known-answer copies of accepted tasks) were planted, and only honest devices passed any.
-        const canaries = db.prepare("select t.id, i.device_id from tasks t join instances i on i.task_id = t.id where t.verdict = 'canary' and i.state = 'valid'").all() as { id: number; device_id: string }[]
-        expect(Number((db.prepare("select count(*) as n from tasks where verdict = 'canary'").get() as { n: number }).n)).toBeGreaterThan(0)
-        for (const c of canaries) expect(honestIds.has(c.device_id), `canary ${c.id} passed by ${c.device_id}`).toBe(true)
-        db.close()
+        expect(Number(facts.canaryTasks)).toBeGreaterThan(0)
+        for (const c of facts.canaries) expect(honestIds.has(c.device_id), `canary ${c.id} passed by ${c.device_id}`).toBe(true)
         // The job page's verification figures saw the cheating.
         const views = await Promise.all(r.jobIds.map(async (id) => (await r.coord.api.call('GET', `/api/jobs/${id}`)).body.verification))
         const sum = (k: string) => views.reduce((a, v) => a + v[k], 0)

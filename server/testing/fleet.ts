@@ -4,8 +4,6 @@
  * wallet and optionally a fault (server/worker/faults.ts). Cheaters advertise twice the
  * honest speed, as a real cheater would, so the dispatcher hands them work.
  */
-import path from 'node:path'
-import SQLite from 'better-sqlite3'
 import { setupBackend, type BackendSetup } from '../worker/backends'
 import type { FaultKind } from '../worker/faults'
 import { runWorker, type WorkerHandle } from '../worker/run'
@@ -45,9 +43,4 @@ export async function startFleet(server: string, honest: number, faults: FaultKi
     out.push({ name, address, fault, handle })
   }
   return out
-}
-
-/** Read-only view of a coordinator's SQLite store (WAL: safe while it runs). */
-export function openStoreReadOnly(dataDir: string): SQLite.Database {
-  return new SQLite(path.join(dataDir, 'nimble.sqlite'), { readonly: true, fileMustExist: true })
 }

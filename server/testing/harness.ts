@@ -77,7 +77,7 @@ export type Coord = Proc & { url: string; port: number; dataDir: string; key: st
  * of its own, kept for that directory so a restarted coordinator finds its state again.
  */
 const databases = new Map<string, string>()
-/** The PostgreSQL database a data directory's coordinator uses in the PostgreSQL pass (else undefined: SQLite). */
+/** The PostgreSQL database a data directory's coordinator uses in the PostgreSQL pass (else undefined: SQLite); tests read it with server/testing/store.ts. */
 export function databaseUrlFor(dataDir: string): string | undefined {
   return databases.get(dataDir)
 }
@@ -89,17 +89,6 @@ async function databaseFor(dataDir: string): Promise<Record<string, string>> {
     databases.set(dataDir, await createDatabase(server))
   }
   return { DATABASE_URL: databases.get(dataDir)! }
-}
-
-/**
- * Tests that read the coordinator's SQLite file directly cannot run in the PostgreSQL pass
- * (NIMBLE_TEST_DATABASE_URL): they are skipped there, saying so. Port them to Kysely reads
- * through `openStore` to run them on both.
- */
-export function sqliteOnlySkipped(file: string): boolean {
-  if (!process.env.NIMBLE_TEST_DATABASE_URL) return false
-  console.warn(`${path.basename(file)} SKIPPED on PostgreSQL: it reads the SQLite file directly`)
-  return true
 }
 
 /** `chain: true` runs the embedded chain (anvil) for rewards tests; other tests skip it for speed. */

@@ -72,3 +72,14 @@ describe('--fault', () => {
     expect(() => parseWorkerArgs(['--fault'])).toThrow(UsageError)
   })
 })
+
+describe('--slots', () => {
+  it('takes a whole number of task slots and is absent by default', () => {
+    expect(parseWorkerArgs(['--slots', '2']).slots).toBe(2)
+    expect(parseWorkerArgs(['--slots=64']).slots).toBe(64)
+    expect(parseWorkerArgs([]).slots).toBeUndefined()
+  })
+  it('refuses anything else, naming the option and its range', () => {
+    for (const bad of ['0', '-1', '1.5', 'two', '65', '']) expect(() => parseWorkerArgs([`--slots=${bad}`]), bad).toThrow(/--slots must be a whole number from 1 to 64/)
+  })
+})

@@ -1,6 +1,7 @@
 /** Command-line arguments of the headless worker, parsed with node:util and checked. */
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { MAX_SLOTS } from '../../lib/protocol/socket'
 import { FAULT_KINDS, type FaultKind } from './faults'
 
 export const BACKEND_CHOICES = ['cpu', 'wasm', 'webgpu', 'auto'] as const
@@ -19,6 +20,8 @@ export type WorkerArgs = {
   address?: string
   /** Tests only: cheat or break in one way (see faults.ts). */
   fault?: FaultKind
+  /** Tasks to hold at once (the coordinator grants at most its NIMBLE_DEVICE_MAX_TASKS); run one after another. */
+  slots?: number
   help: boolean
 }
 
@@ -38,6 +41,9 @@ Options:
   --throttle N      behave like a device N times slower (sleeps N-1 times each task's compute
                     time; benchmarks are divided by N), for tests and demos of mixed fleets
   --address 0x…     payout address for token rewards earned by this worker's verified work
+  --slots N         hold up to N tasks at once (1-${MAX_SLOTS}, default 1); they wait in a local queue and
+                    run one after another, so the next task is at hand when one finishes. The
+                    coordinator grants at most its NIMBLE_DEVICE_MAX_TASKS
   --fault KIND      FOR TESTS: misbehave to exercise the coordinator's verification, one of
                     random (noise), scaled (result x1.01), nan (one NaN), stale (trains from old
                     weights), lazy (returns the input weights untrained), copy (replays its
@@ -65,6 +71,7 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
         throttle: { type: 'string' },
         address: { type: 'string' },
         fault: { type: 'string' },
+        slots: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -92,8 +99,11 @@ export function parseWorkerArgs(argv: string[], env: Record<string, string | und
   if (address !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new UsageError(`--address must be 0x followed by 40 hex digits, got "${address}"`)
   const fault = values.fault
   if (fault !== undefined && !(FAULT_KINDS as readonly string[]).includes(fault)) throw new UsageError(`--fault must be one of ${FAULT_KINDS.join(', ')}, got "${fault}"`)
+  const slots = values.slots === undefined ? undefined : Number(values.slots)
+  if (slots !== undefined && !(Number.isInteger(slots) && slots >= 1 && slots <= MAX_SLOTS)) throw new UsageError(`--slots must be a whole number from 1 to ${MAX_SLOTS}, got "${values.slots}"`)
   return {
     server: url.origin,
+    ...(slots !== undefined ? { slots } : {}),
     ...(fault !== undefined ? { fault: fault as FaultKind } : {}),
     ...(address !== undefined ? { address } : {}),
     ...(throttle !== undefined ? { throttle } : {}),

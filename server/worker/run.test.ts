@@ -202,3 +202,57 @@ describe('runWorker', () => {
     expect(hello.deviceId).toBe('dev_test_0001')
   })
 })
+
+describe('runWorker --slots', () => {
+  let worker: WorkerHandle
+  const lines: string[] = []
+  afterAll(() => worker?.stop())
+
+  it('asks for its slots, holds as many tasks as granted, runs them one after another, refuses one more', async () => {
+    const joined = new Promise<{ socket: Socket; hello: DeviceHello }>((resolve) => {
+      devices.once('connection', (socket) => {
+        socket.once('device:hello', (raw: unknown, ack: (r: unknown) => void) => {
+          const hello = DeviceHello.parse(raw)
+          // The stand-in grants two of the three asked for, as a coordinator at NIMBLE_DEVICE_MAX_TASKS=2 would.
+          ack({ ok: true, deviceId: 'dev_slots_0001', slots: 2, notice: 'asked for 3 task slots; this coordinator allows at most 2 tasks in flight per device (NIMBLE_DEVICE_MAX_TASKS)' })
+          resolve({ socket, hello })
+        })
+      })
+    })
+    worker = await runWorker({ server: origin, backend: 'cpu', name: 'slots-box', setup, slots: 3, log: (l) => lines.push(l) })
+    const { socket, hello } = await joined
+    expect(hello.slots).toBe(3)
+    await expect.poll(() => lines.some((l) => /joined as dev_slots_0001 with 2 task slots/.test(l))).toBe(true)
+    expect(lines.some((l) => /coordinator notice: .*NIMBLE_DEVICE_MAX_TASKS/.test(l))).toBe(true)
+
+    const results: number[] = []
+    const failures: { instanceId: number; message: string }[] = []
+    socket.on('task:result', (meta: TaskResultMeta, _w: Buffer, ack: (r: unknown) => void) => {
+      ack({ ok: true })
+      results.push(meta.instanceId)
+    })
+    socket.on('task:failed', (f: { instanceId: number; message: string }) => failures.push(f))
+    socket.emit('task:assign', makeTask(101, 200, 20))
+    socket.emit('task:assign', makeTask(102, 40, 2))
+    socket.emit('task:assign', makeTask(103, 40, 2))
+    await expect.poll(() => results.length, { timeout: 20_000 }).toBe(2)
+    // Run in the order given, one at a time: the small second task waited for the big first one
+    // (run side by side, it would have finished first).
+    expect(results).toEqual([101, 102])
+    expect(failures).toEqual([{ instanceId: 103, message: expect.stringMatching(/all of its 2 task slot\(s\)/) }])
+  })
+
+  it('drops a queued task on task:cancel without running it, and frees its slot', async () => {
+    const socket = [...devices.sockets.values()].at(-1)!
+    const results: number[] = []
+    socket.on('task:result', (meta: TaskResultMeta) => results.push(meta.instanceId))
+    socket.emit('task:assign', makeTask(111, 200, 20))
+    socket.emit('task:assign', makeTask(112, 40, 2))
+    socket.emit('task:cancel', { instanceId: 112, reason: 'test' })
+    // The freed slot takes another task at once.
+    socket.emit('task:assign', makeTask(113, 40, 2))
+    await expect.poll(() => results.length, { timeout: 20_000 }).toBe(2)
+    expect(results).toEqual([111, 113])
+    expect(lines.some((l) => /task 1120 round 2 dropped before it started: cancelled: test/.test(l))).toBe(true)
+  })
+})

@@ -6,11 +6,15 @@
  * delayed rejoin after a server-side drop, which Socket.IO does not retry itself). Every
  * `connect` re-sends `device:hello` with the same device id; a disconnect drops the task in
  * flight, because the coordinator frees the leases of disconnected devices.
- * Tasks: one at a time. `task:assign` is parsed, its blobs fetched over HTTP and checked, run
+ * Tasks: the worker asks for `slots` task slots in its hello (`--slots`, default 1) and holds
+ * at most as many as the coordinator grants; held tasks wait in a local queue and run one at a
+ * time (tfjs shares one backend), so a device with two slots has its next task at hand when
+ * one finishes. An assignment beyond the granted slots is refused with task:failed.
+ * Each task: `task:assign` is parsed, its blobs fetched over HTTP and checked, run
  * (train: any template; infer: predictions; stage: one micro-batch through a pipeline segment,
  * kept loaded for the next), and answered with `task:result` (the weights or
  * the outputs as a binary attachment) or `task:failed`;
- * `task:cancel` aborts it. Every event is logged as one line.
+ * `task:cancel` aborts it (or drops it from the queue). Every event is logged as one line.
  */
 import { OutOfMemoryError, webgpuDevice, withOomScope } from '../../lib/compute/oom'
 import * as tf from '@tensorflow/tfjs'
@@ -25,6 +29,7 @@ import { BlobCache } from '../../lib/compute/blob-cache'
 const blobCache = new BlobCache()
 import {
   DEVICE_NAMESPACE,
+  HelloAccepted,
   PROTOCOL_VERSION,
   Task,
   type BlobRef,
@@ -60,6 +65,8 @@ export type RunWorkerOptions = {
   throttle?: number
   /** Tests only: misbehave in this way (`--fault`, see faults.ts). */
   fault?: FaultKind
+  /** `--slots`: tasks this worker asks to hold at once (default 1); they run one after another. */
+  slots?: number
 }
 
 export type WorkerHandle = {
@@ -86,10 +93,22 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
 
   const faults = opts.fault ? new FaultState(opts.fault) : null
   if (faults) log(`FAULT INJECTION: ${faults.kind} (for tests of verification)`)
-  let current: { instanceId: number; controller: AbortController } | null = null
+  /** Tasks held (queued or running), by instance id; the coordinator counts each against a slot. */
+  const held = new Map<number, { task: Task; controller: AbortController }>()
+  const queue: number[] = []
+  let running = false
+  /** Slots the coordinator granted in its answer to the hello (one until it says otherwise). */
+  let granted = 1
   let stopped = false
+  /** Stops a held task (running or queued) and frees its slot at once: the coordinator has already freed it. */
+  const release = (instanceId: number, reason: string) => {
+    held.get(instanceId)?.controller.abort(new Error(reason))
+    held.delete(instanceId)
+    const i = queue.indexOf(instanceId)
+    if (i >= 0) queue.splice(i, 1)
+  }
   const drop = (reason: string) => {
-    if (current) current.controller.abort(new Error(reason))
+    for (const id of [...held.keys()]) release(id, reason)
   }
 
   const bandwidth = await measureBandwidth(opts.server, opts.fetch ?? fetch)
@@ -103,6 +122,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       ...(deviceId ? { deviceId } : {}),
       name: opts.name,
       ...(opts.address ? { address: opts.address } : {}),
+      ...(opts.slots && opts.slots > 1 ? { slots: opts.slots } : {}),
       profile: {
         kind: 'headless',
         backend: setup.backend,
@@ -125,9 +145,13 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
         }
         return
       }
-      const changed = res.deviceId !== deviceId
-      deviceId = res.deviceId
-      log(`joined as ${deviceId}`)
+      const accepted = HelloAccepted.safeParse(res)
+      if (!accepted.success) return log('the coordinator answered the hello with something malformed; waiting for a reconnect')
+      const changed = accepted.data.deviceId !== deviceId
+      deviceId = accepted.data.deviceId
+      granted = Math.min(opts.slots ?? 1, accepted.data.slots ?? 1)
+      log(`joined as ${deviceId} with ${granted} task slot${granted === 1 ? '' : 's'}`)
+      if (accepted.data.notice) log(`coordinator notice: ${accepted.data.notice}`)
       if (changed && opts.idFile) writeDeviceId(opts.idFile, deviceId).catch((e) => log(`cannot save device id: ${(e as Error).message}`))
     })
   })
@@ -156,13 +180,15 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
   socket.on('task:cancel', (raw) => {
     const c = CancelMessage.safeParse(raw)
     if (!c.success) return log('ignored a malformed task:cancel')
-    if (current?.instanceId === c.data.instanceId) current.controller.abort(new Error(`cancelled: ${c.data.reason}`))
+    const queued = queue.includes(c.data.instanceId)
+    const h = held.get(c.data.instanceId)
+    release(c.data.instanceId, `cancelled: ${c.data.reason}`)
+    if (h && queued) log(`${describeTask(h.task)} dropped before it started: cancelled: ${c.data.reason}`)
   })
-  socket.on('task:assign', (raw) => {
-    void handleTask(raw)
-  })
+  socket.on('task:assign', handleTask)
 
-  async function handleTask(raw: unknown): Promise<void> {
+  /** Takes an assignment into a free slot and starts the queue; refuses it when every slot is taken. */
+  function handleTask(raw: unknown): void {
     const parsed = Task.safeParse(raw)
     if (!parsed.success) {
       const instanceId = (raw as { instanceId?: unknown })?.instanceId
@@ -173,17 +199,43 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     }
     const task = parsed.data
     const label = describeTask(task)
-    if (current) {
-      log(`${label} refused: busy with instance ${current.instanceId}`)
-      socket.emit('task:failed', { instanceId: task.instanceId, message: `busy with task instance ${current.instanceId}` })
+    if (held.has(task.instanceId)) return log(`${label} assigned twice (instance ${task.instanceId}); ignored the repeat`)
+    if (held.size >= granted) {
+      const message = `holds ${held.size} task(s), all of its ${granted} task slot(s) (instances ${[...held.keys()].join(', ')})`
+      log(`${label} refused: ${message}`)
+      socket.emit('task:failed', { instanceId: task.instanceId, message })
       return
     }
-    const mine = { instanceId: task.instanceId, controller: new AbortController() }
-    current = mine
-    const { signal } = mine.controller
-    log(`${label} ${describeUnit(task)} assigned (${task.rows} rows, instance ${task.instanceId})`)
+    held.set(task.instanceId, { task, controller: new AbortController() })
+    queue.push(task.instanceId)
+    log(`${label} ${describeUnit(task)} assigned (${task.rows} rows, instance ${task.instanceId}${held.size > 1 ? `, ${held.size} of ${granted} slots` : ''})`)
+    void pump()
+  }
+
+  /** Runs queued tasks one after another. */
+  async function pump(): Promise<void> {
+    if (running) return
+    running = true
+    try {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const h = held.get(id)
+        if (!h) continue
+        try {
+          await runOne(h.task, h.controller.signal)
+        } finally {
+          if (held.get(id) === h) held.delete(id)
+        }
+      }
+    } finally {
+      running = false
+    }
+  }
+
+  async function runOne(task: Task, signal: AbortSignal): Promise<void> {
+    const label = describeTask(task)
     let lastProgress = 0
     try {
+      signal.throwIfAborted()
       const blobOpts = { signal, fetch: opts.fetch }
       const fetchHonest = (ref: BlobRef) => blobCache.get(ref, () => fetchBlob(ref, opts.server, blobOpts))
       const fetchCached = faults ? async (ref: BlobRef) => staleWeights(faults, task, ref, await fetchHonest(ref)) : fetchHonest
@@ -234,8 +286,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
         const outOfMemory = e instanceof OutOfMemoryError
         if (socket.connected) socket.emit('task:failed', { instanceId: task.instanceId, message, ...(outOfMemory ? { outOfMemory } : {}) })
       }
-    } finally {
-      if (current === mine) current = null
     }
   }
 

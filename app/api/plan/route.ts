@@ -1,18 +1,8 @@
-import { z } from 'zod'
+import { PaperPlanQuery, type PaperPlanView } from '@/lib/protocol'
 import { formatPaperPlan, parseBandwidth, parseByteSize, planOnPaper } from '@/lib/model/paper-plan'
 import { route } from '../_lib/http'
 
 export const dynamic = 'force-dynamic'
-
-const Query = z.object({
-  params: z.coerce.number().positive().max(1e15),
-  deviceMemory: z.string().min(1).max(40),
-  bandwidth: z.string().min(1).max(40).default('100Mbit'),
-  microBatches: z.coerce.number().int().min(1).max(100_000).default(32),
-  layers: z.coerce.number().int().min(1).max(1000).optional(),
-  gflops: z.coerce.number().positive().max(1e7).optional(),
-  training: z.enum(['true', 'false']).optional(),
-})
 
 /**
  * The planner on paper: how a model of `params` parameters would be cut into segments for
@@ -20,7 +10,7 @@ const Query = z.object({
  * the expected throughput. GET /api/plan?params=100e9&deviceMemory=8GiB&bandwidth=100Mbit&microBatches=32
  */
 export const GET = route({ auth: 'public' }, async ({ req }) => {
-  const q = Query.parse(Object.fromEntries(new URL(req.url).searchParams))
+  const q = PaperPlanQuery.parse(Object.fromEntries(new URL(req.url).searchParams))
   const plan = planOnPaper({
     params: q.params,
     deviceMemoryBytes: parseByteSize(q.deviceMemory, 'deviceMemory'),
@@ -30,7 +20,7 @@ export const GET = route({ auth: 'public' }, async ({ req }) => {
     gflops: q.gflops,
     training: q.training === 'true',
   })
-  return {
+  const view: PaperPlanView = {
     devicesNeeded: plan.devicesNeeded,
     segments: plan.plan.segments.length,
     bottleneckSec: plan.plan.bottleneckSec,
@@ -41,4 +31,5 @@ export const GET = route({ auth: 'public' }, async ({ req }) => {
     segmentParams: plan.plan.segments.map((s) => s.params),
     text: formatPaperPlan(plan),
   }
+  return view
 })
