@@ -66,7 +66,7 @@ export function OwnerKey() {
       <summary id={`${id}-title`}>Have an API key, or the operator’s admin key? Paste it instead</summary>
       <p className="muted small">
         An API key is made under Account once you are signed in (for scripts and the command line). The operator’s admin key is
-        in the coordinator’s data directory (<code>admin.key</code>). Either stays in this browser only.
+        in a file in the coordinator’s data directory (ask the operator; it is printed nowhere). Either stays in this browser only.
       </p>
       {reason && (
         <p className="notice notice-error" role="alert">
