@@ -25,6 +25,7 @@ import { transition } from './log'
 import type { Plan } from './plan-job'
 import type { TensorCache } from './tensor-cache'
 import type { JobRow } from './store/schema'
+import { failpoint } from './failpoint'
 
 export type Best = { round: number; valLoss: number; weightsHash: string; stoppedBy?: 'budget' }
 
@@ -86,6 +87,7 @@ export class Assimilator {
   private async average(job: JobRow, plan: Plan, round: number, tasks: { rows: number; result_hash: string | null }[]): Promise<void> {
     const { db, blobs } = this.ctx
     const jobId = job.id
+    failpoint('average', round)
     const mean = weightedAverage(tasks.map((t) => ({ tensors: unpackTensors(blobs.readArrayBuffer(t.result_hash!)), weight: t.rows })))
     let next: NamedTensor[] = mean
     let outerHash: string | null = job.outer_hash
@@ -142,6 +144,7 @@ export class Assimilator {
       return true
     })
     if (!done) return
+    failpoint('averaged', round)
     this.ctx.log.info({ job: jobId, round, ...metrics }, `job ${jobId} round ${round} from ${tasks.length} result(s) valLoss:${fmt(metrics.valLoss)} valAccuracy:${fmt(metrics.valAccuracy)}`)
     this.onPoint(jobId, { round, at: new Date(now).toISOString(), devices: Number(devices?.n ?? 0), ...metrics })
     if (finished) transition(this.ctx.log, 'job', jobId, 'running', 'succeeded', { rounds: round + 1, stoppedEarly: patienceOut && round + 1 < job.total_rounds ? 'yes' : undefined, stoppedBy: budgetOut ? 'budget' : undefined, bestRound: best.round })

@@ -17,6 +17,8 @@ export interface BusEvents {
   'job:created': [jobId: string]
   /** Devices joined, left or changed. */
   'network:changed': []
+  /** Coordinators stopped sending heartbeats (scale-out): what they were in the middle of must be picked up. */
+  'nodes:lost': [nodeIds: string[]]
 }
 
 export class Bus {

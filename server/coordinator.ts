@@ -158,8 +158,15 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
 
   const recovered = await cluster.exclusive('leases:sweep', () => leases.recoverAfterRestart(), { wait: true })
   if (recovered) log.info({ recovered, node: cluster.nodeId }, `recovered ${recovered} lease(s) left by the previous process`)
-  await assimilator.scan()
-  await planner.scan()
+  // What a dead process was in the middle of, picked up from the database: results stored but
+  // not judged, rounds complete but not averaged, rounds averaged but the next not planned.
+  const pickUp = async (why: string) => {
+    const judged = await validator.resettleOrphans()
+    if (judged) log.info({ judged }, `judged ${judged} stored result(s) left unjudged (${why})`)
+    await assimilator.scan()
+    await planner.scan()
+  }
+  await pickUp('previous process')
 
   const io = new IOServer(http, {
     maxHttpBufferSize: config.NIMBLE_MAX_MESSAGE_BYTES,
@@ -201,6 +208,12 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     live.pushNetwork()
   })
   bus.on('network:changed', () => live.pushNetwork())
+  // Scale-out: another coordinator died. Its leases are freed by the sweep; its half-done work
+  // (a round whose last result it accepted but never averaged, say) would otherwise wait forever.
+  let pickingUp: Promise<void> = Promise.resolve()
+  bus.on('nodes:lost', (nodes) => {
+    pickingUp = pickingUp.then(() => pickUp(`coordinator ${nodes.join(', ')} stopped`)).catch((e) => log.error({ err: e }, 'picking up a lost coordinator’s work failed'))
+  })
   leases.start()
   // Devices leave their post-failure cool-down without an event: look again every second.
   const tick = setInterval(() => {

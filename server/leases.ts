@@ -99,6 +99,7 @@ export class Leases {
         await db.updateTable('devices').set({ node_id: null }).where('node_id', 'in', dead.map((d) => d.id)).execute()
         this.ctx.log.warn({ nodes: dead.map((d) => d.id), leases: n }, `coordinator(s) ${dead.map((d) => d.id).join(', ')} stopped sending heartbeats; released ${n} lease(s)`)
         this.ctx.bus.emit('network:changed')
+        this.ctx.bus.emit('nodes:lost', dead.map((d) => d.id))
       }
     }
     if (n) this.ctx.bus.emit('tasks:ready')
@@ -114,13 +115,15 @@ export class Leases {
     let n = 0
     for (const inst of mine) if (await this.free(inst, 'abandoned')) n++
     n += await this.releaseDeadNodes()
-    // A task left leased without a live instance (crash between the two writes) is ready again.
+    // A task left leased without a live instance or a result waiting for its verdict (crash
+    // between the two writes) is ready again. One with a waiting result is the verifier's
+    // (Validator.resettleOrphans): its result is judged, not thrown away.
     const orphans = await this.ctx.db
       .updateTable('tasks')
       .set({ state: 'ready', updated_at: this.ctx.now() })
       .where('state', '=', 'leased')
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('instances').select('instances.id').whereRef('instances.task_id', '=', 'tasks.id').where('instances.state', '=', 'leased'))),
+        not(exists(selectFrom('instances').select('instances.id').whereRef('instances.task_id', '=', 'tasks.id').where('instances.state', 'in', ['leased', 'pending']))),
       )
       .executeTakeFirst()
     n += Number(orphans.numUpdatedRows)

@@ -22,6 +22,7 @@ import { failJobIfExhausted } from './task-attempts'
 import { recordTrust } from './trust'
 import { Verifier } from './verifier'
 import { isCanary, judgeCanary } from './canary'
+import { failpoint } from './failpoint'
 
 /** Checks a result pack against the tensors the task must return (weights for training, `y` for inference). */
 export function checkResult(expected: { name: string; shape: number[] }[], bytes: Uint8Array): NamedTensor[] {
@@ -99,12 +100,40 @@ export class Validator {
       .executeTakeFirst()
     if (Number(r.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
+    failpoint('judge', task.round)
     const settled = await this.verifier.settle(task.id)
     if (settled.state === 'accepted') await this.cancelCopies(task.id)
     if (settled.losers.includes(deviceId) && !settled.winners.includes(deviceId)) {
       throw new NimbleError({ code: 'invalid_result', message: 'the result disagrees with the accepted result of the same task; it earns nothing' })
     }
     return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at, accepted: settled.state === 'accepted' }
+  }
+
+  /**
+   * Results a coordinator stored but died before judging: their task is still leased, no copy
+   * is running, and the waiting (pending) result came in through a coordinator that is gone
+   * (its heartbeat stopped, or this node's previous process). Judges them now, as that
+   * coordinator would have; a live coordinator's results are left to it. Returns how many.
+   */
+  async resettleOrphans(): Promise<number> {
+    const { db, cluster } = this.ctx
+    const live = [cluster.nodeId, ...(await cluster.liveOthers())]
+    const rows = await db
+      .selectFrom('tasks')
+      .innerJoin('instances', 'instances.task_id', 'tasks.id')
+      .select('tasks.id')
+      .distinct()
+      .where('tasks.state', '=', 'leased')
+      .where('instances.state', '=', 'pending')
+      .where((eb) => eb.or([eb('instances.node_id', 'is', null), eb('instances.node_id', 'not in', live)]))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('instances as i').select('i.id').whereRef('i.task_id', '=', 'tasks.id').where('i.state', '=', 'leased'))))
+      .orderBy('tasks.id')
+      .execute()
+    for (const { id } of rows) {
+      const settled = await this.verifier.settle(id)
+      if (settled.state === 'accepted') await this.cancelCopies(id)
+    }
+    return rows.length
   }
 
   /** The task is done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */

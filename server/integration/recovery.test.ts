@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { irisCsv } from '../testing/iris'
-import { startCoordinator, startWorker, stopAll, waitUntil } from '../testing/harness'
+import { explainJob, startCoordinator, startWorker, stopAll, waitUntil } from '../testing/harness'
 
 afterAll(stopAll)
 
@@ -22,9 +22,25 @@ describe('recovery', () => {
     const id = job.body.id
     const get = async () => (await coord.api.call('GET', `/api/jobs/${id}`)).body
 
-    // Kill one worker while it holds a task.
+    // Kill one worker while it holds a task. A frozen (SIGSTOP) worker cannot hand its task
+    // back, so freeze it, look whether the coordinator counts a lease on it, and kill it only
+    // then; else let it run a little and look again. Its lease must be reassigned.
     await waitUntil(async () => (await get()).round >= 3, 60_000, 'round 3')
-    await workers[0].waitFor(/task \d+/, 30_000)
+    const pid = workers[0].child.pid!
+    const leasesOfR0 = async () => ((await coord.api.call('GET', '/api/network')).body.devices as { name: string; leases?: number }[]).find((d) => d.name === 'r0')?.leases ?? 0
+    await waitUntil(
+      async () => {
+        process.kill(pid, 'SIGSTOP')
+        await new Promise((r) => setTimeout(r, 300)) // a result already on the wire lands first
+        if ((await leasesOfR0()) > 0) return true
+        process.kill(pid, 'SIGCONT')
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 150))
+        return false
+      },
+      60_000,
+      'worker r0 frozen while holding a task',
+      0,
+    )
     await workers[0].kill('SIGKILL')
 
     // Then crash the coordinator mid-job and bring it back on the same port and data.
@@ -58,4 +74,35 @@ describe('recovery', () => {
     const correct = pred.body.predictions.filter((p: { label: string }, i: number) => p.label === iris.holdoutLabels[i]).length
     expect(correct / 30).toBeGreaterThanOrEqual(0.9)
   }, 400_000)
+
+  it('a coordinator killed between storing a result and judging it judges it after the restart', async () => {
+    const iris = irisCsv()
+    const first = await startCoordinator({ env: { NIMBLE_FAILPOINT: 'judge@2' } })
+    const workers = [await startWorker(first.url, { name: 'j0' }), await startWorker(first.url, { name: 'j1' })]
+    await waitUntil(async () => (await first.api.call('GET', '/api/network')).body.devicesOnline === 2, 60_000, '2 workers online')
+    const ds = await first.api.call('POST', '/api/datasets', iris.train)
+    const job = await first.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'logistic' }, epochs: 4 })
+    expect(job.status).toBe(201)
+    await first.waitFor(/failpoint judge@2: killing/, 120_000)
+    await first.kill()
+
+    const coord = await startCoordinator({ port: first.port, dataDir: first.dataDir })
+    // The stored result is judged on start, before any device is back.
+    await coord.waitFor(/judged \\d+ stored result\(s\) left unjudged \(previous process\)/, 30_000)
+    const done = await waitUntil(
+      async () => {
+        const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
+        if (j.status === 'failed') throw new Error(j.error)
+        return j.status === 'succeeded' ? j : null
+      },
+      120_000,
+      'job to succeed after the restart',
+    ).catch(async (e) => {
+      throw await explainJob(coord, job.body.id, e)
+    })
+    expect(done.round).toBe(4)
+    expect(done.tasks.done).toBe(done.tasks.total)
+    expect(done.devices.reduce((a: number, d: { tasks: number }) => a + d.tasks, 0)).toBe(done.verification.accepted)
+    for (const w of workers) await w.kill()
+  }, 300_000)
 })

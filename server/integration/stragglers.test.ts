@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { irisCsv } from '../testing/iris'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { explainJob, startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
 
 let coord: Coord
 const LEASE_MS = 60_000
@@ -34,7 +34,9 @@ describe('stragglers', () => {
       },
       LEASE_MS,
       'the job, before any lease could lapse',
-    )
+    ).catch(async (e) => {
+      throw await explainJob(coord, job.body.id, e)
+    })
     const took = Date.now() - t0
     console.log(`job took ${took} ms with ${done.scheduling.spares} spare cop(ies); lease ${LEASE_MS} ms`)
     expect(took).toBeLessThan(LEASE_MS)
