@@ -88,7 +88,7 @@ describe('recovery', () => {
 
     const coord = await startCoordinator({ port: first.port, dataDir: first.dataDir })
     // The stored result is judged on start, before any device is back.
-    await coord.waitFor(/judged \\d+ stored result\(s\) left unjudged \(previous process\)/, 30_000)
+    await coord.waitFor(/judged \d+ stored result\(s\) left unjudged \(previous process\)/, 30_000)
     const done = await waitUntil(
       async () => {
         const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
