@@ -24,3 +24,12 @@ const port = (server.address() as { port: number }).port
 const echoPort = (echoHttp.address() as { port: number }).port
 process.stdout.write(`READY ${port} ${echoPort}\n`)
 process.on('SIGTERM', () => void coordinator.close().finally(() => process.exit(0)))
+if (process.env.NIMBLE_BENCH_LOOP_DELAY) {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks')
+  const h = monitorEventLoopDelay({ resolution: 10 })
+  h.enable()
+  setInterval(() => {
+    process.stderr.write(`loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms p99 ${(h.percentile(99) / 1e6).toFixed(1)} max ${(h.max / 1e6).toFixed(1)}\n`)
+    h.reset()
+  }, 5000).unref()
+}

@@ -10,6 +10,11 @@
  * latency a device sees (its result sent -> its next task received, p50/p99),
  * the raw acked Socket.IO round-trip rate of the same process
  * with the same number of clients (the ceiling), and coordinator RSS over a soak of --soak seconds.
+ * Every device joins before the first task exists (the figure is steady-state throughput with
+ * all of them connected); how many joined and how long connecting took are printed too.
+ * Diagnostics: NIMBLE_TEST_VERBOSE=1 shows the coordinator's output; with it,
+ * NIMBLE_BENCH_LOOP_DELAY=1 prints its event-loop delay and NIMBLE_SQL_PROFILE=10 its costliest
+ * SQLite statements every 10 s; --profile DIR writes a V8 CPU profile.
  */
 import { io, type Socket } from 'socket.io-client'
 import { PROTOCOL_VERSION } from '../lib/protocol'
@@ -72,15 +77,22 @@ function feeder(db: Store) {
   return { ready: setup.then(top), stop: async () => ((stop = true), await loop) }
 }
 
-type Device = { socket: Socket; sentAt: number }
+/** Why devices failed to connect or were dropped, with counts (reported when not all joined). */
+const dropped = new Map<string, number>()
+const connectMs: number[] = []
+
+type Device = { socket: Socket; sentAt: number; tasks: number; joined: boolean }
 
 async function connectDevices(url: string, n: number, onDone: (latencyMs: number | null, ok: boolean) => void): Promise<Device[]> {
   const devices: Device[] = []
   for (let i = 0; i < n; i++) {
     const socket = io(`${url}/devices`, { transports: ['websocket'], reconnection: false, forceNew: true })
-    const d: Device = { socket, sentAt: 0 }
+    const d: Device = { socket, sentAt: 0, tasks: 0, joined: false }
+    const born = performance.now()
+    socket.on('connect', () => connectMs.push(performance.now() - born))
     socket.on('task:assign', (task: { instanceId: number; taskId: number }) => {
       const now = performance.now()
+      d.tasks++
       if (d.sentAt) onDone(now - d.sentAt, true)
       d.sentAt = performance.now()
       socket.emit('task:result', { instanceId: task.instanceId, taskId: task.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }, RESULT, (res: { ok: boolean }) => {
@@ -89,8 +101,12 @@ async function connectDevices(url: string, n: number, onDone: (latencyMs: number
       })
     })
     socket.on('device:ping', (_s: number, ack: () => void) => ack?.())
+    socket.on('connect_error', (e) => dropped.set(`connect_error: ${e.message}`, (dropped.get(`connect_error: ${e.message}`) ?? 0) + 1))
+    socket.on('disconnect', (why) => dropped.set(`disconnect: ${why}`, (dropped.get(`disconnect: ${why}`) ?? 0) + 1))
     socket.on('connect', () => {
-      socket.emit('device:hello', { protocolVersion: PROTOCOL_VERSION, name: `sim-${i}`, profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 } }, () => {})
+      socket.emit('device:hello', { protocolVersion: PROTOCOL_VERSION, name: `sim-${i}`, profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 } }, () => {
+        d.joined = true
+      })
     })
     devices.push(d)
     if (i % 50 === 49) await sleep(20)
@@ -135,9 +151,6 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   const [, port, echoPort] = ready.split(' ')
   const url = `http://127.0.0.1:${port}`
   const store = await openStore(dataDir, env.DATABASE_URL, { poolSize: 2 })
-  const feed = feeder(store)
-  await feed.ready
-
   let done = 0
   let refused = 0
   const latencies: number[] = []
@@ -150,14 +163,28 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
     if (ok) done++
     else refused++
   })
-  await sleep(3000) // warm up: every device joined and busy
+  // Every device joins (hello acknowledged) before there is work. Joining while the coordinator
+  // is saturated takes turns of its event loop that grow with the load: devices that connected
+  // into a busy coordinator timed out (an earlier version of this benchmark ran with ~130 of
+  // its 1,000 devices connected and did not notice).
+  const joinBy = performance.now() + 120_000
+  while (devices.filter((d) => d.joined).length < WORKERS && performance.now() < joinBy) await sleep(250)
+  const joined = devices.filter((d) => d.joined).length
+  const joinMs = { p50: pct(connectMs, 50), p99: pct(connectMs, 99) }
+  if (joined < WORKERS) console.error(`warning: only ${joined} of ${WORKERS} devices joined within 120 s; ${[...dropped].map(([k, n]) => `${n}× ${k}`).join(', ') || 'no connection errors'}`)
+  const feed = feeder(store)
+  await feed.ready
+  await sleep(3000) // warm up: every device busy
   const rss0 = rssMiB(server.child.pid!)
   measuring = true
+  const perDevice0 = devices.map((d) => d.tasks)
   const d0 = done
   const t0 = performance.now()
   await sleep(SECONDS * 1000)
   const rate = (done - d0) / ((performance.now() - t0) / 1000)
   measuring = false
+  // Devices that got work during the run: a low count means the dispatcher, not the devices, is the limit.
+  const active = devices.filter((d, i) => d.tasks > perDevice0[i]).length
   const rssAfterRun = rssMiB(server.child.pid!)
   // Soak: keep the load on, sample memory.
   const samples: number[] = [rssAfterRun]
@@ -176,7 +203,7 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   await store.destroy()
   await server.kill('SIGTERM')
   fs.rmSync(dataDir, { recursive: true, force: true })
-  return { db, rate, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null }
+  return { db, rate, joined, joinMs, active, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null }
 }
 
 /** RSS samples taken every `everyS` seconds: first, max, last and the trend (MiB per minute), overall and over the second half. */
@@ -201,7 +228,7 @@ try {
     rows.push(r)
     console.log(
       `${r.db.padEnd(9)} ${WORKERS} devices: ${r.rate.toFixed(0)} tasks/s completed (assign→result→validate→credit), ` +
-        `dispatch latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms; ceiling (acked Socket.IO round trips, same process, ${WORKERS} clients) ${r.ceiling.toFixed(0)}/s ` +
+        `dispatch latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms; ${r.joined} joined (connect p50 ${r.joinMs.p50.toFixed(0)} ms p99 ${r.joinMs.p99.toFixed(0)} ms), ${r.active} got work during the run; ceiling (acked Socket.IO round trips, same process, ${WORKERS} clients) ${r.ceiling.toFixed(0)}/s ` +
         `=> ${((100 * r.rate) / r.ceiling).toFixed(0)}% of ceiling; ${r.credits} credits, ${r.refused} refused; ` +
         `RSS ${r.rss0} MiB at start, ${r.samples.join('→')} MiB over a ${SOAK}s soak (${r.soakRate.toFixed(0)} tasks/s)`,
     )

@@ -139,6 +139,9 @@ export class Dispatcher {
         const t0 = performance.now()
         await this.pass()
         dispatchPass.observe((performance.now() - t0) / 1000)
+        // On SQLite every query resolves as a microtask: without a turn of the event loop between
+        // passes, back-to-back passes would starve sockets (new devices timed out joining).
+        if (this.again) await new Promise((r) => setImmediate(r))
       } while (this.again)
     } catch (e) {
       this.ctx.log.error({ err: e }, 'dispatch failed')

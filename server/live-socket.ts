@@ -108,6 +108,9 @@ export function attachLiveNamespace(
       if (pendingNetwork) return
       pendingNetwork = setTimeout(async () => {
         pendingNetwork = null
+        // Nobody here watching: the view (several aggregates over growing tables) is not built.
+        // Each node pushes its own devices to its own watchers, so only local ones count.
+        if (!nsp.adapter.rooms.get('network')?.size) return
         try {
           nsp.to('network').emit('network:update', await networkView(ctx, registry))
         } catch (e) {
