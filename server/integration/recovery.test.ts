@@ -87,8 +87,10 @@ describe('recovery', () => {
     await first.kill()
 
     const coord = await startCoordinator({ port: first.port, dataDir: first.dataDir })
-    // The stored result is judged on start, before any device is back.
-    await coord.waitFor(/judged \d+ stored result\(s\) left unjudged \(previous process\)/, 30_000)
+    // The stored result is judged: on SQLite at start, before any device is back; on PostgreSQL
+    // (where several coordinators may share the database) once the dead process's heartbeat is
+    // NIMBLE_NODE_TIMEOUT_MS old, as for any dead node.
+    await coord.waitFor(/judged \d+ stored result\(s\) left unjudged \((previous process|coordinator .* stopped)\)/, 60_000)
     const done = await waitUntil(
       async () => {
         const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
