@@ -130,7 +130,7 @@ export class Validator {
       .orderBy('tasks.id')
       .execute()
     for (const { id } of rows) {
-      const settled = await this.verifier.settle(id)
+      const settled = await this.verifier.settle(id, { recovering: true })
       if (settled.state === 'accepted') await this.cancelCopies(id)
     }
     return rows.length

@@ -50,8 +50,13 @@ export class Verifier {
     this.draw = seed === undefined ? Math.random : mulberry32(seed)
   }
 
-  /** Decides what the task's pending results amount to. Call after each result that passed the format checks. */
-  async settle(taskId: number): Promise<Settled> {
+  /**
+   * Decides what the task's pending results amount to. Call after each result that passed the
+   * format checks. `recovering`: judging a result a dead process left behind, when the devices
+   * may not have reconnected yet; a lone copy is then never accepted unreplicated for want of
+   * another device online (the task waits for one instead).
+   */
+  async settle(taskId: number, opts: { recovering?: boolean } = {}): Promise<Settled> {
     const { db, blobs, log } = this.ctx
     const none: Settled = { state: 'waiting', losers: [], winners: [] }
     const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
@@ -106,7 +111,7 @@ export class Verifier {
       q = winners.length ? { state: 'accepted', winners, losers } : { state: 'exhausted' }
       if (!winners.length) return this.reject(task, pending, 'disagrees with the coordinator’s own computation')
     }
-    if (q.state === 'more' && wantsCopy && pending.length === 1) {
+    if (q.state === 'more' && wantsCopy && pending.length === 1 && !opts.recovering) {
       // Nobody else could ever run a copy (a one-device fleet, a pipeline stage) and the
       // coordinator cannot recompute it: waiting would stall the job for good. The result is
       // used, marked unreplicated, and its device earns no trust for it.

@@ -87,7 +87,10 @@ describe('tasks in flight per device', () => {
     await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 0, 10_000, 'the greedy device gone')
 
     const ids = await twoJobs(coord)
-    const worker = await startWorker(coord.url, { name: 'two-slots', extra: ['--slots', '2'] })
+    // Slowed down (--throttle 20: each task takes ~1 s): the second task must reach the worker
+    // while it still computes the first for the worker to log "2 of 2 slots"; at full speed the
+    // first (~50 ms) was sometimes done before the second pass's lease arrived on PostgreSQL.
+    const worker = await startWorker(coord.url, { name: 'two-slots', extra: ['--slots', '2', '--throttle', '20'] })
     await worker.waitFor(/joined as \S+ with 2 task slots/)
     await finished(coord, ids)
 

@@ -86,7 +86,9 @@ describe('recovery', () => {
     await first.waitFor(/failpoint judge@2: killing/, 120_000)
     await first.kill()
 
-    const coord = await startCoordinator({ port: first.port, dataDir: first.dataDir })
+    // The coordinator may not recompute it (NIMBLE_SPOT_MAX_FLOPS=0): the lone copy of a new
+    // device must then wait for a second copy, not be accepted because no device is back yet.
+    const coord = await startCoordinator({ port: first.port, dataDir: first.dataDir, env: { NIMBLE_SPOT_MAX_FLOPS: '0' } })
     // The stored result is judged: on SQLite at start, before any device is back; on PostgreSQL
     // (where several coordinators may share the database) once the dead process's heartbeat is
     // NIMBLE_NODE_TIMEOUT_MS old, as for any dead node.
@@ -105,6 +107,15 @@ describe('recovery', () => {
     expect(done.round).toBe(4)
     expect(done.tasks.done).toBe(done.tasks.total)
     expect(done.devices.reduce((a: number, d: { tasks: number }) => a + d.tasks, 0)).toBe(done.verification.accepted)
+    if (!process.env.NIMBLE_TEST_DATABASE_URL) {
+      // On SQLite the result was judged at start, before any device was back: it waited for a
+      // second copy instead of being accepted unreplicated. (Later tasks may legitimately be,
+      // while only one of the two workers has reconnected.)
+      const out = coord.output()
+      const atStart = out.slice(0, out.search(/judged \d+ stored result/))
+      expect(atStart).toMatch(/needs another copy/)
+      expect(atStart).not.toMatch(/accepted unreplicated/)
+    }
     for (const w of workers) await w.kill()
   }, 300_000)
 })
