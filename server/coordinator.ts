@@ -197,12 +197,20 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
   }
   sources.dbUp = async () => (await db.selectFrom('nodes').select('id').limit(1).execute(), true)
-  bus.on('job:created', (id) => void planner.ensureRound(id))
+  // Work an event starts (planning, averaging, picking up a dead node's work) runs in the
+  // background; close() waits for it before the store goes. A shutdown had destroyed the store
+  // under a round being planned, and the rejection took the process down (exit 7, not 0).
+  const background = new Set<Promise<unknown>>()
+  const inBackground = (what: string, work: Promise<unknown>) => {
+    const p: Promise<unknown> = work.catch((e) => log.error({ err: e }, `${what} failed`)).finally(() => background.delete(p))
+    background.add(p)
+  }
+  bus.on('job:created', (id) => inBackground(`planning job ${id}`, planner.ensureRound(id)))
   bus.on('task:done', (jobId, round) => {
     live.pushJob(jobId)
-    void assimilator.tryRound(jobId, round)
+    inBackground(`assimilating job ${jobId} round ${round}`, assimilator.tryRound(jobId, round))
   })
-  bus.on('round:done', (jobId) => void planner.ensureRound(jobId))
+  bus.on('round:done', (jobId) => inBackground(`planning job ${jobId}`, planner.ensureRound(jobId)))
   bus.on('job:changed', (jobId) => {
     live.pushJob(jobId)
     live.pushNetwork()
@@ -210,9 +218,11 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   bus.on('network:changed', () => live.pushNetwork())
   // Scale-out: another coordinator died. Its leases are freed by the sweep; its half-done work
   // (a round whose last result it accepted but never averaged, say) would otherwise wait forever.
-  let pickingUp: Promise<void> = Promise.resolve()
+  let pickingUp: Promise<unknown> = Promise.resolve()
   bus.on('nodes:lost', (nodes) => {
-    pickingUp = pickingUp.then(() => pickUp(`coordinator ${nodes.join(', ')} stopped`)).catch((e) => log.error({ err: e }, 'picking up a lost coordinator’s work failed'))
+    // One pick-up at a time; a failed one does not stop the next.
+    pickingUp = pickingUp.catch(() => {}).then(() => pickUp(`coordinator ${nodes.join(', ')} stopped`))
+    inBackground('picking up a lost coordinator’s work', pickingUp)
   })
   leases.start()
   // Devices leave their post-failure cool-down without an event: look again every second.
@@ -343,6 +353,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       leases.stop()
       clearInterval(tick)
       await new Promise<void>((resolve) => io.close(() => resolve()))
+      // Finishing work may start more (a round averaged is then planned): wait until none is left.
+      while (background.size) await Promise.allSettled([...background])
       await closeRedis?.()
       await cluster.stop()
       await durability.stop()
