@@ -71,11 +71,11 @@ export class Cluster {
     if (this.locks !== this.db) await this.locks.destroy()
   }
 
-  /** Other nodes with a recent heartbeat (none on SQLite: one coordinator per database there). */
-  async liveOthers(): Promise<string[]> {
-    if (!this.shared) return []
+  /** This node and the others with a recent heartbeat (only this one on SQLite: one coordinator per database there). */
+  async liveNodes(): Promise<string[]> {
+    if (!this.shared) return [this.nodeId]
     const rows = await this.db.selectFrom('nodes').select('id').where('id', '!=', this.nodeId).where('heartbeat_at', '>=', this.now() - this.deadAfterMs).execute()
-    return rows.map((r) => r.id)
+    return [this.nodeId, ...rows.map((r) => r.id)]
   }
 
   /**

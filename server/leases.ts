@@ -89,7 +89,7 @@ export class Leases {
    */
   async releaseDeadNodes(): Promise<number> {
     const { db, cluster } = this.ctx
-    const live = [cluster.nodeId, ...(await cluster.liveOthers())]
+    const live = await cluster.liveNodes()
     const held = await db.selectFrom('instances').select(['id', 'task_id', 'device_id', 'node_id']).where('state', '=', 'leased').where((eb) => eb.or([eb('node_id', 'is', null), eb('node_id', 'not in', live)])).execute()
     let n = 0
     for (const inst of held) if (await this.free(inst, 'abandoned')) n++

@@ -117,7 +117,7 @@ export class Validator {
    */
   async resettleOrphans(): Promise<number> {
     const { db, cluster } = this.ctx
-    const live = [cluster.nodeId, ...(await cluster.liveOthers())]
+    const live = await cluster.liveNodes()
     const rows = await db
       .selectFrom('tasks')
       .innerJoin('instances', 'instances.task_id', 'tasks.id')

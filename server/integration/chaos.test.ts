@@ -8,7 +8,7 @@ import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../lib/compute/prng'
 import { irisCsv } from '../testing/iris'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord, type Proc } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord, type Proc } from '../testing/harness'
 import { withTestStore } from '../testing/store'
 
 afterAll(stopAll)
@@ -32,12 +32,7 @@ describe('chaos', () => {
       const pred = await coord.api.call('POST', `/api/jobs/${id}/predict`, iris.holdout)
       return pred.body.predictions.filter((p: { label: string }, i: number) => p.label === iris.holdoutLabels[i]).length / iris.holdoutLabels.length
     }
-    const finish = (id: string, ms: number) =>
-      waitUntil(async () => {
-        const j = (await coord.api.call('GET', `/api/jobs/${id}`)).body
-        if (j.status === 'failed') throw new Error(`job failed: ${j.error}`)
-        return j.status === 'succeeded' ? j : null
-      }, ms, `job ${id}`)
+    const finish = (id: string, ms: number) => waitForJob(coord, id, ms, `job ${id}`)
 
     // The undisturbed run.
     const calm = await coord.api.call('POST', '/api/jobs', { ...JOB, datasetId: ds.body.id })

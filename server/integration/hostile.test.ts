@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { io, type Socket } from 'socket.io-client'
 import { packTensors, PROTOCOL_VERSION, type Task } from '../../lib/protocol'
 import { irisCsv } from '../testing/iris'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord } from '../testing/harness'
 
 let coord: Coord
 const iris = irisCsv()
@@ -109,15 +109,7 @@ describe('hostile devices', () => {
       expect(r.error.code).toBe('invalid_result')
     })
     await startWorker(coord.url, { name: 'honest' })
-    const done = await waitUntil(
-      async () => {
-        const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      120_000,
-      'job to succeed',
-    )
+    const done = await waitForJob(coord, job.body.id, 120_000, 'job to succeed')
     expect(done.devices.map((d: { name: string }) => d.name)).toEqual(['honest'])
     expect(done.tasks.reassigned).toBeGreaterThanOrEqual(1)
     expect(done.metrics.valAccuracy).toBeGreaterThan(0.7)

@@ -8,7 +8,7 @@
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mnistIdx } from '../testing/datasets'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord } from '../testing/harness'
 
 let coord: Coord
 let datasetId = ''
@@ -32,16 +32,7 @@ const body = (sharding: 'equal' | 'speed') => ({ type: 'train', datasetId, targe
 async function train(sharding: 'equal' | 'speed') {
   const job = await coord.api.call('POST', '/api/jobs', body(sharding))
   expect(job.status, JSON.stringify(job.body)).toBe(201)
-  const done = await waitUntil(
-    async () => {
-      const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
-      if (j.status === 'failed') throw new Error(j.error)
-      return j.status === 'succeeded' ? j : null
-    },
-    240_000,
-    `${sharding} job`,
-    250,
-  )
+  const done = await waitForJob(coord, job.body.id, 240_000, `${sharding} job`)
   // Round durations after the first (which also pays for fetching the shards).
   const at = done.history.map((p: { at: string }) => Date.parse(p.at))
   const rounds = at.slice(1).map((t: number, i: number) => t - at[i]).sort((a: number, b: number) => a - b)

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildModel } from '../../lib/compute'
 import { carsCsv, mnistZip } from '../testing/datasets'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord } from '../testing/harness'
 import { irisCsv } from '../testing/iris'
 
 let coord: Coord
@@ -24,17 +24,8 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(stopAll)
 
-async function finish(id: string, ms = 180_000) {
-  return waitUntil(
-    async () => {
-      const j = (await coord.api.call('GET', `/api/jobs/${id}`)).body
-      if (j.status === 'failed') throw new Error(`job failed: ${j.error}`)
-      return j.status === 'succeeded' ? j : null
-    },
-    ms,
-    `job ${id}`,
-    300,
-  )
+function finish(id: string, ms = 180_000) {
+  return waitForJob(coord, id, ms, `job ${id}`, 300)
 }
 
 function topology(layers: object[]): object {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CreateTrainJobBody } from '../../lib/protocol'
 import { r2, trainBaseline, type Holdout, type Score } from '../testing/baseline'
 import { carsCsv, mnistIdx, penguinsCsv, spamCsv } from '../testing/datasets'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord } from '../testing/harness'
 import { irisCsv } from '../testing/iris'
 
 type Case = {
@@ -84,16 +84,7 @@ async function distributed(c: Case): Promise<{ accuracy: number | null; r2: numb
   expect(ds.status, JSON.stringify(ds.body)).toBe(201)
   const job = await coord.api.call('POST', '/api/jobs', { ...c.req, datasetId: ds.body.id })
   expect(job.status, JSON.stringify(job.body)).toBe(201)
-  const done = await waitUntil(
-    async () => {
-      const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
-      if (j.status === 'failed') throw new Error(`job failed: ${j.error}`)
-      return j.status === 'succeeded' ? j : null
-    },
-    400_000,
-    `${c.name} job`,
-    500,
-  )
+  const done = await waitForJob(coord, job.body.id, 400_000, `${c.name} job`, 500)
   const h = c.holdout()
   const pred = await coord.api.call('POST', `/api/jobs/${job.body.id}/predict`, h.predictBody, { 'content-type': h.predictType })
   expect(pred.status, JSON.stringify(pred.body).slice(0, 300)).toBe(200)

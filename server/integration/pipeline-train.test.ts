@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildModel, readWeights, writeWeights } from '../../lib/compute'
 import { unpackTensors, type CreateTrainJobBody } from '../../lib/protocol'
 import { planFor, scoreHoldout } from '../testing/baseline'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord } from '../testing/harness'
 import { irisCsv } from '../testing/iris'
 import { stepRows } from '../pipeline-train'
 
@@ -41,16 +41,7 @@ describe('pipeline training', () => {
     const ds = await coord.api.call('POST', '/api/datasets', iris.train)
     const job = await coord.api.call('POST', '/api/jobs', { ...req, datasetId: ds.body.id })
     expect(job.status, JSON.stringify(job.body)).toBe(201)
-    const done = await waitUntil(
-      async () => {
-        const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      400_000,
-      'pipeline training job',
-      500,
-    )
+    const done = await waitForJob(coord, job.body.id, 400_000, 'pipeline training job', 500)
     expect(done.pipeline.segments.length).toBeGreaterThanOrEqual(2)
     const steps = done.history.map((p: { loss: number }) => p.loss)
     expect(steps.length).toBe(done.totalRounds)

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRng } from '../../lib/data'
-import { startCoordinator, startWorker, stopAll, waitUntil, type Coord, type Proc } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord, type Proc } from '../testing/harness'
 
 const LAYERS = 16
 const WIDTH = 128
@@ -62,16 +62,7 @@ async function runPipeline(onRunning?: (job: any) => Promise<void>) {
   expect(job.status, JSON.stringify(job.body)).toBe(201)
   const id = job.body.id
   if (onRunning) await onRunning(id)
-  const done = await waitUntil(
-    async () => {
-      const j = (await coord.api.call('GET', `/api/jobs/${id}`)).body
-      if (j.status === 'failed') throw new Error(j.error)
-      return j.status === 'succeeded' ? j : null
-    },
-    240_000,
-    'pipeline job',
-    250,
-  )
+  const done = await waitForJob(coord, id, 240_000, 'pipeline job')
   const out = (await coord.api.call('GET', `/api/jobs/${id}/outputs`)).body
   return { done, out }
 }

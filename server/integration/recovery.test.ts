@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { irisCsv } from '../testing/iris'
-import { explainJob, startCoordinator, startWorker, stopAll, waitUntil } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil } from '../testing/harness'
 
 afterAll(stopAll)
 
@@ -51,15 +51,7 @@ describe('recovery', () => {
     coord = await startCoordinator({ port: coord.port, dataDir: coord.dataDir, env: { NIMBLE_LEASE_MS: '20000' } })
     await waitUntil(async () => (await coord.api.call('GET', '/api/network')).body.devicesOnline === 2, 60_000, 'workers to reconnect')
 
-    const done = await waitUntil(
-      async () => {
-        const j = await get()
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      180_000,
-      'job to succeed after the crash',
-    )
+    const done = await waitForJob(coord, id, 180_000, 'job to succeed after the crash')
     expect(done.round).toBe(40)
     expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(40).keys()])
     expect(done.round).toBeGreaterThanOrEqual(before.round)
@@ -93,17 +85,7 @@ describe('recovery', () => {
     // (where several coordinators may share the database) once the dead process's heartbeat is
     // NIMBLE_NODE_TIMEOUT_MS old, as for any dead node.
     await coord.waitFor(/judged \d+ stored result\(s\) left unjudged \((previous process|coordinator .* stopped)\)/, 60_000)
-    const done = await waitUntil(
-      async () => {
-        const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      120_000,
-      'job to succeed after the restart',
-    ).catch(async (e) => {
-      throw await explainJob(coord, job.body.id, e)
-    })
+    const done = await waitForJob(coord, job.body.id, 120_000, 'job to succeed after the restart')
     expect(done.round).toBe(4)
     expect(done.tasks.done).toBe(done.tasks.total)
     expect(done.devices.reduce((a: number, d: { tasks: number }) => a + d.tasks, 0)).toBe(done.verification.accepted)

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { io, type Socket } from 'socket.io-client'
 import { irisCsv } from '../testing/iris'
-import { explainJob, startCoordinator, startWorker, stopAll, tempDir, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, tempDir, waitForJob, waitUntil, type Coord } from '../testing/harness'
 import { createDatabase, postgresAvailable, postgresServer, redisAvailable, startRedis, type Service } from '../testing/services'
 
 const available = postgresAvailable() && redisAvailable()
@@ -79,17 +79,7 @@ describe.skipIf(!available)('scale-out', () => {
     await a.kill('SIGKILL')
     const killedAt = Date.now()
 
-    const done = await waitUntil(
-      async () => {
-        const j = await get()
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      240_000,
-      'job to succeed on the surviving coordinator',
-    ).catch(async (e) => {
-      throw await explainJob(b, id, e)
-    })
+    const done = await waitForJob(b, id, 240_000, 'job to succeed on the surviving coordinator')
     expect(done.round).toBe(30)
     expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(30).keys()])
     expect(done.tasks.done).toBe(done.tasks.total)
@@ -164,17 +154,7 @@ describe.skipIf(!available)('scale-out', () => {
     }
 
     await startWorker(b.url, { name: 'b0' })
-    const done = await waitUntil(
-      async () => {
-        const j = (await b.api.call('GET', `/api/jobs/${id}`)).body
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      120_000,
-      'the job to succeed on B',
-    ).catch(async (e) => {
-      throw await explainJob(b, id, e)
-    })
+    const done = await waitForJob(b, id, 120_000, 'the job to succeed on B')
     expect(done.round).toBe(6)
     expect(done.history.map((p: { round: number }) => p.round)).toEqual([...Array(6).keys()])
     expect(done.tasks.done).toBe(done.tasks.total)

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { io } from 'socket.io-client'
 import { packTensors, PROTOCOL_VERSION, unpackTensors, type Task } from '../../lib/protocol'
 import { irisCsv } from '../testing/iris'
-import { startCoordinator, startWorker, stopAll, waitUntil } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob } from '../testing/harness'
 
 afterAll(stopAll)
 const profile = { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1000, size: 256 }], adapter: null, memoryBudget: 1e9 }
@@ -49,10 +49,7 @@ describe('SIGTERM drains', () => {
 
     const again = await startCoordinator({ dataDir: coord.dataDir, port: coord.port, env: { NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' } })
     await startWorker(again.url, { name: 'after-restart' })
-    const done = await waitUntil(async () => {
-      const j = (await again.api.call('GET', `/api/jobs/${job.body.id}`)).body
-      return j.status === 'succeeded' ? j : null
-    }, 120_000, 'job to finish after the restart')
+    const done = await waitForJob(again, job.body.id, 120_000, 'job to finish after the restart')
     expect(done.tasks.done).toBe(done.tasks.total)
   }, 200_000)
 })

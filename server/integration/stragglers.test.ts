@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { irisCsv } from '../testing/iris'
-import { explainJob, startCoordinator, startWorker, stopAll, waitUntil, type Coord } from '../testing/harness'
+import { startCoordinator, startWorker, stopAll, waitForJob, waitUntil, type Coord } from '../testing/harness'
 
 let coord: Coord
 const LEASE_MS = 60_000
@@ -26,17 +26,7 @@ describe('stragglers', () => {
     const t0 = Date.now()
     const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model: { template: 'logistic' }, epochs: 4 })
     expect(job.status).toBe(201)
-    const done = await waitUntil(
-      async () => {
-        const j = (await coord.api.call('GET', `/api/jobs/${job.body.id}`)).body
-        if (j.status === 'failed') throw new Error(j.error)
-        return j.status === 'succeeded' ? j : null
-      },
-      LEASE_MS,
-      'the job, before any lease could lapse',
-    ).catch(async (e) => {
-      throw await explainJob(coord, job.body.id, e)
-    })
+    const done = await waitForJob(coord, job.body.id, LEASE_MS, 'the job, before any lease could lapse')
     const took = Date.now() - t0
     console.log(`job took ${took} ms with ${done.scheduling.spares} spare cop(ies); lease ${LEASE_MS} ms`)
     expect(took).toBeLessThan(LEASE_MS)

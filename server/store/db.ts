@@ -12,6 +12,7 @@ import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql,
 import type { Database } from './schema'
 import type { SyncMode } from './durability'
 import { migrations } from './migrations'
+import { sqlProfile } from './sql-profile'
 
 export type Store = Kysely<Database>
 
@@ -89,45 +90,6 @@ function preparedOnce(sqlite: SQLite.Database): SqliteDatabase {
       kept.set(text, stmt)
       if (kept.size > 500) kept.delete(kept.keys().next().value!)
       return stmt
-    },
-  }
-}
-
-/**
- * Diagnostics (NIMBLE_SQL_PROFILE=<seconds>): times every SQLite statement by its SQL text and
- * prints the costliest to stderr every so many seconds. For finding the query that eats the
- * coordinator's time under load (bench:load); off unless set.
- */
-function sqlProfile(everyS: number) {
-  const totals = new Map<string, { n: number; ms: number }>()
-  const timer = setInterval(() => {
-    const top = [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)
-    const all = [...totals.values()].reduce((a, t) => a + t.ms, 0)
-    process.stderr.write(`sql profile: ${all.toFixed(0)} ms in ${[...totals.values()].reduce((a, t) => a + t.n, 0)} statements over ${everyS} s\n`)
-    for (const [text, t] of top) process.stderr.write(`  ${t.ms.toFixed(0).padStart(6)} ms ${String(t.n).padStart(7)}× ${(t.ms / t.n).toFixed(3)} ms  ${text.replace(/\s+/g, ' ').slice(0, 220)}\n`)
-    totals.clear()
-  }, Math.max(1, everyS) * 1000)
-  timer.unref()
-  return {
-    wrap(text: string, stmt: SQLite.Statement): SQLite.Statement {
-      return new Proxy(stmt, {
-        get(target, prop) {
-          const v = Reflect.get(target, prop, target)
-          if (typeof v !== 'function') return v
-          if (prop !== 'all' && prop !== 'run' && prop !== 'get' && prop !== 'iterate') return v.bind(target)
-          return (...args: unknown[]) => {
-            const t0 = performance.now()
-            try {
-              return v.apply(target, args)
-            } finally {
-              const t = totals.get(text) ?? { n: 0, ms: 0 }
-              t.n++
-              t.ms += performance.now() - t0
-              totals.set(text, t)
-            }
-          }
-        },
-      })
     },
   }
 }

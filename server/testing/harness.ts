@@ -174,8 +174,26 @@ export async function waitUntil<T>(fn: () => Promise<T | null | undefined | fals
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
 }
 
-/** A failed wait on a job, with what the coordinator knew: the job's state and the end of its log. */
-export async function explainJob(c: Coord, jobId: string, e: unknown): Promise<Error> {
+/**
+ * Waits for a job to succeed and returns its view. A failed job is reported with its error; on
+ * timeout the message carries what the coordinator knew: the job's state and the end of its log.
+ */
+export async function waitForJob(c: Coord, id: string, ms: number, what = `job ${id} to succeed`, every = 250): Promise<any> {
+  return waitUntil(
+    async () => {
+      const j = (await c.api.call('GET', `/api/jobs/${id}`)).body
+      if (j.status === 'failed') throw new Error(`job failed: ${j.error}`)
+      return j.status === 'succeeded' ? j : null
+    },
+    ms,
+    what,
+    every,
+  ).catch(async (e) => {
+    throw await explainJob(c, id, e)
+  })
+}
+
+async function explainJob(c: Coord, jobId: string, e: unknown): Promise<Error> {
   const j = (await c.api.call('GET', `/api/jobs/${jobId}`).catch(() => ({ body: null }))).body as Record<string, unknown> | null
   const state = j ? JSON.stringify({ status: j.status, round: j.round, tasks: j.tasks, verification: j.verification, error: j.error }) : 'job unreadable'
   return new Error(`${e instanceof Error ? e.message : String(e)}\njob: ${state}\ncoordinator log (last lines):\n${c.output().slice(-6000)}`)
