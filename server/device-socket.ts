@@ -36,6 +36,9 @@ import { deviceStats } from './device-stats'
 
 const KNOWN_EVENTS = new Set<string>(DEVICE_CLIENT_EVENTS)
 
+/** A device hears its verification record (device:stats) at most this often after accepted results. */
+const STATS_EVERY_MS = 1000
+
 type DeviceSocket = Socket<DeviceClientToServer, DeviceServerToClient>
 
 export type DeviceSocketDeps = {
@@ -248,18 +251,38 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reply({ ok: false, error: { code: err.code, message: err.message } })
         return
       }
+      let refused = false
       try {
         const accepted = await validator.submit(s.id, meta.data, bytes)
         registry.outcome(s.id, true)
         registry.observe(s.id, accepted.flops, accepted.observedMs)
         reply({ ok: true })
       } catch (e) {
+        refused = true
         const err = errorOf(e)
         if (err.code === 'internal') ctx.log.error({ err: e, device: s.id, instance: meta.data.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
         if (err.code === 'invalid_result') registry.outcome(s.id, false)
         reply({ ok: false, error: err })
       }
-      const stats = await deviceStats(ctx, s.id)
+      void dispatcher.dispatch()
+      // A refused result may have banned the device: its record is checked now. An accepted
+      // one only moves counters, pushed at most once a STATS_EVERY_MS (they cost two queries
+      // and a message; a fast device returns many results a second).
+      if (refused) await pushStats()
+      else if (!statsTimer) statsTimer = setTimeout(() => void pushStats(), Math.max(0, lastStats + STATS_EVERY_MS - Date.now()))
+    })
+
+    let statsTimer: NodeJS.Timeout | null = null
+    let lastStats = 0
+    /** Sends the device its verification record; a banned device is dropped. */
+    const pushStats = async () => {
+      if (statsTimer) clearTimeout(statsTimer)
+      statsTimer = null
+      lastStats = Date.now()
+      const s = session
+      if (!s || !socket.connected) return
+      const stats = await deviceStats(ctx, s.id).catch((e) => (ctx.log.warn({ err: e, device: s.id }, 'cannot read device stats'), null))
+      if (session !== s) return
       if (stats) s.link.stats(stats)
       if (stats?.trust === 'banned') {
         registry.remove(s.id, s)
@@ -268,8 +291,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reject(socket, 'banned', 'this device is banned for invalid results; its pending results were discarded')
         ctx.bus.emit('network:changed')
       }
-      void dispatcher.dispatch()
-    })
+    }
 
     socket.on('task:failed', async (raw: unknown) => {
       const f = TaskFailure.safeParse(raw)
@@ -288,6 +310,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
     })
 
     socket.on('disconnect', async (reason) => {
+      if (statsTimer) clearTimeout(statsTimer)
+      statsTimer = null
       if (!session) return
       const s = session
       session = null

@@ -243,15 +243,21 @@ export class Dispatcher {
     const { assignments } = result
     let roomLeft = 0
     const readyById = new Map(ready.map((r) => [r.id, r]))
+    const chosen: { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null; why: string | undefined }[] = []
     for (const a of assignments) {
       const device = this.registry.get(a.deviceId)
-      const t = readyById.get(a.taskId)!
       if (!device || !hasRoom(device)) continue
       const e = result.explain(a.taskId)
-      const lease = await this.lease(t, device, a.expectedMs, e ? JSON.stringify(compact(e, names)) : null)
+      chosen.push({ t: readyById.get(a.taskId)!, device, assignMs: a.expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
+    }
+    // One transaction for the pass: its leases commit together (one commit, not one per task).
+    const leases = await this.leaseAll(chosen)
+    for (const [k, { t, device, why }] of chosen.entries()) {
+      const lease = leases[k]
       if (lease === null) continue
+      this.hold(device, lease.instanceId)
       assignedTotal.inc()
-      transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why: e?.reason })
+      transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
       this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
       device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
       if (hasRoom(device)) roomLeft++
@@ -362,48 +368,56 @@ export class Dispatcher {
     return new Map(rows.map((r) => [r.job_id, Number(r.spent ?? 0)]))
   }
 
-  /** Makes one lease durable (the task must still be ready). Null when someone else took it. */
-  private async lease(t: ReadyRow, device: DeviceSession, assignMs: number, explainJson: string | null): Promise<{ instanceId: number; deadline: number } | null> {
+  /**
+   * Makes a pass's leases durable, in one transaction: for each, the task must still be ready
+   * (null where someone else took it). The caller holds them on the devices once committed.
+   */
+  private async leaseAll(list: { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null }[]): Promise<({ instanceId: number; deadline: number } | null)[]> {
+    if (list.length === 0) return []
     const now = this.ctx.now()
     const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
     const shared = this.ctx.cluster.shared
-    const instanceId = await this.ctx.db.transaction().execute(async (trx) => {
-      // The conditional update is the claim: of several coordinators offering the same task, one
-      // changes the row. On PostgreSQL a row another coordinator is claiming right now is skipped
-      // (SKIP LOCKED) instead of waited for: it is theirs.
-      const claimed = shared
-        ? (await sql`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${now}
-             WHERE id = (SELECT id FROM tasks WHERE id = ${t.id} AND state = 'ready' FOR UPDATE SKIP LOCKED)`.execute(trx)).numAffectedRows
-        : (
-            await trx
-              .updateTable('tasks')
-              .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
-              .where('id', '=', t.id)
-              .where('state', '=', 'ready')
-              .executeTakeFirst()
-          ).numUpdatedRows
-      if (Number(claimed) !== 1) return null
-      const ins = await trx
-        .insertInto('instances')
-        .values({
-          task_id: t.id,
-          job_id: t.job_id,
-          device_id: device.id,
-          state: 'leased',
-          leased_at: now,
-          deadline,
-          expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
-          price_per_s: devicePrice(this.ctx, device),
-          explain_json: explainJson,
-          node_id: this.ctx.cluster.nodeId,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      return ins.id
+    return this.ctx.db.transaction().execute(async (trx) => {
+      const out: ({ instanceId: number; deadline: number } | null)[] = []
+      for (const { t, device, assignMs, explainJson } of list) {
+        // The conditional update is the claim: of several coordinators offering the same task, one
+        // changes the row. On PostgreSQL a row another coordinator is claiming right now is skipped
+        // (SKIP LOCKED) instead of waited for: it is theirs.
+        const claimed = shared
+          ? (await sql`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${now}
+               WHERE id = (SELECT id FROM tasks WHERE id = ${t.id} AND state = 'ready' FOR UPDATE SKIP LOCKED)`.execute(trx)).numAffectedRows
+          : (
+              await trx
+                .updateTable('tasks')
+                .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
+                .where('id', '=', t.id)
+                .where('state', '=', 'ready')
+                .executeTakeFirst()
+            ).numUpdatedRows
+        if (Number(claimed) !== 1) {
+          out.push(null)
+          continue
+        }
+        const ins = await trx
+          .insertInto('instances')
+          .values({
+            task_id: t.id,
+            job_id: t.job_id,
+            device_id: device.id,
+            state: 'leased',
+            leased_at: now,
+            deadline,
+            expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
+            price_per_s: devicePrice(this.ctx, device),
+            explain_json: explainJson,
+            node_id: this.ctx.cluster.nodeId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        out.push({ instanceId: ins.id, deadline })
+      }
+      return out
     })
-    if (instanceId === null) return null
-    this.hold(device, instanceId)
-    return { instanceId, deadline }
   }
 
   private hold(device: DeviceSession, instanceId: number): void {

@@ -19,7 +19,7 @@ import { lazyUpdate } from '../lib/verify/compare'
 import { transition } from './log'
 import type { Registry } from './registry'
 import { failJobIfExhausted } from './task-attempts'
-import { recordTrust } from './trust'
+import { recordTrust, trustOf } from './trust'
 import { Verifier } from './verifier'
 import { isCanary, judgeCanary } from './canary'
 import { failpoint } from './failpoint'
@@ -71,7 +71,7 @@ export class Validator {
     const task = await db.selectFrom('tasks').selectAll().where('id', '=', inst.task_id).executeTakeFirstOrThrow()
     const payload = JSON.parse(task.payload_json) as { kind: string; model: ModelSpec; shapes?: { name: string; shape: number[] }[]; weights?: { hash: string } }
     const expected = payload.shapes ?? weightShapes(payload.model)
-    const device = await db.selectFrom('devices').select(['banned_at', 'ban_reason']).where('id', '=', deviceId).executeTakeFirst()
+    const device = await db.selectFrom('devices').select(['banned_at', 'ban_reason', 'trust_streak', 'tasks_invalid', 'trust_expired']).where('id', '=', deviceId).executeTakeFirst()
     if (device?.banned_at) {
       await this.refuse(inst, task, `banned: ${device.ban_reason ?? ''}`, false)
       throw new NimbleError({ code: 'banned', message: `this device is banned (${device.ban_reason ?? 'invalid results'}); its results are discarded` })
@@ -101,7 +101,7 @@ export class Validator {
     if (Number(r.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
     failpoint('judge', task.round)
-    const settled = await this.verifier.settle(task.id)
+    const settled = await this.verifier.settle(task.id, device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) } } : {})
     if (settled.state === 'accepted') await this.cancelCopies(task.id)
     if (settled.losers.includes(deviceId) && !settled.winners.includes(deviceId)) {
       throw new NimbleError({ code: 'invalid_result', message: 'the result disagrees with the accepted result of the same task; it earns nothing' })
@@ -139,10 +139,14 @@ export class Validator {
   /** The task is done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
   private async cancelCopies(taskId: number): Promise<void> {
     const now = this.ctx.now()
-    const live = await this.ctx.db.selectFrom('instances').select(['id', 'device_id']).where('task_id', '=', taskId).where('state', '=', 'leased').execute()
-    for (const c of live) {
-      const r = await this.ctx.db.updateTable('instances').set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' }).where('id', '=', c.id).where('state', '=', 'leased').executeTakeFirst()
-      if (Number(r.numUpdatedRows) !== 1) continue
+    const cancelled = await this.ctx.db
+      .updateTable('instances')
+      .set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' })
+      .where('task_id', '=', taskId)
+      .where('state', '=', 'leased')
+      .returning(['id', 'device_id'])
+      .execute()
+    for (const c of cancelled) {
       transition(this.ctx.log, 'instance', c.id, 'leased', 'cancelled', { task: taskId, device: c.device_id, reason: 'another copy finished first' })
       this.onCancelled?.(c.id, c.device_id)
     }

@@ -33,11 +33,19 @@ import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
 import { loadTrust, recordTrust, trustPolicy } from './trust'
+import type { TrustState } from '../lib/verify/trust'
 
 /** Copies after which a task without a majority starts over. */
 const MAX_COPIES = 5
 
 export type Settled = { state: 'accepted' | 'waiting' | 'rejected'; losers: string[]; winners: string[] }
+
+/**
+ * `recovering`: see settle. `fresh`: what the caller already has in hand for the result that
+ * brought it here (its bytes, and its device's trust as read a moment ago), so they are not
+ * read again from disk and the database.
+ */
+export type SettleOptions = { recovering?: boolean; fresh?: { hash: string; bytes: Uint8Array; deviceId: string; trust: TrustState } }
 
 export class Verifier {
   private draw: () => number
@@ -56,11 +64,13 @@ export class Verifier {
    * may not have reconnected yet; a lone copy is then never accepted unreplicated for want of
    * another device online (the task waits for one instead).
    */
-  async settle(taskId: number, opts: { recovering?: boolean } = {}): Promise<Settled> {
+  async settle(taskId: number, opts: SettleOptions = {}): Promise<Settled> {
     const { db, blobs, log } = this.ctx
     const none: Settled = { state: 'waiting', losers: [], winners: [] }
-    const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+    let task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
     if (!task || task.state !== 'leased') return none
+    /** replicas decided now and not yet written: the verdict's update writes it. */
+    let decided: number | null = null
     const all = await db
       .selectFrom('instances')
       .innerJoin('devices', 'devices.id', 'instances.device_id')
@@ -83,18 +93,24 @@ export class Verifier {
       await db.updateTable('instances').set({ state: 'cancelled', error: 'a second copy from the same device or wallet does not count' }).where('id', 'in', dups.map((d) => d.id)).execute()
       for (const d of dups) transition(log, 'instance', d.id, 'pending', 'cancelled', { task: taskId, device: d.device_id, reason: 'same device or wallet as another copy' })
     }
-    if (pending.length === 0) return this.requeue(task, 'no result left after discarding')
+    if (pending.length === 0) return this.requeue(task, 'no result left after discarding', null)
 
     let needed = task.replicas
+    const fresh = opts.fresh
     if (needed === 0) {
-      const trust = (await loadTrust(this.ctx, pending[0].device_id)) ?? NEW_DEVICE
+      const first = pending[0].device_id
+      const trust = (fresh?.deviceId === first ? fresh.trust : await loadTrust(this.ctx, first)) ?? NEW_DEVICE
       needed = this.ctx.config.NIMBLE_REPLICATION === 'off' ? 1 : needsReplica(trust, trustPolicy(this.ctx.config), this.draw()) ? 2 : 1
-      await db.updateTable('tasks').set({ replicas: needed }).where('id', '=', taskId).execute()
-      if (needed > 1) log.info({ task: taskId, device: pending[0].device_id }, `task ${taskId} replicated: ${needed} agreeing copies needed`)
+      // Decided once, at the first result; written with the verdict when there is one at once.
+      task = { ...task, replicas: needed }
+      if (needed > 1) {
+        await db.updateTable('tasks').set({ replicas: needed }).where('id', '=', taskId).execute()
+        log.info({ task: taskId, device: first }, `task ${taskId} replicated: ${needed} agreeing copies needed`)
+      } else decided = needed
     }
     const payload = JSON.parse(task.payload_json) as { kind: string; weights?: { hash: string } }
     const base = payload.kind === 'train' && payload.weights ? unpackTensors(blobs.readArrayBuffer(payload.weights.hash)) : null
-    const results = pending.map((p) => unpackTensors(blobs.readArrayBuffer(p.result_hash!)))
+    const results = pending.map((p) => unpackTensors(fresh?.hash === p.result_hash ? fresh.bytes : blobs.readArrayBuffer(p.result_hash!)))
     const agree = (a: NamedTensor[], b: NamedTensor[]) => compareResults(a, b, base).agree
     let q = quorum(results.length, (i, j) => agree(results[i], results[j]), needed, MAX_COPIES)
 
@@ -116,12 +132,12 @@ export class Verifier {
       // coordinator cannot recompute it: waiting would stall the job for good. The result is
       // used, marked unreplicated, and its device earns no trust for it.
       log.warn({ task: taskId, device: pending[0].device_id }, `task ${taskId} accepted unreplicated: no other eligible device is online`)
-      return this.accept(task, pending, [], 'unreplicated')
+      return this.accept(task, pending, [], 'unreplicated', decided)
     }
-    if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`)
+    if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`, decided)
     if (q.state === 'exhausted') return this.reject(task, [], `no majority among ${pending.length} copies`, pending)
     if (verdict === 'agreed' && q.losers.length) verdict = 'majority'
-    return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict)
+    return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict, decided)
   }
 
   /** Whether an online, unbanned device other than the holders (and their wallets) could run a copy: not avoided, and the task fits it. */
@@ -136,11 +152,16 @@ export class Verifier {
     return online.some((d) => !avoid.has(d.id) && (d.profile.memoryBudget === 0 || d.profile.memoryBudget >= need) && (!backends || backends.includes(d.profile.backend)))
   }
 
-  private async accept(task: TaskRow, winners: { id: number; device_id: string; result_hash: string | null }[], losers: { id: number; device_id: string }[], verdict: string): Promise<Settled> {
+  private async accept(task: TaskRow, winners: { id: number; device_id: string; result_hash: string | null }[], losers: { id: number; device_id: string }[], verdict: string, replicas: number | null): Promise<Settled> {
     const { db, log } = this.ctx
     const now = this.ctx.now()
     const ok = await db.transaction().execute(async (trx) => {
-      const t = await trx.updateTable('tasks').set({ state: 'done', result_hash: winners[0].result_hash, verdict, updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
+      const t = await trx
+        .updateTable('tasks')
+        .set({ state: 'done', result_hash: winners[0].result_hash, verdict, updated_at: now, ...(replicas !== null ? { replicas } : {}) })
+        .where('id', '=', task.id)
+        .where('state', '=', 'leased')
+        .executeTakeFirst()
       if (Number(t.numUpdatedRows) !== 1) return false
       const counts = new Map<string, { valid: number; invalid: number }>()
       const count = (id: string) => counts.get(id) ?? counts.set(id, { valid: 0, invalid: 0 }).get(id)!
@@ -196,9 +217,14 @@ export class Verifier {
     return { state: 'rejected', losers: guilty.map((g) => g.device_id), winners: [] }
   }
 
-  private async requeue(task: TaskRow, why: string): Promise<Settled> {
+  private async requeue(task: TaskRow, why: string, replicas: number | null): Promise<Settled> {
     const now = this.ctx.now()
-    const r = await this.ctx.db.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
+    const r = await this.ctx.db
+      .updateTable('tasks')
+      .set({ state: 'ready', updated_at: now, ...(replicas !== null ? { replicas } : {}) })
+      .where('id', '=', task.id)
+      .where('state', '=', 'leased')
+      .executeTakeFirst()
     if (Number(r.numUpdatedRows) === 1) {
       transition(this.ctx.log, 'task', task.id, 'leased', 'ready', { reason: `needs another copy (${why})` })
       this.ctx.bus.emit('tasks:ready')

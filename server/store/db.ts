@@ -8,11 +8,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type MigrationProvider, type SqliteDatabase } from 'kysely'
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, type MigrationProvider } from 'kysely'
 import type { Database } from './schema'
 import type { SyncMode } from './durability'
 import { migrations } from './migrations'
 import { sqlProfile } from './sql-profile'
+import { SqliteTurnDialect } from './sqlite-turns'
 
 export type Store = Kysely<Database>
 
@@ -67,7 +68,7 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
     sqlite.pragma(`synchronous = ${sync === 'each' ? 'FULL' : 'NORMAL'}`)
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) })
+    db = new Kysely<Database>({ dialect: new SqliteTurnDialect(sqlite, preparedOnce(sqlite)) })
   }
   await migrate(db)
   return db
@@ -78,19 +79,17 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
  * coordinator's CPU under load (bench:load profile). Statements are kept by their SQL text
  * (most recent 500). Reuse is safe: Kysely runs one query at a time on SQLite's one connection.
  */
-function preparedOnce(sqlite: SQLite.Database): SqliteDatabase {
+function preparedOnce(sqlite: SQLite.Database): (text: string) => SQLite.Statement {
   const kept = new Map<string, SQLite.Statement>()
   const profile = process.env.NIMBLE_SQL_PROFILE ? sqlProfile(Number(process.env.NIMBLE_SQL_PROFILE)) : null
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      let stmt = kept.get(text)
-      if (stmt) kept.delete(text)
-      else stmt = profile ? profile.wrap(text, sqlite.prepare(text)) : sqlite.prepare(text)
-      kept.set(text, stmt)
-      if (kept.size > 500) kept.delete(kept.keys().next().value!)
-      return stmt
-    },
+  profile?.wrapExec(sqlite)
+  return (text: string) => {
+    let stmt = kept.get(text)
+    if (stmt) kept.delete(text)
+    else stmt = profile ? profile.wrap(text, sqlite.prepare(text)) : sqlite.prepare(text)
+    kept.set(text, stmt)
+    if (kept.size > 500) kept.delete(kept.keys().next().value!)
+    return stmt
   }
 }
 

@@ -15,7 +15,25 @@ export function sqlProfile(everyS: number) {
     totals.clear()
   }, Math.max(1, everyS) * 1000)
   timer.unref()
+  const time = (text: string, t0: number) => {
+    const t = totals.get(text) ?? { n: 0, ms: 0 }
+    t.n++
+    t.ms += performance.now() - t0
+    totals.set(text, t)
+  }
   return {
+    /** Times `db.exec` too (the turn driver's BEGIN, SAVEPOINT, RELEASE and COMMIT). */
+    wrapExec(sqlite: SQLite.Database): void {
+      const exec = sqlite.exec.bind(sqlite)
+      sqlite.exec = (text: string) => {
+        const t0 = performance.now()
+        try {
+          return exec(text)
+        } finally {
+          time(text.replace(/_\d+$/, '_N'), t0)
+        }
+      }
+    },
     wrap(text: string, stmt: SQLite.Statement): SQLite.Statement {
       return new Proxy(stmt, {
         get(target, prop) {
@@ -27,10 +45,7 @@ export function sqlProfile(everyS: number) {
             try {
               return v.apply(target, args)
             } finally {
-              const t = totals.get(text) ?? { n: 0, ms: 0 }
-              t.n++
-              t.ms += performance.now() - t0
-              totals.set(text, t)
+              time(text, t0)
             }
           }
         },
