@@ -54,7 +54,9 @@ export class Assimilator {
     if (waiting) return waiting
     const prev = this.locks.get(jobId) ?? Promise.resolve()
     // Across coordinators too: one assimilates a job at a time (the others wait, then find it done).
+    // A turn of the event loop first: every task of the round accepted in this turn joins this run.
     const next = prev
+      .then(() => new Promise((r) => setImmediate(r)))
       .then(() => {
         this.waiting.delete(key)
         return this.ctx.cluster.exclusive(`job:${jobId}`, () => this.assimilate(jobId, round), { wait: true })

@@ -61,17 +61,40 @@ export class Validator {
    */
   async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }> {
     const { db } = this.ctx
-    const inst = await db.selectFrom('instances').selectAll().where('id', '=', meta.instanceId).executeTakeFirst()
-    if (!inst || inst.device_id !== deviceId || inst.task_id !== meta.taskId) {
+    // The lease, its task and the sending device, in one query.
+    const row = await db
+      .selectFrom('instances')
+      .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+      .leftJoin('devices', 'devices.id', 'instances.device_id')
+      .selectAll('tasks')
+      .select([
+        'instances.id as i_id',
+        'instances.device_id as i_device_id',
+        'instances.task_id as i_task_id',
+        'instances.state as i_state',
+        'instances.leased_at as i_leased_at',
+        'devices.banned_at as d_banned_at',
+        'devices.ban_reason as d_ban_reason',
+        'devices.trust_streak as d_trust_streak',
+        'devices.tasks_invalid as d_tasks_invalid',
+        'devices.trust_expired as d_trust_expired',
+      ])
+      .where('instances.id', '=', meta.instanceId)
+      .executeTakeFirst()
+    if (!row || row.i_device_id !== deviceId || row.i_task_id !== meta.taskId) {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is not held by this device` })
     }
+    const { i_id, i_device_id, i_task_id, i_state, i_leased_at, d_banned_at, d_ban_reason, d_trust_streak, d_tasks_invalid, d_trust_expired, ...task } = row
+    const inst = { id: i_id, device_id: i_device_id, task_id: i_task_id, state: i_state, leased_at: i_leased_at }
     if (inst.state !== 'leased') {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is no longer live (${inst.state}); the task went to another device` })
     }
-    const task = await db.selectFrom('tasks').selectAll().where('id', '=', inst.task_id).executeTakeFirstOrThrow()
     const payload = JSON.parse(task.payload_json) as { kind: string; model: ModelSpec; shapes?: { name: string; shape: number[] }[]; weights?: { hash: string } }
     const expected = payload.shapes ?? weightShapes(payload.model)
-    const device = await db.selectFrom('devices').select(['banned_at', 'ban_reason', 'trust_streak', 'tasks_invalid', 'trust_expired']).where('id', '=', deviceId).executeTakeFirst()
+    const device =
+      d_trust_streak === null
+        ? undefined
+        : { banned_at: d_banned_at, ban_reason: d_ban_reason, trust_streak: d_trust_streak, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }
     if (device?.banned_at) {
       await this.refuse(inst, task, `banned: ${device.ban_reason ?? ''}`, false)
       throw new NimbleError({ code: 'banned', message: `this device is banned (${device.ban_reason ?? 'invalid results'}); its results are discarded` })

@@ -24,7 +24,7 @@ import { mulberry32 } from '../lib/compute/prng'
 import { unpackTensors, type NamedTensor } from '../lib/protocol'
 import { compareResults } from '../lib/verify/compare'
 import { quorum } from '../lib/verify/quorum'
-import { needsReplica, NEW_DEVICE } from '../lib/verify/trust'
+import { needsReplica, NEW_DEVICE, tier } from '../lib/verify/trust'
 import type { Ctx } from './context'
 import { transition } from './log'
 import { maybePlantCanary } from './canary'
@@ -32,7 +32,7 @@ import { canRecompute, recompute } from './recompute'
 import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
-import { loadTrust, recordTrust, trustPolicy } from './trust'
+import { ban, loadTrust, recordTrust, trustPolicy } from './trust'
 import type { TrustState } from '../lib/verify/trust'
 
 /** Copies after which a task without a majority starts over. */
@@ -163,8 +163,8 @@ export class Verifier {
         .where('state', '=', 'leased')
         .executeTakeFirst()
       if (Number(t.numUpdatedRows) !== 1) return false
-      const counts = new Map<string, { valid: number; invalid: number }>()
-      const count = (id: string) => counts.get(id) ?? counts.set(id, { valid: 0, invalid: 0 }).get(id)!
+      const counts = new Map<string, Bump>()
+      const count = (id: string) => counts.get(id) ?? counts.set(id, { valid: 0, invalid: 0, earned: 0 }).get(id)!
       for (const w of winners) {
         // What the owner pays: the device-time the coordinator saw (lease to result), at the class price fixed at lease.
         const u = await trx
@@ -175,24 +175,44 @@ export class Verifier {
           .executeTakeFirst()
         if (Number(u.numUpdatedRows) !== 1) continue // discarded meanwhile (its device was banned): no credit
         count(w.device_id).valid++
+        // An accepted result earns its device trust (its streak), in the same statement as the counter.
+        if (verdict !== 'unreplicated') count(w.device_id).earned++
         await trx.insertInto('credits').values({ instance_id: w.id, task_id: task.id, job_id: task.job_id, device_id: w.device_id, flops: task.flops, created_at: now }).execute()
       }
       for (const l of losers) {
         await trx.updateTable('instances').set({ state: 'invalid', error: 'outvoted: disagrees with the accepted result' }).where('id', '=', l.id).where('state', '=', 'pending').execute()
         count(l.device_id).invalid++
       }
-      await bumpDevices(trx, counts)
-      return true
+      return bumpDevices(trx, counts)
     })
     if (!ok) return { state: 'waiting', losers: [], winners: [] }
+    await this.trustEarned(ok)
     for (const w of winners) transition(log, 'instance', w.id, 'pending', 'valid', { task: task.id, device: w.device_id, verdict })
     for (const l of losers) transition(log, 'instance', l.id, 'pending', 'invalid', { task: task.id, device: l.device_id, reason: 'outvoted' })
     transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round, verdict, copies: winners.length + losers.length })
-    if (verdict !== 'unreplicated') for (const w of winners) await recordTrust(this.ctx, w.device_id, 'valid', 'accepted')
     for (const l of losers) await recordTrust(this.ctx, l.device_id, 'invalid', `task ${task.id}: outvoted`)
     this.ctx.bus.emit('task:done', task.job_id, task.round)
     await maybePlantCanary(this.ctx, task, winners[0].result_hash!, this.draw())
     return { state: 'accepted', winners: winners.map((w) => w.device_id), losers: losers.map((l) => l.device_id) }
+  }
+
+  /**
+   * Trust earned by accepted results, written already with the devices' counters: logs a
+   * device that became trusted, and bans one that a valid result finds over the invalid limit
+   * but not banned (what recordTrust does for any event; it can happen only after the policy
+   * was tightened).
+   */
+  private async trustEarned(rows: Earned[]): Promise<void> {
+    const policy = trustPolicy(this.ctx.config)
+    for (const r of rows) {
+      const after = { streak: r.trust_streak, invalid: r.tasks_invalid, expired: 0, banned: r.banned_at !== null }
+      const [from, to] = [tier({ ...after, streak: r.trust_streak - r.earned }, policy), tier(after, policy)]
+      if (!after.banned && after.invalid >= policy.banAfterInvalid) {
+        await ban(this.ctx, r.id, r.address, `${after.invalid} invalid results; last: accepted`)
+        continue
+      }
+      if (from !== to) transition(this.ctx.log, 'device', r.id, from, to, { trust: after.streak, invalid: after.invalid })
+    }
   }
 
   /** Every listed pending result is invalid (with a strike), the rest (no strike) too; the task needs fresh copies. */
@@ -200,10 +220,10 @@ export class Verifier {
     const { db, log } = this.ctx
     const now = this.ctx.now()
     await db.transaction().execute(async (trx) => {
-      const counts = new Map<string, { valid: number; invalid: number }>()
+      const counts = new Map<string, Bump>()
       for (const g of guilty) {
         await trx.updateTable('instances').set({ state: 'invalid', error: why.slice(0, 500) }).where('id', '=', g.id).where('state', '=', 'pending').execute()
-        counts.set(g.device_id, { valid: 0, invalid: (counts.get(g.device_id)?.invalid ?? 0) + 1 })
+        counts.set(g.device_id, { valid: 0, invalid: (counts.get(g.device_id)?.invalid ?? 0) + 1, earned: 0 })
       }
       await bumpDevices(trx, counts)
       // Without a majority nobody can be blamed: the copies are dropped and the task starts over.
@@ -238,9 +258,25 @@ export class Verifier {
  * that touch the same devices then lock their rows in the same order (on PostgreSQL, copies of
  * two tasks from the same devices settled at once deadlocked when each locked them as listed).
  */
-async function bumpDevices(trx: Transaction<Database>, counts: Map<string, { valid: number; invalid: number }>): Promise<void> {
+async function bumpDevices(trx: Transaction<Database>, counts: Map<string, Bump>): Promise<Earned[]> {
+  const earned: Earned[] = []
   for (const [id, c] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (c.valid === 0 && c.invalid === 0) continue
-    await trx.updateTable('devices').set((eb) => ({ tasks_valid: eb('tasks_valid', '+', c.valid), tasks_invalid: eb('tasks_invalid', '+', c.invalid) })).where('id', '=', id).execute()
+    const r = await trx
+      .updateTable('devices')
+      .set((eb) => ({
+        tasks_valid: eb('tasks_valid', '+', c.valid),
+        tasks_invalid: eb('tasks_invalid', '+', c.invalid),
+        ...(c.earned ? { trust_streak: eb('trust_streak', '+', c.earned), trust_expired: 0 } : {}),
+      }))
+      .where('id', '=', id)
+      .returning(['id', 'trust_streak', 'tasks_invalid', 'banned_at', 'address'])
+      .executeTakeFirst()
+    if (r && c.earned) earned.push({ ...r, earned: c.earned })
   }
+  return earned
 }
+
+/** What a settlement adds to a device: counters, and accepted results that earn trust. */
+type Bump = { valid: number; invalid: number; earned: number }
+type Earned = { id: string; trust_streak: number; tasks_invalid: number; banned_at: number | null; address: string | null; earned: number }
