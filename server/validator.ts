@@ -112,7 +112,11 @@ export class Validator {
     const now = this.ctx.now()
     const ref = this.ctx.blobs.put(bytes)
     if (isCanary(task)) {
-      if (!(await judgeCanary(this.ctx, task, inst, tensors, ref.hash))) throw new NimbleError({ code: 'invalid_result', message: 'the result is wrong; it earns nothing' })
+      const agreed = await judgeCanary(this.ctx, task, inst, tensors, ref.hash)
+      // Judged either way: another copy of it (a straggler's, when this was its spare) is not
+      // needed. Left leased, it held the straggler's slot until the lease lapsed.
+      await this.cancelCopies(task.id)
+      if (!agreed) throw new NimbleError({ code: 'invalid_result', message: 'the result is wrong; it earns nothing' })
       return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at, accepted: true }
     }
     const r = await db

@@ -12,7 +12,11 @@ let coord: Coord
 const LEASE_MS = 60_000
 
 beforeAll(async () => {
-  coord = await startCoordinator({ env: { NIMBLE_LEASE_MS: String(LEASE_MS), NIMBLE_STRAGGLER_FACTOR: '3', NIMBLE_STRAGGLER_MIN_MS: '1500', NIMBLE_REPLICATION: 'off' } })
+  // Every accepted task is planted again as a canary: the straggler gets canaries too, and the
+  // spare that answers one must free the straggler's slot (a canary's spare once left the
+  // straggler holding its copy, and the next task that preferred the straggler waited for the
+  // lease to lapse).
+  coord = await startCoordinator({ env: { NIMBLE_LEASE_MS: String(LEASE_MS), NIMBLE_STRAGGLER_FACTOR: '3', NIMBLE_STRAGGLER_MIN_MS: '1500', NIMBLE_REPLICATION: 'off', NIMBLE_CANARY_RATE: '1' } })
   await startWorker(coord.url, { name: 'honest-1', backend: 'cpu' })
   await startWorker(coord.url, { name: 'honest-2', backend: 'cpu' })
   await startWorker(coord.url, { name: 'straggler', backend: 'cpu', extra: ['--fault', 'slow'] })
