@@ -56,6 +56,9 @@ type ReadyRow = {
   total_rounds: number
 }
 
+/** A task the scheduler placed on a device, to be leased: its expected time and the explanation stored with the lease. */
+type Claim = { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null }
+
 /** Rough memory a task needs: weights (and for training gradients and optimizer state) plus a batch of activations. */
 export function taskMemory(payload: Payload): number {
   if (payload.memoryBytes !== undefined) return payload.memoryBytes
@@ -243,7 +246,7 @@ export class Dispatcher {
     const { assignments } = result
     let roomLeft = 0
     const readyById = new Map(ready.map((r) => [r.id, r]))
-    const chosen: { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null; why: string | undefined }[] = []
+    const chosen: (Claim & { why: string | undefined })[] = []
     for (const a of assignments) {
       const device = this.registry.get(a.deviceId)
       if (!device || !hasRoom(device)) continue
@@ -372,7 +375,7 @@ export class Dispatcher {
    * Makes a pass's leases durable, in one transaction: for each, the task must still be ready
    * (null where someone else took it). The caller holds them on the devices once committed.
    */
-  private async leaseAll(list: { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null }[]): Promise<({ instanceId: number; deadline: number } | null)[]> {
+  private async leaseAll(list: Claim[]): Promise<({ instanceId: number; deadline: number } | null)[]> {
     if (list.length === 0) return []
     const now = this.ctx.now()
     const deadline = now + this.ctx.config.NIMBLE_LEASE_MS

@@ -24,7 +24,7 @@ import { mulberry32 } from '../lib/compute/prng'
 import { unpackTensors, type NamedTensor } from '../lib/protocol'
 import { compareResults } from '../lib/verify/compare'
 import { quorum } from '../lib/verify/quorum'
-import { needsReplica, NEW_DEVICE, tier } from '../lib/verify/trust'
+import { needsReplica, NEW_DEVICE, tier, type TrustState } from '../lib/verify/trust'
 import type { Ctx } from './context'
 import { transition } from './log'
 import { maybePlantCanary } from './canary'
@@ -33,7 +33,6 @@ import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
 import { ban, loadTrust, recordTrust, trustPolicy } from './trust'
-import type { TrustState } from '../lib/verify/trust'
 
 /** Copies after which a task without a majority starts over. */
 const MAX_COPIES = 5
@@ -67,7 +66,7 @@ export class Verifier {
   async settle(taskId: number, opts: SettleOptions = {}): Promise<Settled> {
     const { db, blobs, log } = this.ctx
     const none: Settled = { state: 'waiting', losers: [], winners: [] }
-    let task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+    const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
     if (!task || task.state !== 'leased') return none
     /** replicas decided now and not yet written: the verdict's update writes it. */
     let decided: number | null = null
@@ -93,7 +92,7 @@ export class Verifier {
       await db.updateTable('instances').set({ state: 'cancelled', error: 'a second copy from the same device or wallet does not count' }).where('id', 'in', dups.map((d) => d.id)).execute()
       for (const d of dups) transition(log, 'instance', d.id, 'pending', 'cancelled', { task: taskId, device: d.device_id, reason: 'same device or wallet as another copy' })
     }
-    if (pending.length === 0) return this.requeue(task, 'no result left after discarding', null)
+    if (pending.length === 0) return this.requeue(task, 'no result left after discarding')
 
     let needed = task.replicas
     const fresh = opts.fresh
@@ -101,8 +100,7 @@ export class Verifier {
       const first = pending[0].device_id
       const trust = (fresh?.deviceId === first ? fresh.trust : await loadTrust(this.ctx, first)) ?? NEW_DEVICE
       needed = this.ctx.config.NIMBLE_REPLICATION === 'off' ? 1 : needsReplica(trust, trustPolicy(this.ctx.config), this.draw()) ? 2 : 1
-      // Decided once, at the first result; written with the verdict when there is one at once.
-      task = { ...task, replicas: needed }
+      // Decided once, at the first result; one copy is written with the verdict, which comes at once.
       if (needed > 1) {
         await db.updateTable('tasks').set({ replicas: needed }).where('id', '=', taskId).execute()
         log.info({ task: taskId, device: first }, `task ${taskId} replicated: ${needed} agreeing copies needed`)
@@ -134,7 +132,7 @@ export class Verifier {
       log.warn({ task: taskId, device: pending[0].device_id }, `task ${taskId} accepted unreplicated: no other eligible device is online`)
       return this.accept(task, pending, [], 'unreplicated', decided)
     }
-    if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`, decided)
+    if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`)
     if (q.state === 'exhausted') return this.reject(task, [], `no majority among ${pending.length} copies`, pending)
     if (verdict === 'agreed' && q.losers.length) verdict = 'majority'
     return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict, decided)
@@ -237,14 +235,9 @@ export class Verifier {
     return { state: 'rejected', losers: guilty.map((g) => g.device_id), winners: [] }
   }
 
-  private async requeue(task: TaskRow, why: string, replicas: number | null): Promise<Settled> {
+  private async requeue(task: TaskRow, why: string): Promise<Settled> {
     const now = this.ctx.now()
-    const r = await this.ctx.db
-      .updateTable('tasks')
-      .set({ state: 'ready', updated_at: now, ...(replicas !== null ? { replicas } : {}) })
-      .where('id', '=', task.id)
-      .where('state', '=', 'leased')
-      .executeTakeFirst()
+    const r = await this.ctx.db.updateTable('tasks').set({ state: 'ready', updated_at: now }).where('id', '=', task.id).where('state', '=', 'leased').executeTakeFirst()
     if (Number(r.numUpdatedRows) === 1) {
       transition(this.ctx.log, 'task', task.id, 'leased', 'ready', { reason: `needs another copy (${why})` })
       this.ctx.bus.emit('tasks:ready')
