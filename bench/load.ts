@@ -1,5 +1,5 @@
 /**
- * `npm run bench:load [-- --workers 1000 --seconds 20 --soak 30 --db sqlite,postgres]`
+ * `npm run bench:load [-- --workers 1000 --seconds 20 --soak 30 --db sqlite,postgres --unique]`
  *
  * 1,000 simulated devices (real socket.io-client connections, websocket transport) against one
  * coordinator (bench/load-server.ts), first on SQLite, then on PostgreSQL (a throwaway server
@@ -13,8 +13,9 @@
  * Every device joins before the first task exists (the figure is steady-state throughput with
  * all of them connected); how many joined and how long connecting took are printed too.
  * Diagnostics: NIMBLE_TEST_VERBOSE=1 shows the coordinator's output; with it,
- * NIMBLE_BENCH_LOOP_DELAY=1 prints its event-loop delay and NIMBLE_SQL_PROFILE=10 its costliest
- * SQLite statements every 10 s; --profile DIR writes a V8 CPU profile.
+ * NIMBLE_BENCH_LOOP_DELAY=1 prints its event-loop delay, NIMBLE_SQL_PROFILE=10 its costliest
+ * SQLite statements every 10 s and NIMBLE_PASS_PROFILE=1 where its dispatch passes spend their
+ * time every 5 s; --profile DIR writes a V8 CPU profile.
  */
 import { io, type Socket } from 'socket.io-client'
 import { PROTOCOL_VERSION } from '../lib/protocol'
@@ -35,6 +36,11 @@ const SOAK = Number(flag('soak', '30'))
 const DBS = flag('db', 'sqlite,postgres').split(',')
 /** --profile DIR: the coordinator writes a V8 CPU profile there (open it in Chrome DevTools). */
 const PROFILE = flag('profile', '')
+/**
+ * --unique: every result has different bytes, so each is a new blob file written and fsynced.
+ * By default every result is the same 1x1 tensor, and storing it again only finds the file there.
+ */
+const UNIQUE = args.includes('--unique')
 
 const HASH = '0'.repeat(64)
 const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
@@ -95,7 +101,8 @@ async function connectDevices(url: string, n: number, onDone: (latencyMs: number
       d.tasks++
       if (d.sentAt) onDone(now - d.sentAt, true)
       d.sentAt = performance.now()
-      socket.emit('task:result', { instanceId: task.instanceId, taskId: task.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }, RESULT, (res: { ok: boolean }) => {
+      const result = UNIQUE ? new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(task.instanceId) }])) : RESULT
+      socket.emit('task:result', { instanceId: task.instanceId, taskId: task.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }, result, (res: { ok: boolean }) => {
         if (!res.ok) onDone(null, false)
         else onDone(null, true)
       })
@@ -242,5 +249,5 @@ try {
   await pgService?.stop()
 }
 fs.mkdirSync('bench/results', { recursive: true })
-fs.writeFileSync('bench/results/load.json', JSON.stringify({ workers: WORKERS, seconds: SECONDS, soak: SOAK, at: new Date().toISOString(), rows }, null, 2))
+fs.writeFileSync('bench/results/load.json', JSON.stringify({ workers: WORKERS, seconds: SECONDS, soak: SOAK, uniqueResults: UNIQUE, at: new Date().toISOString(), rows }, null, 2))
 process.exit(0)

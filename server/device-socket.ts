@@ -37,7 +37,7 @@ import { deviceStats } from './device-stats'
 const KNOWN_EVENTS = new Set<string>(DEVICE_CLIENT_EVENTS)
 
 /** A device hears its verification record (device:stats) at most this often after accepted results. */
-const STATS_EVERY_MS = 1000
+const STATS_EVERY_MS = 2000
 
 type DeviceSocket = Socket<DeviceClientToServer, DeviceServerToClient>
 

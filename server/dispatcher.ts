@@ -110,6 +110,46 @@ function compact(e: Explanation, names: Map<string, string>) {
   }
 }
 
+/**
+ * NIMBLE_PASS_PROFILE=1 (a diagnostic for bench:load): every 5 s, on stderr, how many passes ran,
+ * their average size, and the milliseconds they spent in each phase.
+ */
+function passProfiler() {
+  const ms = new Map<string, number>()
+  let passes = 0
+  let devices = 0
+  let ready = 0
+  let leased = 0
+  setInterval(() => {
+    if (!passes) return
+    const phases = [...ms].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')
+    process.stderr.write(`dispatch: ${passes} passes, per pass ${(devices / passes).toFixed(0)} idle devices, ${(ready / passes).toFixed(0)} ready tasks read, ${(leased / passes).toFixed(0)} leased; ms in all: ${phases}\n`)
+    passes = devices = ready = leased = 0
+    ms.clear()
+  }, 5000).unref()
+  return {
+    /** Starts timing a pass: lap(phase) adds the time since the previous lap to that phase. */
+    start() {
+      let t = performance.now()
+      return (phase: string) => {
+        const now = performance.now()
+        ms.set(phase, (ms.get(phase) ?? 0) + now - t)
+        t = now
+      }
+    },
+    done(idle: number, readRows: number, chosen: number) {
+      passes++
+      devices += idle
+      ready += readRows
+      leased += chosen
+    },
+  }
+}
+const passProfile = process.env.NIMBLE_PASS_PROFILE ? passProfiler() : null
+
+/** Statement sizes for leaseAll's chunks, largest first. */
+const LEASE_CHUNKS = [64, 16, 4, 1]
+
 export class Dispatcher {
   private running = false
   private again = false
@@ -166,6 +206,7 @@ export class Dispatcher {
     const idle = this.registry.idle(now)
     if (idle.length === 0) return 0
     const { db } = this.ctx
+    const lap = passProfile?.start()
     // Fair share starts here: at most a few ready tasks per job are looked at, so a job with
     // thousands of queued tasks cannot hide the others from the scheduler.
     const perJob = Math.max(4, idle.length * 4)
@@ -206,6 +247,7 @@ export class Dispatcher {
     const avoid = new Map<number, string[]>()
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
     for (const [taskId, devices] of replicas) avoid.set(taskId, [...(avoid.get(taskId) ?? []), ...devices])
+    lap?.('queries')
     const payloads = new Map<number, Payload>(ready.map((t) => [t.id, JSON.parse(t.payload_json) as Payload]))
     const tasks: TaskNeed[] = ready
       .filter((t) => !overBudget.has(t.job_id))
@@ -227,6 +269,7 @@ export class Dispatcher {
       })
     if (tasks.length === 0) return 0
     const t0 = performance.now()
+    lap?.('needs')
     const result = assign(
       tasks,
       idle.map(slot),
@@ -242,6 +285,7 @@ export class Dispatcher {
     this.decisionMs.push(performance.now() - t0)
     dispatchDecision.observe((performance.now() - t0) / 1000)
     if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
+    lap?.('assign')
     const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
     const { assignments } = result
     let roomLeft = 0
@@ -254,7 +298,9 @@ export class Dispatcher {
       chosen.push({ t: readyById.get(a.taskId)!, device, assignMs: a.expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
     }
     // One transaction for the pass: its leases commit together (one commit, not one per task).
+    lap?.('explain')
     const leases = await this.leaseAll(chosen)
+    lap?.('lease')
     for (const [k, { t, device, why }] of chosen.entries()) {
       const lease = leases[k]
       if (lease === null) continue
@@ -266,6 +312,8 @@ export class Dispatcher {
       if (hasRoom(device)) roomLeft++
     }
     if (assignments.length > 0) this.ctx.bus.emit('network:changed')
+    lap?.('send')
+    passProfile?.done(idle.length, ready.length, chosen.length)
     return roomLeft
   }
 
@@ -374,6 +422,9 @@ export class Dispatcher {
   /**
    * Makes a pass's leases durable, in one transaction: for each, the task must still be ready
    * (null where someone else took it). The caller holds them on the devices once committed.
+   * Claims and inserts go in chunks (one statement per chunk, not two per lease: 2,000
+   * statements a pass under bench:load). Chunk sizes are few (64, 16, 4, 1) so the SQL texts,
+   * and so SQLite's prepared statements, are reused.
    */
   private async leaseAll(list: Claim[]): Promise<({ instanceId: number; deadline: number } | null)[]> {
     if (list.length === 0) return []
@@ -381,43 +432,56 @@ export class Dispatcher {
     const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
     const shared = this.ctx.cluster.shared
     return this.ctx.db.transaction().execute(async (trx) => {
-      const out: ({ instanceId: number; deadline: number } | null)[] = []
-      for (const { t, device, assignMs, explainJson } of list) {
+      const out: ({ instanceId: number; deadline: number } | null)[] = list.map(() => null)
+      for (let start = 0; start < list.length; ) {
+        const size = LEASE_CHUNKS.find((n) => n <= list.length - start)!
+        const part = list.slice(start, start + size)
+        const ids = part.map((c) => c.t.id)
         // The conditional update is the claim: of several coordinators offering the same task, one
         // changes the row. On PostgreSQL a row another coordinator is claiming right now is skipped
         // (SKIP LOCKED) instead of waited for: it is theirs.
         const claimed = shared
-          ? (await sql`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${now}
-               WHERE id = (SELECT id FROM tasks WHERE id = ${t.id} AND state = 'ready' FOR UPDATE SKIP LOCKED)`.execute(trx)).numAffectedRows
-          : (
-              await trx
-                .updateTable('tasks')
-                .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
-                .where('id', '=', t.id)
-                .where('state', '=', 'ready')
-                .executeTakeFirst()
-            ).numUpdatedRows
-        if (Number(claimed) !== 1) {
-          out.push(null)
-          continue
+          ? (
+              await sql<{ id: number }>`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${now}
+               WHERE id IN (SELECT id FROM tasks WHERE id IN (${sql.join(ids)}) AND state = 'ready' FOR UPDATE SKIP LOCKED) RETURNING id`.execute(trx)
+            ).rows
+          : await trx
+              .updateTable('tasks')
+              .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
+              .where('id', 'in', ids)
+              .where('state', '=', 'ready')
+              .returning('id')
+              .execute()
+        const got = new Set(claimed.map((r) => Number(r.id)))
+        const won = part.filter((c) => got.has(c.t.id))
+        // Inserted in the same chunk sizes as the claims, so a partly claimed chunk is split too.
+        for (let k = 0; k < won.length; ) {
+          const n = LEASE_CHUNKS.find((m) => m <= won.length - k)!
+          const rows = won.slice(k, k + n)
+          k += n
+          const ins = await trx
+            .insertInto('instances')
+            .values(
+              rows.map(({ t, device, assignMs, explainJson }) => ({
+                task_id: t.id,
+                job_id: t.job_id,
+                device_id: device.id,
+                state: 'leased' as const,
+                leased_at: now,
+                deadline,
+                expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
+                price_per_s: devicePrice(this.ctx, device),
+                explain_json: explainJson,
+                node_id: this.ctx.cluster.nodeId,
+              })),
+            )
+            .returning(['id', 'task_id'])
+            .execute()
+          // RETURNING's row order is not promised: match by task (a pass leases a task once).
+          const idOf = new Map(ins.map((r) => [Number(r.task_id), Number(r.id)]))
+          for (const c of rows) out[list.indexOf(c, start)] = { instanceId: idOf.get(c.t.id)!, deadline }
         }
-        const ins = await trx
-          .insertInto('instances')
-          .values({
-            task_id: t.id,
-            job_id: t.job_id,
-            device_id: device.id,
-            state: 'leased',
-            leased_at: now,
-            deadline,
-            expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
-            price_per_s: devicePrice(this.ctx, device),
-            explain_json: explainJson,
-            node_id: this.ctx.cluster.nodeId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        out.push({ instanceId: ins.id, deadline })
+        start += size
       }
       return out
     })

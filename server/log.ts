@@ -25,10 +25,12 @@ export function transition(
   to: string,
   extra: Record<string, string | number | null | undefined> = {},
 ): void {
+  countTransition(entity, from, to)
+  // Counted always; the line is built only when it will be written (a few per task under load).
+  if (!log.isLevelEnabled('info')) return
   const tail = Object.entries(extra)
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => ` ${k}:${v}`)
     .join('')
-  countTransition(entity, from, to)
   log.info({ entity, id, from, to, ...extra }, `${entity} ${id} state:${from}=>${to}${tail}`)
 }

@@ -23,6 +23,7 @@ import { recordTrust, trustOf } from './trust'
 import { Verifier } from './verifier'
 import { isCanary, judgeCanary } from './canary'
 import { failpoint } from './failpoint'
+import { prepared } from './store/prepared'
 
 /** Checks a result pack against the tensors the task must return (weights for training, `y` for inference). */
 export function checkResult(expected: { name: string; shape: number[] }[], bytes: Uint8Array): NamedTensor[] {
@@ -41,6 +42,45 @@ export function checkResult(expected: { name: string; shape: number[] }[], bytes
   })
   return tensors
 }
+
+// The statements every result runs, built once (store/prepared.ts).
+const leaseWithTask = prepared(($, db) =>
+  db
+    .selectFrom('instances')
+    .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+    .leftJoin('devices', 'devices.id', 'instances.device_id')
+    .selectAll('tasks')
+    .select([
+      'instances.id as i_id',
+      'instances.device_id as i_device_id',
+      'instances.task_id as i_task_id',
+      'instances.state as i_state',
+      'instances.leased_at as i_leased_at',
+      'devices.banned_at as d_banned_at',
+      'devices.ban_reason as d_ban_reason',
+      'devices.trust_streak as d_trust_streak',
+      'devices.tasks_invalid as d_tasks_invalid',
+      'devices.trust_expired as d_trust_expired',
+    ])
+    .where('instances.id', '=', $(0)),
+)
+/** (instance, result hash, now, elapsed ms, bytes, reported loss): a live lease's result is in, waiting for its verdict. */
+const resultIn = prepared(($, db) =>
+  db
+    .updateTable('instances')
+    .set({ state: 'pending', result_hash: $(1), finished_at: $(2), elapsed_ms: $(3), result_bytes: $(4), reported_loss: $(5) })
+    .where('id', '=', $(0))
+    .where('state', '=', 'leased'),
+)
+/** (task, now): its other live copies are cancelled. */
+const cancelLeased = prepared(($, db) =>
+  db
+    .updateTable('instances')
+    .set({ state: 'cancelled', finished_at: $(1), error: 'another copy finished first' })
+    .where('task_id', '=', $(0))
+    .where('state', '=', 'leased')
+    .returning(['id', 'device_id']),
+)
 
 export class Validator {
   private verifier: Verifier
@@ -62,25 +102,7 @@ export class Validator {
   async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }> {
     const { db } = this.ctx
     // The lease, its task and the sending device, in one query.
-    const row = await db
-      .selectFrom('instances')
-      .innerJoin('tasks', 'tasks.id', 'instances.task_id')
-      .leftJoin('devices', 'devices.id', 'instances.device_id')
-      .selectAll('tasks')
-      .select([
-        'instances.id as i_id',
-        'instances.device_id as i_device_id',
-        'instances.task_id as i_task_id',
-        'instances.state as i_state',
-        'instances.leased_at as i_leased_at',
-        'devices.banned_at as d_banned_at',
-        'devices.ban_reason as d_ban_reason',
-        'devices.trust_streak as d_trust_streak',
-        'devices.tasks_invalid as d_tasks_invalid',
-        'devices.trust_expired as d_trust_expired',
-      ])
-      .where('instances.id', '=', meta.instanceId)
-      .executeTakeFirst()
+    const row = await leaseWithTask.first(db, meta.instanceId)
     if (!row || row.i_device_id !== deviceId || row.i_task_id !== meta.taskId) {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is not held by this device` })
     }
@@ -119,13 +141,8 @@ export class Validator {
       if (!agreed) throw new NimbleError({ code: 'invalid_result', message: 'the result is wrong; it earns nothing' })
       return { jobId: task.job_id, round: task.round, flops: task.flops, observedMs: now - inst.leased_at, accepted: true }
     }
-    const r = await db
-      .updateTable('instances')
-      .set({ state: 'pending', result_hash: ref.hash, finished_at: now, elapsed_ms: meta.elapsedMs, result_bytes: bytes.byteLength, reported_loss: meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null })
-      .where('id', '=', inst.id)
-      .where('state', '=', 'leased')
-      .executeTakeFirst()
-    if (Number(r.numUpdatedRows) !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
+    const changed = await resultIn.changed(db, inst.id, ref.hash, now, meta.elapsedMs, bytes.byteLength, meta.loss !== null && Number.isFinite(meta.loss) ? meta.loss : null)
+    if (changed !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
     failpoint('judge', task.round)
     const settled = await this.verifier.settle(task.id, device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) } } : {})
@@ -165,14 +182,7 @@ export class Validator {
 
   /** The task is done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
   private async cancelCopies(taskId: number): Promise<void> {
-    const now = this.ctx.now()
-    const cancelled = await this.ctx.db
-      .updateTable('instances')
-      .set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' })
-      .where('task_id', '=', taskId)
-      .where('state', '=', 'leased')
-      .returning(['id', 'device_id'])
-      .execute()
+    const cancelled = await cancelLeased.rows(this.ctx.db, taskId, this.ctx.now())
     for (const c of cancelled) {
       transition(this.ctx.log, 'instance', c.id, 'leased', 'cancelled', { task: taskId, device: c.device_id, reason: 'another copy finished first' })
       this.onCancelled?.(c.id, c.device_id)

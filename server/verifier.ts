@@ -33,6 +33,7 @@ import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
 import { ban, loadTrust, recordTrust, trustPolicy } from './trust'
+import { prepared } from './store/prepared'
 
 /** Copies after which a task without a majority starts over. */
 const MAX_COPIES = 5
@@ -66,18 +67,11 @@ export class Verifier {
   async settle(taskId: number, opts: SettleOptions = {}): Promise<Settled> {
     const { db, blobs, log } = this.ctx
     const none: Settled = { state: 'waiting', losers: [], winners: [] }
-    const task = await db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+    const task = await taskById.first(db, taskId)
     if (!task || task.state !== 'leased') return none
     /** replicas decided now and not yet written: the verdict's update writes it. */
     let decided: number | null = null
-    const all = await db
-      .selectFrom('instances')
-      .innerJoin('devices', 'devices.id', 'instances.device_id')
-      .select(['instances.id', 'instances.device_id', 'instances.result_hash', 'devices.address'])
-      .where('instances.task_id', '=', taskId)
-      .where('instances.state', '=', 'pending')
-      .orderBy('instances.id')
-      .execute()
+    const all = await pendingCopies.rows(db, taskId)
     // One vote per device and per wallet: a second copy from the same owner proves nothing (it
     // can happen when no other device was connected and the dispatcher's avoid list gave way).
     const seen = new Set<string>()
@@ -154,28 +148,16 @@ export class Verifier {
     const { db, log } = this.ctx
     const now = this.ctx.now()
     const ok = await db.transaction().execute(async (trx) => {
-      const t = await trx
-        .updateTable('tasks')
-        .set({ state: 'done', result_hash: winners[0].result_hash, verdict, updated_at: now, ...(replicas !== null ? { replicas } : {}) })
-        .where('id', '=', task.id)
-        .where('state', '=', 'leased')
-        .executeTakeFirst()
-      if (Number(t.numUpdatedRows) !== 1) return false
+      if ((await taskDone.changed(trx, task.id, winners[0].result_hash, verdict, now, replicas)) !== 1) return false
       const counts = new Map<string, Bump>()
       const count = (id: string) => counts.get(id) ?? counts.set(id, { valid: 0, invalid: 0, earned: 0 }).get(id)!
       for (const w of winners) {
         // What the owner pays: the device-time the coordinator saw (lease to result), at the class price fixed at lease.
-        const u = await trx
-          .updateTable('instances')
-          .set({ state: 'valid', cost: sql<number>`(finished_at - leased_at) / 1000.0 * coalesce(price_per_s, 0)` })
-          .where('id', '=', w.id)
-          .where('state', '=', 'pending')
-          .executeTakeFirst()
-        if (Number(u.numUpdatedRows) !== 1) continue // discarded meanwhile (its device was banned): no credit
+        if ((await copyValid.changed(trx, w.id)) !== 1) continue // discarded meanwhile (its device was banned): no credit
         count(w.device_id).valid++
         // An accepted result earns its device trust (its streak), in the same statement as the counter.
         if (verdict !== 'unreplicated') count(w.device_id).earned++
-        await trx.insertInto('credits').values({ instance_id: w.id, task_id: task.id, job_id: task.job_id, device_id: w.device_id, flops: task.flops, created_at: now }).execute()
+        await credit.run(trx, w.id, task.id, task.job_id, w.device_id, task.flops, now)
       }
       for (const l of losers) {
         await trx.updateTable('instances').set({ state: 'invalid', error: 'outvoted: disagrees with the accepted result' }).where('id', '=', l.id).where('state', '=', 'pending').execute()
@@ -246,6 +228,50 @@ export class Verifier {
   }
 }
 
+// The statements every accepted result runs, built once (store/prepared.ts).
+const taskById = prepared(($, db) => db.selectFrom('tasks').selectAll().where('id', '=', $(0)))
+const pendingCopies = prepared(($, db) =>
+  db
+    .selectFrom('instances')
+    .innerJoin('devices', 'devices.id', 'instances.device_id')
+    .select(['instances.id', 'instances.device_id', 'instances.result_hash', 'devices.address'])
+    .where('instances.task_id', '=', $(0))
+    .where('instances.state', '=', 'pending')
+    .orderBy('instances.id'),
+)
+/** (task, result hash, verdict, now, replicas or null to keep them). */
+const taskDone = prepared(($, db) =>
+  db
+    .updateTable('tasks')
+    .set((eb) => ({ state: 'done', result_hash: $(1), verdict: $(2), updated_at: $(3), replicas: eb.fn.coalesce(eb.val($(4)), 'replicas') }))
+    .where('id', '=', $(0))
+    .where('state', '=', 'leased'),
+)
+/** What the owner pays: the device-time the coordinator saw (lease to result), at the class price fixed at lease. */
+const copyValid = prepared(($, db) =>
+  db
+    .updateTable('instances')
+    .set({ state: 'valid', cost: sql<number>`(finished_at - leased_at) / 1000.0 * coalesce(price_per_s, 0)` })
+    .where('id', '=', $(0))
+    .where('state', '=', 'pending'),
+)
+const credit = prepared(($, db) => db.insertInto('credits').values({ instance_id: $(0), task_id: $(1), job_id: $(2), device_id: $(3), flops: $(4), created_at: $(5) }))
+/** (device, valid, invalid, earned): the counters; `bumpEarning` also adds earned trust. */
+const bump = prepared(($, db) =>
+  db
+    .updateTable('devices')
+    .set((eb) => ({ tasks_valid: eb('tasks_valid', '+', $(1)), tasks_invalid: eb('tasks_invalid', '+', $(2)) }))
+    .where('id', '=', $(0))
+    .returning(['id', 'trust_streak', 'tasks_invalid', 'banned_at', 'address']),
+)
+const bumpEarning = prepared(($, db) =>
+  db
+    .updateTable('devices')
+    .set((eb) => ({ tasks_valid: eb('tasks_valid', '+', $(1)), tasks_invalid: eb('tasks_invalid', '+', $(2)), trust_streak: eb('trust_streak', '+', $(3)), trust_expired: 0 }))
+    .where('id', '=', $(0))
+    .returning(['id', 'trust_streak', 'tasks_invalid', 'banned_at', 'address']),
+)
+
 /**
  * Adds to devices' valid and invalid counters, one row per device in id order: two settlements
  * that touch the same devices then lock their rows in the same order (on PostgreSQL, copies of
@@ -255,16 +281,7 @@ async function bumpDevices(trx: Transaction<Database>, counts: Map<string, Bump>
   const earned: Earned[] = []
   for (const [id, c] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (c.valid === 0 && c.invalid === 0) continue
-    const r = await trx
-      .updateTable('devices')
-      .set((eb) => ({
-        tasks_valid: eb('tasks_valid', '+', c.valid),
-        tasks_invalid: eb('tasks_invalid', '+', c.invalid),
-        ...(c.earned ? { trust_streak: eb('trust_streak', '+', c.earned), trust_expired: 0 } : {}),
-      }))
-      .where('id', '=', id)
-      .returning(['id', 'trust_streak', 'tasks_invalid', 'banned_at', 'address'])
-      .executeTakeFirst()
+    const r = await (c.earned ? bumpEarning : bump).first(trx, id, c.valid, c.invalid, c.earned)
     if (r && c.earned) earned.push({ ...r, earned: c.earned })
   }
   return earned

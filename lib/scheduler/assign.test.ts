@@ -171,6 +171,34 @@ describe('assign', () => {
     expect(only).toMatchObject({ deviceId: 'flaky', reason: 'only-fit', rejected: [{ deviceId: 'wasm', why: expect.stringContaining('backend wasm') }] })
   })
 
+  it('places alike tasks (one row of costs) at the brute-force optimum too, and in default windows as in one exact solve', () => {
+    const rng = mulberry32(77)
+    let placed = 0
+    for (let i = 0; i < 300; i++) {
+      const { tasks, devices, fleet } = randomInstance(rng, { maxTasks: 8, maxDevices: 8, now })
+      // Copies of one random task under other ids, queued in other orders: the alike path.
+      const alike = tasks.map((t, k) => ({ ...tasks[0], id: t.id, createdAt: now - k * 7, priority: k % 2 }))
+      const { assignments } = assign(alike, devices, { ...opts, fleet })
+      const want = bruteForce(alike, devices, rankTasks(alike), fleet)
+      expect(assignments.length).toBe(want.count)
+      expect(assignments.filter((a) => a.late).length).toBe(want.late)
+      const total = assignments.reduce((s, a) => s + a.cost!, 0)
+      expect(Math.abs(total - want.cost)).toBeLessThanOrEqual(1e-9 * Math.max(1, want.cost))
+      expect(new Set(assignments.map((a) => a.deviceId)).size).toBe(assignments.length)
+      placed += assignments.length
+    }
+    expect(placed).toBeGreaterThan(300)
+    // Many alike tasks on many devices: as good as the exact windowed solve, which is exact in one window.
+    const { tasks, devices, fleet } = randomInstance(mulberry32(9), { maxTasks: 300, maxDevices: 200, now, minTasks: 300, minDevices: 200 })
+    const alike = tasks.map((t) => ({ ...tasks[1], id: t.id }))
+    const fast = assign(alike, devices, { ...opts, fleet })
+    const oneWindow = assign(alike.map((t, k) => (k === 0 ? { ...t, flops: t.flops * (1 + 1e-12) } : t)), devices, { ...opts, fleet, window: 1000 })
+    const cost = (r: typeof fast) => r.assignments.reduce((s, a) => s + a.cost!, 0)
+    expect(fast.assignments.length).toBe(oneWindow.assignments.length)
+    expect(fast.assignments.filter((a) => a.late).length).toBe(oneWindow.assignments.filter((a) => a.late).length)
+    expect(Math.abs(cost(fast) - cost(oneWindow))).toBeLessThanOrEqual(1e-6 * cost(oneWindow))
+  })
+
   it('serves as many in default windows (64, several per call) as in one exact solve, at a cost no lower and not far higher', () => {
     const rng = mulberry32(3)
     const { tasks, devices, fleet } = randomInstance(rng, { maxTasks: 300, maxDevices: 200, now, minTasks: 300, minDevices: 200 })

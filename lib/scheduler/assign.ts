@@ -19,7 +19,7 @@
  * O(queue) cheap steps, not a sort of the queue; with a ReadyQueue kept between calls
  * (ready-queue.ts), only the head is read at all. Explanations are built only when read.
  */
-import { explain as explainOne, type Explanation } from './explain'
+import { explain as explainOne, scan, type Explanation, type Scan } from './explain'
 import type { Assignment, DeviceSlot, TaskNeed } from './match'
 import { placeServed } from './place'
 import type { PriceTable } from './pricing'
@@ -91,6 +91,8 @@ export function assign(ready: TaskNeed[] | ReadyQueue, devices: DeviceSlot[], op
     assignments.push({ taskId: tasks[ti].id, deviceId: devices[dj].id, expectedMs: ms, cost: ms * p.pricePerMs[dj], late: ms > p.slack[ti] })
   }
   const cache = new Map<number, Explanation>()
+  // One scan of the devices per class of alike tasks (explain.ts).
+  let scans = new Map<string, Scan>()
   let q = p
   const explain = (taskId: number): Explanation | undefined => {
     const hit = at.get(taskId)
@@ -98,8 +100,14 @@ export function assign(ready: TaskNeed[] | ReadyQueue, devices: DeviceSlot[], op
     let e = cache.get(taskId)
     if (e) return e
     // A later call reused the scratch arrays: rebuild this call's view from the same inputs.
-    if (q.generation !== scratch.generation) q = makeProblem(tasks, devices, opts)
-    cache.set(taskId, (e = explainOne(q, hit[0], hit[1])))
+    if (q.generation !== scratch.generation) {
+      q = makeProblem(tasks, devices, opts)
+      scans = new Map()
+    }
+    const key = q.classKey(hit[0])
+    let s = scans.get(key)
+    if (!s) scans.set(key, (s = scan(q, hit[0])))
+    cache.set(taskId, (e = explainOne(q, hit[0], hit[1], s)))
     return e
   }
   let all: Explanation[] | undefined

@@ -24,51 +24,84 @@ export type Explanation = {
 
 const MAX_REJECTED = 5
 
-export function explain(p: Problem, ti: number, chosen: number): Explanation {
+/**
+ * What explaining needs from one pass over the idle devices for a task. It does not depend on
+ * the chosen device, so alike tasks (Problem.classKey) share one: explaining a pass's n
+ * placements costs O(devices) per class of task, not per task.
+ */
+export type Scan = {
+  fits: number
+  cheapest: number
+  /** The two best fitting devices by (on time, cost), first found wins ties: the runner-up is best unless best was chosen. */
+  best: number
+  second: number
+  /** Fastest devices to explain when the chosen one is on time (misfits and late fits) and when it is late (misfits only). */
+  rejectedOnTime: { dj: number; speed: number; why: Misfit }[]
+  rejectedLate: { dj: number; speed: number; why: Misfit }[]
+}
+
+function keepFastest(list: Scan['rejectedOnTime'], dj: number, speed: number, why: () => Misfit): void {
+  if (list.length === MAX_REJECTED && speed <= list[MAX_REJECTED - 1].speed) return
+  if (list.length === MAX_REJECTED) list.pop()
+  let i = list.length
+  while (i > 0 && list[i - 1].speed < speed) i--
+  list.splice(i, 0, { dj, speed, why: why() })
+}
+
+export function scan(p: Problem, ti: number): Scan {
+  const out: Scan = { fits: 0, cheapest: -1, best: -1, second: -1, rejectedOnTime: [], rejectedLate: [] }
+  let cheapestCost = Infinity
+  let bestLate = true
+  let bestCost = Infinity
+  let secondLate = true
+  let secondCost = Infinity
+  /** (late, cost) comes before the device held at `at` (with its own late and cost); none held: yes. */
+  const before = (late: boolean, cost: number, at: number, atLate: boolean, atCost: number) => at < 0 || (!late && atLate) || (late === atLate && cost < atCost)
+  for (let dj = 0; dj < p.devices.length; dj++) {
+    const djMs = p.ms(ti, dj)
+    const speed = p.devices[dj].gflops
+    if (djMs === Infinity) {
+      const why = () => p.misfit(ti, dj)
+      keepFastest(out.rejectedOnTime, dj, speed, why)
+      keepFastest(out.rejectedLate, dj, speed, why)
+      continue
+    }
+    const djCost = djMs * p.pricePerMs[dj]
+    const djLate = djMs > p.slack[ti]
+    out.fits++
+    if (djCost < cheapestCost) {
+      out.cheapest = dj
+      cheapestCost = djCost
+    }
+    if (before(djLate, djCost, out.best, bestLate, bestCost)) {
+      out.second = out.best
+      secondLate = bestLate
+      secondCost = bestCost
+      out.best = dj
+      bestLate = djLate
+      bestCost = djCost
+    } else if (before(djLate, djCost, out.second, secondLate, secondCost)) {
+      out.second = dj
+      secondLate = djLate
+      secondCost = djCost
+    }
+    if (djLate) keepFastest(out.rejectedOnTime, dj, speed, () => null)
+  }
+  return out
+}
+
+export function explain(p: Problem, ti: number, chosen: number, s: Scan = scan(p, ti)): Explanation {
   const task = p.tasks[ti]
   const ms = p.ms(ti, chosen)
   const cost = ms * p.pricePerMs[chosen]
   const late = ms > p.slack[ti]
-  let fits = 0
-  let cheapest = -1
-  let cheapestCost = Infinity
-  let runner = -1
-  let runnerLate = true
-  let runnerCost = Infinity
-  const rejected: { dj: number; speed: number; why: Misfit }[] = []
-  for (let dj = 0; dj < p.devices.length; dj++) {
-    const djMs = p.ms(ti, dj)
-    const fit = djMs !== Infinity
-    const djCost = fit ? djMs * p.pricePerMs[dj] : Infinity
-    if (fit) {
-      fits++
-      if (djCost < cheapestCost) {
-        cheapest = dj
-        cheapestCost = djCost
-      }
-      if (dj === chosen) continue
-      const djLate = djMs > p.slack[ti]
-      if (runner < 0 || (!djLate && runnerLate) || (djLate === runnerLate && djCost < runnerCost)) {
-        runner = dj
-        runnerLate = djLate
-        runnerCost = djCost
-      }
-      if (!djLate || late) continue
-    }
-    // The fastest devices it could not use are the ones worth explaining.
-    const speed = p.devices[dj].gflops
-    if (rejected.length === MAX_REJECTED && speed <= rejected[MAX_REJECTED - 1].speed) continue
-    if (rejected.length === MAX_REJECTED) rejected.pop()
-    let i = rejected.length
-    while (i > 0 && rejected[i - 1].speed < speed) i--
-    rejected.splice(i, 0, { dj, speed, why: fit ? null : p.misfit(ti, dj) })
-  }
+  const runner = s.best === chosen ? s.second : s.best
   const reason: Explanation['reason'] =
     p.rule(ti).preferred === p.devices[chosen].id
       ? 'preferred'
-      : fits === 1
+      : s.fits === 1
         ? 'only-fit'
-        : !late && cheapest !== chosen && p.ms(ti, cheapest) > p.slack[ti]
+        : !late && s.cheapest !== chosen && p.ms(ti, s.cheapest) > p.slack[ti]
           ? 'deadline'
           : 'cheapest'
   return {
@@ -78,8 +111,8 @@ export function explain(p: Problem, ti: number, chosen: number): Explanation {
     expectedMs: ms,
     cost,
     late,
-    ...(runner >= 0 ? { runnerUp: { deviceId: p.devices[runner].id, expectedMs: p.ms(ti, runner), cost: runnerCost } } : {}),
-    rejected: rejected.map(({ dj, why }) => ({
+    ...(runner >= 0 ? { runnerUp: { deviceId: p.devices[runner].id, expectedMs: p.ms(ti, runner), cost: p.ms(ti, runner) * p.pricePerMs[runner] } } : {}),
+    rejected: (late ? s.rejectedLate : s.rejectedOnTime).map(({ dj, why }) => ({
       deviceId: p.devices[dj].id,
       why: why === null ? `would miss the deadline by ${Math.ceil(p.ms(ti, dj) - p.slack[ti])} ms` : misfitText(why, task, p.devices[dj]),
     })),

@@ -21,6 +21,10 @@ import { augment, emptyMatching, release, take, type Matching } from './served'
 
 export function placeServed(p: Problem, served: number[], window: number): Matching {
   const m = emptyMatching(p.tasks.length, p.devices.length, I32.placed)
+  if (served.length > 1 && alike(p, served)) {
+    placeAlike(p, m, served)
+    return m
+  }
   const rank = new Map(served.map((ti, k) => [ti, k]))
   const order = [...served].sort((a, b) => p.tasks[b].flops - p.tasks[a].flops || rank.get(a)! - rank.get(b)!)
   const inCols = new Int32Array(p.devices.length).fill(-1)
@@ -34,6 +38,36 @@ export function placeServed(p: Problem, served: number[], window: number): Match
   }
   if (order.length > window) improve(p, m, order, window)
   return m
+}
+
+/** Whether every served task is alike (Problem.classKey): one row of costs serves them all. */
+function alike(p: Problem, served: number[]): boolean {
+  const k = p.classKey(served[0])
+  for (let i = 1; i < served.length; i++) if (p.classKey(served[i]) !== k) return false
+  return true
+}
+
+/**
+ * Alike tasks (the common case at scale: shards of one job whose data no device holds yet)
+ * cost the same on a given device, so the exact optimum is the served count's cheapest
+ * fitting devices, on-time ones first: one sort of the devices, not windows of Hungarian
+ * solves. Ties go to the lower device index; tasks take devices in served order.
+ */
+function placeAlike(p: Problem, m: Matching, served: number[]): void {
+  const ti = served[0]
+  const cols: number[] = []
+  const cost = new Float64Array(p.devices.length)
+  const late = new Uint8Array(p.devices.length)
+  for (let dj = 0; dj < p.devices.length; dj++) {
+    const ms = p.ms(ti, dj)
+    if (ms === Infinity) continue
+    cost[dj] = ms * p.pricePerMs[dj]
+    late[dj] = ms > p.slack[ti] ? 1 : 0
+    cols.push(dj)
+  }
+  cols.sort((a, b) => late[a] - late[b] || cost[a] - cost[b] || a - b)
+  // servedTasks found a matching for all of them, so there are at least as many fitting devices.
+  for (let k = 0; k < Math.min(served.length, cols.length); k++) take(m, served[k], cols[k])
 }
 
 /**

@@ -35,6 +35,12 @@ export type Problem = {
   misfit(ti: number, dj: number): Misfit
   /** Expected ms of task ti on device dj; Infinity when it does not fit (same rules as misfit). */
   ms(ti: number, dj: number): number
+  /**
+   * Tasks with the same key are alike on this call's devices: the same ms (and so cost and
+   * lateness) and the same misfits on every one. A blob counts by its hash only when some idle
+   * device holds it; otherwise only its bytes matter (every device would fetch it).
+   */
+  classKey(ti: number): string
 }
 
 // maxCostRatio's reference, memoised by the fleet array's identity (callers must not mutate it).
@@ -166,6 +172,25 @@ export function makeProblem(tasks: TaskNeed[], devices: DeviceSlot[], opts: Prob
     if (ratio !== undefined && only[ti] === -1 && x * pricePerMs[dj] > ratio * refCost[ti]) return Infinity
     return x
   }
+  let held: Set<string> | null = null
+  const heldAnywhere = (): Set<string> => {
+    if (held) return held
+    held = new Set()
+    for (const d of devices) if (d.cached) for (const h of d.cached) held.add(h)
+    return held
+  }
+  const keys = new Map<number, string>()
+  const classKey = (ti: number): string => {
+    let k = keys.get(ti)
+    if (k !== undefined) return k
+    const r = rule(ti)
+    const t = tasks[ti]
+    const blobs = blobBytes[ti] > 0 && heldAnywhere().size > 0 ? t.blobs!.filter((b) => held!.has(b.hash)).map((b) => `${b.hash}:${b.bytes}`).sort().join(',') : ''
+    const avoid = r.strict && r.avoid.size > 0 ? [...r.avoid].sort().join(',') : ''
+    k = [flops[ti], bytes[ti], need[ti], t.backends?.join('|') ?? '*', r.preferred ?? '', t.prefer ?? '', slack[ti], blobBytes[ti], ref ? refCost[ti] : 0, avoid, blobs].join('\u0000')
+    keys.set(ti, k)
+    return k
+  }
   const whyNot = (ti: number, dj: number): Misfit => misfit(tasks[ti], devices[dj], rule(ti)) ?? (fits(ti, dj) && ms(ti, dj) === Infinity ? 'costly' : null)
-  return { tasks, devices, generation: scratch.generation, now: opts.now, pricePerMs, slack, refCost, rule, misfit: whyNot, ms }
+  return { tasks, devices, generation: scratch.generation, now: opts.now, pricePerMs, slack, refCost, rule, misfit: whyNot, ms, classKey }
 }

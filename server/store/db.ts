@@ -68,6 +68,9 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
     sqlite.pragma(`synchronous = ${sync === 'each' ? 'FULL' : 'NORMAL'}`)
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
+    // Savepoints (every explicit transaction inside a turn's, store/sqlite-turns.ts) journal the
+    // pages they change for a rollback; in memory rather than in temporary files.
+    sqlite.pragma('temp_store = MEMORY')
     db = new Kysely<Database>({ dialect: new SqliteTurnDialect(sqlite, preparedOnce(sqlite)) })
   }
   await migrate(db)

@@ -1,0 +1,65 @@
+import fs from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { openStore, type Store } from './db'
+import { prepared } from './prepared'
+import { tempDir } from '../testing/harness'
+
+// The PostgreSQL pass (NIMBLE_TEST_DATABASE_URL) runs the same cases there.
+let db: Store
+let dir: string
+beforeAll(async () => {
+  dir = tempDir('nimble-prepared-')
+  const server = process.env.NIMBLE_TEST_DATABASE_URL
+  const url = server ? await (await import('../testing/services')).createDatabase(server) : undefined
+  db = await openStore(dir, url)
+  const now = 1
+  await db.insertInto('devices').values(['a', 'b'].map((id) => ({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: now, last_seen: now }))).execute()
+})
+afterAll(async () => {
+  await db.destroy()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const gflopsOf = prepared(($, d) => d.selectFrom('devices').select(['id', 'gflops']).where('id', '=', $(0)))
+const bump = prepared(($, d) =>
+  d
+    .updateTable('devices')
+    .set((eb) => ({ gflops: eb('gflops', '+', $(1)), name: $(2) }))
+    .where('id', '=', $(0))
+    .where('kind', '=', 'headless')
+    .returning(['id', 'gflops', 'name']),
+)
+
+describe('prepared queries', () => {
+  it('run with new arguments each time, keeping the constants they were built with', async () => {
+    expect(await gflopsOf.first(db, 'a')).toEqual({ id: 'a', gflops: 1 })
+    expect(await gflopsOf.first(db, 'b')).toEqual({ id: 'b', gflops: 1 })
+    expect(await gflopsOf.first(db, 'nobody')).toBeUndefined()
+    expect(await bump.rows(db, 'a', 2.5, 'first')).toEqual([{ id: 'a', gflops: 3.5, name: 'first' }])
+    expect(await bump.rows(db, 'b', 10, 'second')).toEqual([{ id: 'b', gflops: 11, name: 'second' }])
+    // The constant ('headless') is still in the query: another kind is not touched.
+    await sql`UPDATE devices SET kind = 'browser' WHERE id = 'b'`.execute(db)
+    expect(await bump.changed(db, 'b', 1, 'third')).toBe(0)
+    expect(await gflopsOf.first(db, 'b')).toEqual({ id: 'b', gflops: 11 })
+  })
+
+  it('run inside a transaction, and roll back with it', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        expect(await bump.changed(trx, 'a', 100, 'in tx')).toBe(1)
+        expect(await gflopsOf.first(trx, 'a')).toEqual({ id: 'a', gflops: 103.5 })
+        throw new Error('roll back')
+      }),
+    ).rejects.toThrow('roll back')
+    expect(await gflopsOf.first(db, 'a')).toEqual({ id: 'a', gflops: 3.5 })
+  })
+
+  it('refuse a missing or undefined argument instead of running with a hole in it', async () => {
+    await expect(bump.run(db, 'a', 1)).rejects.toThrow(/undefined/)
+    await expect(bump.run(db, 'a', undefined, 'x')).rejects.toThrow(/undefined/)
+    const fresh = prepared(($, d) => d.selectFrom('devices').select('id').where('id', '=', $(1)))
+    await expect(fresh.run(db, 'a')).rejects.toThrow(/given 1 arguments, it needs more/)
+    expect(await gflopsOf.first(db, 'a')).toEqual({ id: 'a', gflops: 3.5 })
+  })
+})
