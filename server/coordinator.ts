@@ -116,9 +116,18 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     await tf.setBackend('cpu')
   }
   const db = await openStore(config.dataDir, config.DATABASE_URL, { poolSize: config.NIMBLE_DB_POOL, sync: config.NIMBLE_DB_SYNC })
-  const durability = new Durability(storeFlush(db, { mode: config.NIMBLE_DB_SYNC, postgres: isPostgres(db), sqliteFile: sqliteFile(config.dataDir) }))
+  // Under group commit a blob is flushed in the background, and each database flush waits for
+  // the blobs stored before it: no row that names a blob reaches the disk before the blob does.
+  const blobs = new BlobStore(config.blobDir, config.NIMBLE_DB_SYNC === 'group')
+  const dbFlush = storeFlush(db, { mode: config.NIMBLE_DB_SYNC, postgres: isPostgres(db), sqliteFile: sqliteFile(config.dataDir) })
+  const durability = new Durability(
+    dbFlush &&
+      (async () => {
+        await blobs.synced()
+        await dbFlush()
+      }),
+  )
   durability.every(config.NIMBLE_DB_FLUSH_MS, (e) => log.error({ err: e }, 'flushing the database failed'))
-  const blobs = new BlobStore(config.blobDir)
   const bus = new Bus()
   bus.onError((e) => log.error({ err: e }, 'service error'))
   const now = () => Date.now()
