@@ -160,10 +160,25 @@ export class Dispatcher {
   /** Draining for shutdown: no new leases. */
   paused = false
 
+  /**
+   * Payloads of ready tasks parsed lately, with the text they came from: a pass reads about four
+   * ready tasks per device it serves, and those it does not lease come back in the next pass.
+   */
+  private parsed = new Map<number, { json: string; payload: Payload }>()
+
   constructor(
     private ctx: Ctx,
     private registry: Registry,
   ) {}
+
+  private payloadOf(taskId: number, json: string): Payload {
+    const hit = this.parsed.get(taskId)
+    if (hit && hit.json === json) return hit.payload
+    if (this.parsed.size >= 20_000) this.parsed.clear()
+    const payload = JSON.parse(json) as Payload
+    this.parsed.set(taskId, { json, payload })
+    return payload
+  }
 
   /** Assigns as much as it can. Re-entrant calls coalesce into one more pass. */
   async dispatch(): Promise<void> {
@@ -248,7 +263,7 @@ export class Dispatcher {
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
     for (const [taskId, devices] of replicas) avoid.set(taskId, [...(avoid.get(taskId) ?? []), ...devices])
     lap?.('queries')
-    const payloads = new Map<number, Payload>(ready.map((t) => [t.id, JSON.parse(t.payload_json) as Payload]))
+    const payloads = new Map<number, Payload>(ready.map((t) => [t.id, this.payloadOf(t.id, t.payload_json)]))
     const tasks: TaskNeed[] = ready
       .filter((t) => !overBudget.has(t.job_id))
       .map((t) => {
@@ -305,6 +320,7 @@ export class Dispatcher {
       const lease = leases[k]
       if (lease === null) continue
       this.hold(device, lease.instanceId)
+      this.parsed.delete(t.id)
       assignedTotal.inc()
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
       this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))

@@ -45,10 +45,23 @@ export async function recordTrust(ctx: Ctx, deviceId: string, event: TrustEvent,
   const before = trustOf({ ...row, tasks_invalid: event === 'invalid' ? row.tasks_invalid - 1 : row.tasks_invalid })
   const { state, banned } = applyEvent(before, event, policy)
   await ctx.db.updateTable('devices').set({ trust_streak: state.streak, trust_expired: state.expired }).where('id', '=', deviceId).execute()
-  const [from, to] = [tier(before, policy), tier(state, policy)]
-  if (from !== to && !banned) transition(ctx.log, 'device', deviceId, from, to, { trust: state.streak, invalid: state.invalid })
-  if (banned) await ban(ctx, deviceId, row.address, `${event === 'expired' ? `${state.expired} missed deadlines` : `${state.invalid} invalid results`}; last: ${reason}`.slice(0, 500))
+  await trustMoved(ctx, { id: deviceId, address: row.address }, before, state, banned ? `${event === 'expired' ? `${state.expired} missed deadlines` : `${state.invalid} invalid results`}; last: ${reason}` : null)
   return state.banned
+}
+
+/**
+ * After a device's trust went from `before` to `after` (already written): bans it, with the
+ * reason, when `banFor` is given; otherwise logs a change of tier. recordTrust ends here, and so
+ * does the verifier for trust earned in the same statement as a device's counters.
+ */
+export async function trustMoved(ctx: Ctx, device: { id: string; address: string | null }, before: TrustState, after: TrustState, banFor: string | null): Promise<void> {
+  if (banFor !== null) {
+    await ban(ctx, device.id, device.address, banFor.slice(0, 500))
+    return
+  }
+  const policy = trustPolicy(ctx.config)
+  const [from, to] = [tier(before, policy), tier(after, policy)]
+  if (from !== to) transition(ctx.log, 'device', device.id, from, to, { trust: after.streak, invalid: after.invalid })
 }
 
 /** Bans a device and its wallet (every device paid to the same address). Idempotent. */

@@ -24,7 +24,7 @@ import { mulberry32 } from '../lib/compute/prng'
 import { unpackTensors, type NamedTensor } from '../lib/protocol'
 import { compareResults } from '../lib/verify/compare'
 import { quorum } from '../lib/verify/quorum'
-import { needsReplica, NEW_DEVICE, tier, type TrustState } from '../lib/verify/trust'
+import { needsReplica, NEW_DEVICE, type TrustState } from '../lib/verify/trust'
 import type { Ctx } from './context'
 import { transition } from './log'
 import { maybePlantCanary } from './canary'
@@ -32,7 +32,7 @@ import { canRecompute, recompute } from './recompute'
 import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
-import { ban, loadTrust, recordTrust, trustPolicy } from './trust'
+import { loadTrust, recordTrust, trustMoved, trustPolicy } from './trust'
 import { prepared } from './store/prepared'
 
 /** Copies after which a task without a majority starts over. */
@@ -186,12 +186,8 @@ export class Verifier {
     const policy = trustPolicy(this.ctx.config)
     for (const r of rows) {
       const after = { streak: r.trust_streak, invalid: r.tasks_invalid, expired: 0, banned: r.banned_at !== null }
-      const [from, to] = [tier({ ...after, streak: r.trust_streak - r.earned }, policy), tier(after, policy)]
-      if (!after.banned && after.invalid >= policy.banAfterInvalid) {
-        await ban(this.ctx, r.id, r.address, `${after.invalid} invalid results; last: accepted`)
-        continue
-      }
-      if (from !== to) transition(this.ctx.log, 'device', r.id, from, to, { trust: after.streak, invalid: after.invalid })
+      const over = !after.banned && after.invalid >= policy.banAfterInvalid
+      await trustMoved(this.ctx, r, { ...after, streak: r.trust_streak - r.earned }, after, over ? `${after.invalid} invalid results; last: accepted` : null)
     }
   }
 
