@@ -38,6 +38,11 @@ export function postgres(url: string, max: number, options?: string): Store {
   const pool = new pg.Pool({ connectionString: url, max, types: pgTypes as pg.CustomTypesConfig, ...(options ? { options } : {}) })
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {})
+  // Nor one that is checked out between two queries (a transaction, an advisory lock held while
+  // its work runs): pg-pool listens only to idle clients, and an 'error' with no listener
+  // crashed the coordinator (health test, database cut). Its next query fails instead, and the
+  // pool discards it when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 
