@@ -150,6 +150,16 @@ const passProfile = process.env.NIMBLE_PASS_PROFILE ? passProfiler() : null
 /** Statement sizes for leaseAll's chunks, largest first. */
 const LEASE_CHUNKS = [64, 16, 4, 1]
 
+/** `xs` cut greedily into LEASE_CHUNKS sizes. */
+function inChunks<T>(xs: T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < xs.length; ) {
+    const n = LEASE_CHUNKS.find((m) => m <= xs.length - i)!
+    out.push(xs.slice(i, (i += n)))
+  }
+  return out
+}
+
 export class Dispatcher {
   private running = false
   private again = false
@@ -448,10 +458,9 @@ export class Dispatcher {
     const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
     const shared = this.ctx.cluster.shared
     return this.ctx.db.transaction().execute(async (trx) => {
-      const out: ({ instanceId: number; deadline: number } | null)[] = list.map(() => null)
-      for (let start = 0; start < list.length; ) {
-        const size = LEASE_CHUNKS.find((n) => n <= list.length - start)!
-        const part = list.slice(start, start + size)
+      // RETURNING's row order is not promised: leases are matched by task (a pass leases a task once).
+      const leased = new Map<number, number>()
+      for (const part of inChunks(list)) {
         const ids = part.map((c) => c.t.id)
         // The conditional update is the claim: of several coordinators offering the same task, one
         // changes the row. On PostgreSQL a row another coordinator is claiming right now is skipped
@@ -471,10 +480,7 @@ export class Dispatcher {
         const got = new Set(claimed.map((r) => Number(r.id)))
         const won = part.filter((c) => got.has(c.t.id))
         // Inserted in the same chunk sizes as the claims, so a partly claimed chunk is split too.
-        for (let k = 0; k < won.length; ) {
-          const n = LEASE_CHUNKS.find((m) => m <= won.length - k)!
-          const rows = won.slice(k, k + n)
-          k += n
+        for (const rows of inChunks(won)) {
           const ins = await trx
             .insertInto('instances')
             .values(
@@ -493,13 +499,10 @@ export class Dispatcher {
             )
             .returning(['id', 'task_id'])
             .execute()
-          // RETURNING's row order is not promised: match by task (a pass leases a task once).
-          const idOf = new Map(ins.map((r) => [Number(r.task_id), Number(r.id)]))
-          for (const c of rows) out[list.indexOf(c, start)] = { instanceId: idOf.get(c.t.id)!, deadline }
+          for (const r of ins) leased.set(Number(r.task_id), Number(r.id))
         }
-        start += size
       }
-      return out
+      return list.map((c) => (leased.has(c.t.id) ? { instanceId: leased.get(c.t.id)!, deadline } : null))
     })
   }
 
