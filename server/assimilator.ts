@@ -64,9 +64,11 @@ export class Assimilator {
       .catch((e) => this.fail(jobId, e))
     this.waiting.set(key, next)
     this.locks.set(jobId, next)
-    void next.finally(() => {
+    // Both ways: a `finally` here would make a second promise that rejects with `next`, unhandled.
+    const unlock = () => {
       if (this.locks.get(jobId) === next) this.locks.delete(jobId)
-    })
+    }
+    next.then(unlock, unlock)
     return next
   }
 

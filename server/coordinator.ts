@@ -186,7 +186,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const closeRedis = config.REDIS_URL ? await attachRedis(io, config.REDIS_URL, log) : null
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as import('socket.io').Namespace<DeviceClientToServer, DeviceServerToClient>
   const liveNsp = io.of(LIVE_NAMESPACE) as unknown as import('socket.io').Namespace<LiveClientToServer, LiveServerToClient>
-  attachDeviceNamespace(devicesNsp, { ctx, registry, dispatcher, leases, validator })
+  const deviceHandlers = attachDeviceNamespace(devicesNsp, { ctx, registry, dispatcher, leases, validator })
   const live = attachLiveNamespace(liveNsp, { ctx, registry, authenticate: (cred) => authenticate(ctx, ownerKey.key, cred) })
   assimilator.onPoint = (jobId, point) => liveNsp.to(`job:${jobId}`).emit('job:round', { jobId, point })
 
@@ -362,6 +362,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
       leases.stop()
       clearInterval(tick)
       await new Promise<void>((resolve) => io.close(() => resolve()))
+      // Closing disconnected every device; each writes its session and frees its leases.
+      await deviceHandlers.settled()
       // Finishing work may start more (a round averaged is then planned): wait until none is left.
       while (background.size) await Promise.allSettled([...background])
       await closeRedis?.()

@@ -126,16 +126,51 @@ function measureRtt(socket: DeviceSocket, session: DeviceSession, ctx: Ctx): voi
   once(3)
 }
 
-export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, DeviceServerToClient>, deps: DeviceSocketDeps): void {
+/**
+ * The work the handlers of this namespace have under way. A handler that fails is logged, never
+ * left to reject: an unhandled rejection ends the process (the tfjs wasm module rethrows them,
+ * exit 7). On shutdown the store must outlive every handler still writing to it: a device
+ * disconnected by the shutdown writes its session to the store, and a store destroyed under
+ * that write took the coordinator down instead of a clean exit (CI, on PostgreSQL).
+ */
+class HandlerWork {
+  private running = new Set<Promise<void>>()
+
+  constructor(private ctx: Ctx) {}
+
+  /**
+   * Runs `fn` for `event`, tracked. A failure is logged with the device it came from, and a
+   * message that wants an answer (`ack`) gets an internal error instead of waiting forever.
+   */
+  run(event: string, device: () => string | null, fn: () => Promise<void>, ack?: unknown): void {
+    const p: Promise<void> = fn()
+      .catch((e) => {
+        this.ctx.log.error({ err: e, event, device: device() }, `${event} failed inside the coordinator`)
+        // Socket.IO sends an acknowledgement once: this is a no-op when the handler had answered.
+        if (typeof ack === 'function') ack({ ok: false, error: { code: 'internal', message: `the coordinator could not process ${event}; try again` } })
+      })
+      .finally(() => this.running.delete(p))
+    this.running.add(p)
+  }
+
+  /** Resolves once no handler is running (those started meanwhile included). */
+  async settled(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running])
+  }
+}
+
+export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, DeviceServerToClient>, deps: DeviceSocketDeps): { settled(): Promise<void> } {
   const { ctx, registry, dispatcher, leases, validator } = deps
+  const work = new HandlerWork(ctx)
   nsp.on('connection', (socket: DeviceSocket) => {
     let session: DeviceSession | null = null
+    const who = () => session?.id ?? null
     const ip = socket.handshake.address
     socket.onAny((event: string) => {
       if (!KNOWN_EVENTS.has(event)) reject(socket, 'invalid_message', `unknown event ${String(event).slice(0, 60)}`)
     })
 
-    socket.on('device:hello', async (raw: unknown, ack: unknown) => {
+    socket.on('device:hello', (raw: unknown, ack: unknown) => work.run('device:hello', who, async () => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
       const parsed = DeviceHello.safeParse(raw)
       if (!parsed.success) {
@@ -208,9 +243,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       ctx.bus.emit('network:changed')
       void dispatcher.dispatch()
       measureRtt(socket, session, ctx)
-    })
+    }, ack))
 
-    socket.on('device:duty', async (raw: unknown) => {
+    socket.on('device:duty', (raw: unknown) => work.run('device:duty', who, async () => {
       const d = DeviceDuty.safeParse(raw)
       if (!d.success) return reject(socket, 'invalid_message', `device:duty: ${d.error.issues[0].path.join('.') || 'duty'}: ${d.error.issues[0].message}`)
       if (!session || d.data.duty === session.duty) return
@@ -221,7 +256,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       ctx.log.info({ device: s.id, duty: d.data.duty, gflops: s.gflops.toFixed(2), before: before.toFixed(2) }, `device ${s.id} now computes ${Math.round(d.data.duty * 100)}% of the time`)
       await ctx.db.updateTable('devices').set({ gflops: s.gflops, profile_json: JSON.stringify(s.profile) }).where('id', '=', s.id).execute()
       ctx.bus.emit('network:changed')
-    })
+    }))
 
     socket.on('task:progress', (raw: unknown) => {
       const p = TaskProgress.safeParse(raw)
@@ -230,7 +265,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       deps.onProgress?.(null, p.data)
     })
 
-    socket.on('task:result', async (rawMeta: unknown, rawWeights: unknown, ack: unknown) => {
+    socket.on('task:result', (rawMeta: unknown, rawWeights: unknown, ack: unknown) => work.run('task:result', who, async () => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
       const meta = TaskResultMeta.safeParse(rawMeta)
       const bytes = toBytes(rawWeights)
@@ -269,8 +304,8 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       // one only moves counters, pushed at most once a STATS_EVERY_MS (they cost two queries
       // and a message; a fast device returns many results a second).
       if (refused) await pushStats()
-      else if (!statsTimer) statsTimer = setTimeout(() => void pushStats(), Math.max(0, lastStats + STATS_EVERY_MS - Date.now()))
-    })
+      else if (!statsTimer) statsTimer = setTimeout(() => work.run('device:stats', who, pushStats), Math.max(0, lastStats + STATS_EVERY_MS - Date.now()))
+    }, ack))
 
     let statsTimer: NodeJS.Timeout | null = null
     let lastStats = 0
@@ -293,7 +328,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
     }
 
-    socket.on('task:failed', async (raw: unknown) => {
+    socket.on('task:failed', (raw: unknown) => work.run('task:failed', who, async () => {
       const f = TaskFailure.safeParse(raw)
       if (!f.success) return reject(socket, 'invalid_message', 'task:failed: malformed')
       if (!session) return
@@ -307,9 +342,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       await leases.releaseInstance(f.data.instanceId, s.id, f.data.message)
       setTimeout(() => void dispatcher.dispatch(), s.coolUntil - Date.now() + 10).unref()
       void dispatcher.dispatch()
-    })
+    }))
 
-    socket.on('disconnect', async (reason) => {
+    socket.on('disconnect', (reason) => work.run('disconnect', who, async () => {
       if (statsTimer) clearTimeout(statsTimer)
       statsTimer = null
       if (!session) return
@@ -327,6 +362,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       await ctx.db.updateTable('devices').set({ node_id: null }).where('id', '=', s.id).where('node_id', '=', ctx.cluster.nodeId).execute()
       await leases.releaseDevice(s.id)
       ctx.bus.emit('network:changed')
-    })
+    }))
   })
+  return { settled: () => work.settled() }
 }

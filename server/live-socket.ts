@@ -73,8 +73,14 @@ export function attachLiveNamespace(
     })
     socket.on('network:subscribe', async (ack: unknown) => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
-      await socket.join('network')
-      reply({ ok: true, network: await networkView(ctx, registry) })
+      try {
+        await socket.join('network')
+        reply({ ok: true, network: await networkView(ctx, registry) })
+      } catch (e) {
+        // Never left to reject: an unhandled rejection ends the process.
+        ctx.log.warn({ err: e }, 'network:subscribe failed')
+        reply({ ok: false, error: { code: 'internal', message: 'could not load the network view' } })
+      }
     })
   })
 
