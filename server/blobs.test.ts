@@ -48,4 +48,21 @@ describe('BlobStore', () => {
     await expect(s.synced()).rejects.toThrow(/EIO/)
     await expect(s.synced()).resolves.toBeUndefined()
   })
+
+  it('stores bytes it already holds without touching the disk; a damaged copy found on disk is replaced', () => {
+    const s = store(false)
+    const a = s.put(Uint8Array.of(7, 7))
+    const exists = vi.spyOn(fs, 'existsSync')
+    const read = vi.spyOn(fs, 'readFileSync')
+    expect(s.put(Uint8Array.of(7, 7))).toEqual(a)
+    expect(exists).not.toHaveBeenCalled()
+    expect(read).not.toHaveBeenCalled()
+    vi.restoreAllMocks()
+    // Damaged on disk; a store that has not seen it intact (a restart) checks and rewrites it.
+    fs.writeFileSync(s.pathOf(a.hash), Uint8Array.of(0))
+    expect(() => s.read(a.hash)).toThrow(/damaged/)
+    const again = new BlobStore(s.root)
+    again.put(Uint8Array.of(7, 7))
+    expect([...again.read(a.hash)]).toEqual([7, 7])
+  })
 })

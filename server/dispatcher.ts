@@ -25,6 +25,7 @@ import { assignments as assignedTotal, dispatchDecision, dispatchPass, leasesHel
 import { replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import { hasRoom, type DeviceSession, type Registry } from './registry'
+import { inChunks } from './store/chunks'
 
 type Payload = {
   kind: string
@@ -146,19 +147,6 @@ function passProfiler() {
   }
 }
 const passProfile = process.env.NIMBLE_PASS_PROFILE ? passProfiler() : null
-
-/** Statement sizes for leaseAll's chunks, largest first. */
-const LEASE_CHUNKS = [64, 16, 4, 1]
-
-/** `xs` cut greedily into LEASE_CHUNKS sizes. */
-function inChunks<T>(xs: T[]): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < xs.length; ) {
-    const n = LEASE_CHUNKS.find((m) => m <= xs.length - i)!
-    out.push(xs.slice(i, (i += n)))
-  }
-  return out
-}
 
 export class Dispatcher {
   private running = false
@@ -449,8 +437,8 @@ export class Dispatcher {
    * Makes a pass's leases durable, in one transaction: for each, the task must still be ready
    * (null where someone else took it). The caller holds them on the devices once committed.
    * Claims and inserts go in chunks (one statement per chunk, not two per lease: 2,000
-   * statements a pass under bench:load). Chunk sizes are few (64, 16, 4, 1) so the SQL texts,
-   * and so SQLite's prepared statements, are reused.
+   * statements a pass under bench:load). Chunks come in a few sizes (store/chunks.ts) so the SQL
+   * texts, and so the prepared statements, are reused.
    */
   private async leaseAll(list: Claim[]): Promise<({ instanceId: number; deadline: number } | null)[]> {
     if (list.length === 0) return []

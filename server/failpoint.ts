@@ -24,3 +24,8 @@ export function failpoint(name: string, at?: number): void {
   process.stderr.write(`failpoint ${name}${at !== undefined ? `@${at}` : ''}: killing process ${process.pid}\n`)
   process.kill(process.pid, 'SIGKILL')
 }
+
+/** Whether NIMBLE_FAILPOINT names this point (code with another path that skips the point takes the one that has it). */
+export function armed(name: string): boolean {
+  return spec?.name === name
+}

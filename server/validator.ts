@@ -20,10 +20,14 @@ import { transition } from './log'
 import type { Registry } from './registry'
 import { failJobIfExhausted } from './task-attempts'
 import { recordTrust, trustOf } from './trust'
-import { Verifier } from './verifier'
+import { Raced, Verifier, type Alone, type Decision } from './verifier'
 import { isCanary, judgeCanary } from './canary'
-import { failpoint } from './failpoint'
-import { prepared } from './store/prepared'
+import { armed, failpoint } from './failpoint'
+import { prepared, preparedIn } from './store/prepared'
+import { inChunks } from './store/chunks'
+import { canRecompute } from './recompute'
+import type { Kysely } from 'kysely'
+import type { Database, TaskRow } from './store/schema'
 
 /** Checks a result pack against the tensors the task must return (weights for training, `y` for inference). */
 export function checkResult(expected: { name: string; shape: number[] }[], bytes: Uint8Array): NamedTensor[] {
@@ -44,7 +48,7 @@ export function checkResult(expected: { name: string; shape: number[] }[], bytes
 }
 
 // The statements every result runs, built once (store/prepared.ts).
-const leaseWithTask = prepared(($, db) =>
+const leaseQuery = (db: Kysely<Database>) =>
   db
     .selectFrom('instances')
     .innerJoin('tasks', 'tasks.id', 'instances.task_id')
@@ -62,8 +66,16 @@ const leaseWithTask = prepared(($, db) =>
       'devices.tasks_invalid as d_tasks_invalid',
       'devices.trust_expired as d_trust_expired',
     ])
-    .where('instances.id', '=', $(0)),
-)
+const leaseWithTask = prepared(($, db) => leaseQuery(db).where('instances.id', '=', $(0)))
+/** leaseWithTask for a list of leases (a batch of results). */
+const leasesWithTasks = preparedIn((ids, db) => leaseQuery(db).where('instances.id', 'in', ids))
+type LeaseRow = Awaited<ReturnType<typeof leasesWithTasks.rows>>[number]
+/** Which of these tasks have a result already waiting for its quorum. */
+const pendingOf = preparedIn((ids, db) => db.selectFrom('instances').select('task_id').where('task_id', 'in', ids).where('state', '=', 'pending'))
+
+type Submitted = { jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }
+type Submission = { deviceId: string; meta: TaskResultMeta; bytes: Uint8Array; resolve: (r: Submitted) => void; reject: (e: unknown) => void }
+
 /** (instance, result hash, now, elapsed ms, bytes, reported loss): a live lease's result is in, waiting for its verdict. */
 const resultIn = prepared(($, db) =>
   db
@@ -98,8 +110,103 @@ export class Validator {
    * Checks one result and hands it to the verifier. Throws NimbleError (stale_lease,
    * invalid_result, banned) with the reason for the device. `accepted` is false while the
    * result waits for its copies.
+   *
+   * Results that arrive in the same turn of the event loop are settled together (submitBatch).
    */
-  async submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }> {
+  submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<Submitted> {
+    return new Promise<Submitted>((resolve, reject) => {
+      this.queue.push({ deviceId, meta, bytes, resolve, reject })
+      if (this.queue.length === 1) setImmediate(() => this.drain())
+    })
+  }
+
+  private queue: Submission[] = []
+
+  private drain(): void {
+    const batch = this.queue
+    this.queue = []
+    // A promise already settled ignores the second call: only the ones left hear the error.
+    this.submitBatch(batch).catch((e) => {
+      for (const s of batch) s.reject(e)
+    })
+  }
+
+  /**
+   * A turn's results. Those that are each the only copy of their task, well formed, from an
+   * unbanned device, need one copy and are not spot-checked (the common case once devices are
+   * trusted) are accepted together: a read of their leases, and a few statements for the lot
+   * (Verifier.acceptAlone), where one by one each took about ten. Every other result, and all
+   * of them if the batch lost a race, goes through submitOne as before. The random choices
+   * (copies, spot check) are drawn once per result either way.
+   */
+  private async submitBatch(batch: Submission[]): Promise<void> {
+    const { db } = this.ctx
+    const rows = new Map<number, LeaseRow>()
+    for (const part of inChunks([...new Set(batch.map((s) => s.meta.instanceId))])) {
+      for (const r of await leasesWithTasks.rows(db, part)) rows.set(r.i_id, r)
+    }
+    const perTask = new Map<number, number>()
+    for (const s of batch) perTask.set(s.meta.taskId, (perTask.get(s.meta.taskId) ?? 0) + 1)
+    const candidates = armed('judge')
+      ? []
+      : batch.filter((s) => {
+          const r = rows.get(s.meta.instanceId)
+          return !!r && r.i_device_id === s.deviceId && r.i_task_id === s.meta.taskId && r.i_state === 'leased' && r.state === 'leased' && r.d_trust_streak !== null && !r.d_banned_at && !isCanary(r) && perTask.get(r.id) === 1 && r.replicas <= 1
+        })
+    // A task with a copy already waiting for its quorum is settled with it, one by one.
+    const waiting = new Set<number>()
+    for (const part of inChunks(candidates.map((s) => s.meta.taskId))) {
+      for (const w of await pendingOf.rows(db, part)) waiting.add(w.task_id)
+    }
+    const alone: { s: Submission; a: Alone }[] = []
+    const decided = new Map<Submission, Decision>()
+    for (const s of candidates) {
+      const row = rows.get(s.meta.instanceId)!
+      if (waiting.has(row.id)) continue
+      const { i_id: _i, i_device_id: _d, i_task_id: _t, i_state: _s, i_leased_at: leasedAt, d_banned_at: _b, d_ban_reason: _r, d_trust_streak, d_tasks_invalid, d_trust_expired, ...task } = row
+      try {
+        this.check(task, s.bytes)
+      } catch {
+        continue // submitOne refuses it, with the reason
+      }
+      const d = this.verifier.decide(task, trustOf({ banned_at: null, trust_streak: d_trust_streak!, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }))
+      // Drawn once: should this result go one by one after all, settle() uses the same draw.
+      decided.set(s, d)
+      if (d.needed !== 1 || (d.spot && canRecompute(this.ctx, task))) continue
+      const ref = this.ctx.blobs.put(s.bytes)
+      const loss = s.meta.loss !== null && Number.isFinite(s.meta.loss) ? s.meta.loss : null
+      alone.push({ s, a: { task, instanceId: row.i_id, deviceId: s.deviceId, leasedAt, hash: ref.hash, bytes: s.bytes.byteLength, elapsedMs: s.meta.elapsedMs, loss } })
+    }
+    let accepted = false
+    if (alone.length) {
+      try {
+        await this.verifier.acceptAlone(alone.map((x) => x.a))
+        accepted = true
+      } catch (e) {
+        if (!(e instanceof Raced)) this.ctx.log.warn({ err: e, results: alone.length }, 'settling a batch of results together failed; settling them one by one')
+      }
+    }
+    if (accepted) {
+      const now = this.ctx.now()
+      // Accepted and committed: a failure from here on is logged, never turned into a refusal.
+      await this.cancelCopiesOf(alone.map((x) => x.a.task.id)).catch((e) => this.ctx.log.error({ err: e }, 'cancelling the spare copies of accepted tasks failed'))
+      for (const { s, a } of alone) s.resolve({ jobId: a.task.job_id, round: a.task.round, flops: a.task.flops, observedMs: now - a.leasedAt, accepted: true })
+    }
+    const done = new Set(accepted ? alone.map((x) => x.s) : [])
+    await Promise.all(batch.filter((s) => !done.has(s)).map((s) => this.submitOne(s.deviceId, s.meta, s.bytes, decided.get(s)).then(s.resolve, s.reject)))
+  }
+
+  /** The checks every result passes before its verdict; throws invalid_result with the reason. */
+  private check(task: Pick<TaskRow, 'payload_json'>, bytes: Uint8Array): NamedTensor[] {
+    const payload = JSON.parse(task.payload_json) as { kind: string; model: ModelSpec; shapes?: { name: string; shape: number[] }[]; weights?: { hash: string } }
+    const tensors = checkResult(payload.shapes ?? weightShapes(payload.model), bytes)
+    const lazy = payload.kind === 'train' && payload.weights ? lazyUpdate(tensors, unpackTensors(this.ctx.blobs.readArrayBuffer(payload.weights.hash))) : null
+    if (lazy) throw new NimbleError({ code: 'invalid_result', message: lazy })
+    return tensors
+  }
+
+  /** One result on its own: the lease, the checks, then the verifier's settle() for its task. */
+  private async submitOne(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array, decided?: Decision): Promise<Submitted> {
     const { db } = this.ctx
     // The lease, its task and the sending device, in one query.
     const row = await leaseWithTask.first(db, meta.instanceId)
@@ -111,8 +218,6 @@ export class Validator {
     if (inst.state !== 'leased') {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is no longer live (${inst.state}); the task went to another device` })
     }
-    const payload = JSON.parse(task.payload_json) as { kind: string; model: ModelSpec; shapes?: { name: string; shape: number[] }[]; weights?: { hash: string } }
-    const expected = payload.shapes ?? weightShapes(payload.model)
     const device =
       d_trust_streak === null
         ? undefined
@@ -123,9 +228,7 @@ export class Validator {
     }
     let tensors: NamedTensor[]
     try {
-      tensors = checkResult(expected, bytes)
-      const lazy = payload.kind === 'train' && payload.weights ? lazyUpdate(tensors, unpackTensors(this.ctx.blobs.readArrayBuffer(payload.weights.hash))) : null
-      if (lazy) throw new NimbleError({ code: 'invalid_result', message: lazy })
+      tensors = this.check(task, bytes)
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e)
       await this.refuse(inst, task, message, true)
@@ -145,7 +248,7 @@ export class Validator {
     if (changed !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
     failpoint('judge', task.round)
-    const settled = await this.verifier.settle(task.id, device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) } } : {})
+    const settled = await this.verifier.settle(task.id, device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) }, decided } : {})
     if (settled.state === 'accepted') await this.cancelCopies(task.id)
     if (settled.losers.includes(deviceId) && !settled.winners.includes(deviceId)) {
       throw new NimbleError({ code: 'invalid_result', message: 'the result disagrees with the accepted result of the same task; it earns nothing' })
@@ -183,10 +286,27 @@ export class Validator {
   /** The task is done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
   private async cancelCopies(taskId: number): Promise<void> {
     const cancelled = await cancelLeased.rows(this.ctx.db, taskId, this.ctx.now())
-    for (const c of cancelled) {
-      transition(this.ctx.log, 'instance', c.id, 'leased', 'cancelled', { task: taskId, device: c.device_id, reason: 'another copy finished first' })
-      this.onCancelled?.(c.id, c.device_id)
+    for (const c of cancelled) this.cancelled(c.id, c.device_id, taskId)
+  }
+
+  /** cancelCopies for many tasks, a statement per chunk of them. */
+  private async cancelCopiesOf(taskIds: number[]): Promise<void> {
+    const now = this.ctx.now()
+    for (const part of inChunks(taskIds)) {
+      const rows = await this.ctx.db
+        .updateTable('instances')
+        .set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' })
+        .where('task_id', 'in', part)
+        .where('state', '=', 'leased')
+        .returning(['id', 'device_id', 'task_id'])
+        .execute()
+      for (const c of rows) this.cancelled(c.id, c.device_id, c.task_id)
     }
+  }
+
+  private cancelled(instanceId: number, deviceId: string, taskId: number): void {
+    transition(this.ctx.log, 'instance', instanceId, 'leased', 'cancelled', { task: taskId, device: deviceId, reason: 'another copy finished first' })
+    this.onCancelled?.(instanceId, deviceId)
   }
 
   /** The instance is invalid and the task goes back to the queue; `strike` counts it against the device's trust. */

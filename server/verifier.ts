@@ -34,6 +34,10 @@ import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
 import { loadTrust, recordTrust, trustMoved, trustPolicy } from './trust'
 import { prepared } from './store/prepared'
+import { inChunks } from './store/chunks'
+
+/** acceptAlone lost a race (a lease or task changed since it was read): nothing of it was written. */
+export class Raced extends Error {}
 
 /** Copies after which a task without a majority starts over. */
 const MAX_COPIES = 5
@@ -45,7 +49,25 @@ export type Settled = { state: 'accepted' | 'waiting' | 'rejected'; losers: stri
  * brought it here (its bytes, and its device's trust as read a moment ago), so they are not
  * read again from disk and the database.
  */
-export type SettleOptions = { recovering?: boolean; fresh?: { hash: string; bytes: Uint8Array; deviceId: string; trust: TrustState } }
+export type SettleOptions = { recovering?: boolean; fresh?: { hash: string; bytes: Uint8Array; deviceId: string; trust: TrustState }; decided?: Decision }
+
+/**
+ * The random choices a lone result's settlement makes, drawn once: copies needed (when the
+ * task has not decided yet) and whether a single accepted copy is spot-checked.
+ */
+export type Decision = { needed: number; spot: boolean }
+
+/** A result settled on its own in a batch (`acceptAlone`): the only copy of its task. */
+export type Alone = {
+  task: TaskRow
+  instanceId: number
+  deviceId: string
+  leasedAt: number
+  hash: string
+  bytes: number
+  elapsedMs: number
+  loss: number | null
+}
 
 export class Verifier {
   private draw: () => number
@@ -70,7 +92,7 @@ export class Verifier {
     const task = await taskById.first(db, taskId)
     if (!task || task.state !== 'leased') return none
     /** replicas decided now and not yet written: the verdict's update writes it. */
-    let decided: number | null = null
+    let fixed: number | null = null
     const all = await pendingCopies.rows(db, taskId)
     // One vote per device and per wallet: a second copy from the same owner proves nothing (it
     // can happen when no other device was connected and the dispatcher's avoid list gave way).
@@ -90,15 +112,17 @@ export class Verifier {
 
     let needed = task.replicas
     const fresh = opts.fresh
+    // Drawn already by a batch that sent this result here (validator): not drawn twice.
+    const decided = pending.length === 1 && fresh?.deviceId === pending[0].device_id ? opts.decided : undefined
     if (needed === 0) {
       const first = pending[0].device_id
       const trust = (fresh?.deviceId === first ? fresh.trust : await loadTrust(this.ctx, first)) ?? NEW_DEVICE
-      needed = this.ctx.config.NIMBLE_REPLICATION === 'off' ? 1 : needsReplica(trust, trustPolicy(this.ctx.config), this.draw()) ? 2 : 1
+      needed = decided?.needed ?? this.neededFor(trust)
       // Decided once, at the first result; one copy is written with the verdict, which comes at once.
       if (needed > 1) {
         await db.updateTable('tasks').set({ replicas: needed }).where('id', '=', taskId).execute()
         log.info({ task: taskId, device: first }, `task ${taskId} replicated: ${needed} agreeing copies needed`)
-      } else decided = needed
+      } else fixed = needed
     }
     const payload = JSON.parse(task.payload_json) as { kind: string; weights?: { hash: string } }
     const base = payload.kind === 'train' && payload.weights ? unpackTensors(blobs.readArrayBuffer(payload.weights.hash)) : null
@@ -108,7 +132,7 @@ export class Verifier {
 
     let verdict = needed === 1 ? 'single' : 'agreed'
     const wantsCopy = q.state === 'more' && !(await this.anotherDeviceCanRun(task))
-    const spot = q.state === 'accepted' && needed === 1 && this.draw() < this.ctx.config.NIMBLE_SPOT_CHECK_RATE
+    const spot = q.state === 'accepted' && needed === 1 && (decided ? decided.spot : this.drawSpot())
     if ((wantsCopy || spot) && canRecompute(this.ctx, task)) {
       const reference = await recompute(this.ctx, task)
       const ok = results.map((r) => agree(r, reference))
@@ -124,12 +148,94 @@ export class Verifier {
       // coordinator cannot recompute it: waiting would stall the job for good. The result is
       // used, marked unreplicated, and its device earns no trust for it.
       log.warn({ task: taskId, device: pending[0].device_id }, `task ${taskId} accepted unreplicated: no other eligible device is online`)
-      return this.accept(task, pending, [], 'unreplicated', decided)
+      return this.accept(task, pending, [], 'unreplicated', fixed)
     }
     if (q.state === 'more') return this.requeue(task, `${pending.length} of ${needed} agreeing copies`)
     if (q.state === 'exhausted') return this.reject(task, [], `no majority among ${pending.length} copies`, pending)
     if (verdict === 'agreed' && q.losers.length) verdict = 'majority'
-    return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict, decided)
+    return this.accept(task, q.winners.map((i) => pending[i]), q.losers.map((i) => pending[i]), verdict, fixed)
+  }
+
+  /** Copies a task needs, decided at its first result from a device with this trust. */
+  private neededFor(trust: TrustState): number {
+    return this.ctx.config.NIMBLE_REPLICATION === 'off' ? 1 : needsReplica(trust, trustPolicy(this.ctx.config), this.draw()) ? 2 : 1
+  }
+
+  private drawSpot(): boolean {
+    return this.draw() < this.ctx.config.NIMBLE_SPOT_CHECK_RATE
+  }
+
+  /**
+   * What settling the first and only result of a task would draw: the copies it needs (unless
+   * the task decided already) and, needing one, whether it is spot-checked. A batch draws it
+   * once and passes it to settle() when the result cannot be accepted alone.
+   */
+  decide(task: Pick<TaskRow, 'replicas'>, trust: TrustState): Decision {
+    const needed = task.replicas === 0 ? this.neededFor(trust) : task.replicas
+    return { needed, spot: needed === 1 && this.drawSpot() }
+  }
+
+  /**
+   * Accepts results that each are the only copy of their task, needs one copy (decide()) and
+   * is not spot-checked: what settle() would conclude for each, in a few statements for the
+   * lot instead of about eight per result. One transaction: every result is accepted, or (when
+   * one of them raced a lapse or a cancel) none is and it throws Raced; the caller then
+   * settles them one by one.
+   */
+  async acceptAlone(items: Alone[]): Promise<void> {
+    const { db, log } = this.ctx
+    const now = this.ctx.now()
+    const earned = await db.transaction().execute(async (trx) => {
+      for (const part of inChunks(items)) {
+        const cases = (value: (a: Alone) => unknown, type: string) => sql.join(part.map((a) => sql`WHEN ${a.instanceId} THEN CAST(${value(a)} AS ${sql.raw(type)})`), sql` `)
+        const ids = sql.join(part.map((a) => a.instanceId))
+        // The result in and valid at once (the per-result path passes through 'pending'), and
+        // what the owner pays: the device-time the coordinator saw, at the price fixed at lease.
+        const r = await sql<{ id: number }>`UPDATE instances SET state = 'valid', finished_at = ${now},
+            result_hash = CASE id ${cases((a) => a.hash, 'text')} END,
+            elapsed_ms = CASE id ${cases((a) => a.elapsedMs, 'double precision')} END,
+            result_bytes = CASE id ${cases((a) => a.bytes, 'integer')} END,
+            reported_loss = CASE id ${cases((a) => a.loss, 'double precision')} END,
+            cost = (${now} - leased_at) / 1000.0 * coalesce(price_per_s, 0)
+          WHERE id IN (${ids}) AND state = 'leased' RETURNING id`.execute(trx)
+        if (r.rows.length !== part.length) throw new Raced('a lease lapsed or was cancelled meanwhile')
+        const taskIds = sql.join(part.map((a) => a.task.id))
+        const t = await sql<{ id: number }>`UPDATE tasks SET state = 'done', verdict = 'single', updated_at = ${now}, replicas = 1,
+            result_hash = CASE id ${sql.join(part.map((a) => sql`WHEN ${a.task.id} THEN CAST(${a.hash} AS text)`), sql` `)} END
+          WHERE id IN (${taskIds}) AND state = 'leased' RETURNING id`.execute(trx)
+        if (t.rows.length !== part.length) throw new Raced('a task was settled or cancelled meanwhile')
+        await trx
+          .insertInto('credits')
+          .values(part.map((a) => ({ instance_id: a.instanceId, task_id: a.task.id, job_id: a.task.job_id, device_id: a.deviceId, flops: a.task.flops, created_at: now })))
+          .execute()
+      }
+      // Counters and earned trust, one statement per chunk of devices, in id order (see bumpDevices).
+      const perDevice = new Map<string, number>()
+      for (const a of items) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1)
+      const rows: Earned[] = []
+      for (const part of inChunks([...perDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) {
+        const plus = sql.join(part.map(([id, n]) => sql`WHEN ${id} THEN CAST(${n} AS integer)`), sql` `)
+        const r = await sql<Omit<Earned, 'earned'>>`UPDATE devices SET tasks_valid = tasks_valid + CASE id ${plus} END, trust_streak = trust_streak + CASE id ${plus} END, trust_expired = 0
+          WHERE id IN (${sql.join(part.map(([id]) => id))}) RETURNING id, trust_streak, tasks_invalid, banned_at, address`.execute(trx)
+        for (const d of r.rows) rows.push({ ...d, earned: perDevice.get(d.id)! })
+      }
+      return rows
+    })
+    const rounds = new Map<string, { jobId: string; round: number }>()
+    for (const a of items) {
+      transition(log, 'instance', a.instanceId, 'leased', 'valid', { task: a.task.id, device: a.deviceId, verdict: 'single' })
+      transition(log, 'task', a.task.id, 'leased', 'done', { job: a.task.job_id, round: a.task.round, verdict: 'single', copies: 1 })
+      rounds.set(`${a.task.job_id}:${a.task.round}`, { jobId: a.task.job_id, round: a.task.round })
+    }
+    // Once per job and round: what listens (the assimilator, live views) looks at all of them.
+    for (const { jobId, round } of rounds.values()) this.ctx.bus.emit('task:done', jobId, round)
+    // Committed: the results are accepted whatever follows, and the caller must hear so.
+    try {
+      await this.trustEarned(earned)
+      for (const a of items) await maybePlantCanary(this.ctx, a.task, a.hash, this.draw())
+    } catch (e) {
+      log.error({ err: e, results: items.length }, 'after accepting a batch of results: trust or canaries failed')
+    }
   }
 
   /** Whether an online, unbanned device other than the holders (and their wallets) could run a copy: not avoided, and the task fits it. */

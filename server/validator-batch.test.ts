@@ -1,0 +1,132 @@
+/**
+ * Results settled together (Validator.submitBatch, Verifier.acceptAlone), on a real store; the
+ * PostgreSQL pass (NIMBLE_TEST_DATABASE_URL) runs the same cases there. Results that arrive in
+ * one turn and are each the only copy of their task are accepted in a few statements for the
+ * lot; each still gets its own verdict, credit, cost and counters, and a bad one in the batch is
+ * refused alone. A batch that loses a race writes nothing.
+ */
+import fs from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { packTensors, type TaskResultMeta } from '../lib/protocol'
+import { BlobStore } from './blobs'
+import { Bus } from './bus'
+import { Cluster } from './cluster'
+import { loadConfig } from './config'
+import type { Ctx } from './context'
+import { createLogger } from './log'
+import { validations } from './metrics'
+import { openStore, type Store } from './store/db'
+import { tempDir } from './testing/harness'
+import { Validator } from './validator'
+import { Raced, Verifier } from './verifier'
+
+const HASH = '0'.repeat(64)
+const PAYLOAD = JSON.stringify({ kind: 'infer', model: { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
+const result = (v: number) => new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(v) }]))
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** A store with one job, `devices` connected, and one leased task per entry of `leases` (device id). */
+async function world(devices: string[], leases: string[]) {
+  const dir = tempDir('nimble-batch-')
+  const server = process.env.NIMBLE_TEST_DATABASE_URL
+  const url = server ? await (await import('./testing/services')).createDatabase(server) : undefined
+  const db: Store = await openStore(dir, url)
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
+  cleanups.push(() => db.destroy())
+  const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' })
+  const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
+  const now = Date.now()
+  await db.insertInto('datasets').values({ id: 'ds', name: 'ds', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
+  await db.insertInto('jobs').values({ id: 'job', name: 'job', type: 'infer', status: 'running', dataset_id: 'ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
+  await db.insertInto('devices').values(devices.map((id) => ({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: now, last_seen: now }))).execute()
+  const held: { taskId: number; instanceId: number; deviceId: string }[] = []
+  for (const [shard, deviceId] of leases.entries()) {
+    const t = await db.insertInto('tasks').values({ job_id: 'job', round: 1, shard, rows: 1, state: 'leased', payload_json: PAYLOAD, flops: 1000, attempts: 1, result_hash: null, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()
+    const i = await db.insertInto('instances').values({ task_id: t.id, job_id: 'job', device_id: deviceId, state: 'leased', leased_at: now - 2000, deadline: now + 60_000, price_per_s: 0.5 }).returning('id').executeTakeFirstOrThrow()
+    held.push({ taskId: Number(t.id), instanceId: Number(i.id), deviceId })
+  }
+  return { db, ctx, held }
+}
+
+const meta = (h: { taskId: number; instanceId: number }): TaskResultMeta => ({ instanceId: h.instanceId, taskId: h.taskId, loss: 0.25, elapsedMs: 12, backend: 'cpu' })
+const outcomes = async () => Object.fromEntries((await validations.get()).values.map((v) => [String(v.labels.outcome), v.value]))
+
+describe('results of one turn settled together', () => {
+  it('each lone result gets its verdict, credit, cost and counters; a malformed and a stale one in the batch are refused alone', async () => {
+    const { db, ctx, held } = await world(['d1', 'd2', 'd3'], ['d1', 'd2', 'd3', 'd3'])
+    const validator = new Validator(ctx)
+    const before = await outcomes()
+    // In one turn: two good results, one of the wrong shape, and one for a lease d1 does not hold.
+    const settled = await Promise.allSettled([
+      validator.submit('d1', meta(held[0]), result(1)),
+      validator.submit('d2', meta(held[1]), result(2)),
+      validator.submit('d3', meta(held[2]), new Uint8Array(packTensors([{ name: 'y', shape: [2, 1], data: Float32Array.of(1, 2) }]))),
+      validator.submit('d1', meta(held[3]), result(4)),
+    ])
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected'])
+    expect(settled[0]).toMatchObject({ value: { accepted: true, jobId: 'job', round: 1, flops: 1000 } })
+    expect(settled[2]).toMatchObject({ reason: { code: 'invalid_result' } })
+    expect(settled[3]).toMatchObject({ reason: { code: 'stale_lease' } })
+
+    const tasks = await db.selectFrom('tasks').select(['id', 'state', 'verdict', 'replicas', 'result_hash']).orderBy('id').execute()
+    expect(tasks.map((t) => [t.state, t.verdict])).toEqual([
+      ['done', 'single'],
+      ['done', 'single'],
+      ['ready', null], // refused: someone else redoes it
+      ['leased', null], // still d3's
+    ])
+    expect(tasks[0].replicas).toBe(1)
+    expect(tasks[0].result_hash).toBe(BlobStore.hash(result(1)))
+    expect(tasks[1].result_hash).toBe(BlobStore.hash(result(2)))
+    expect(ctx.blobs.has(tasks[1].result_hash!)).toBe(true)
+
+    const inst = await db.selectFrom('instances').select(['id', 'state', 'result_hash', 'elapsed_ms', 'result_bytes', 'reported_loss', 'cost', 'finished_at', 'leased_at']).orderBy('id').execute()
+    expect(inst.map((i) => i.state)).toEqual(['valid', 'valid', 'invalid', 'leased'])
+    for (const [k, i] of inst.slice(0, 2).entries()) {
+      expect(i).toMatchObject({ result_hash: BlobStore.hash(result(k + 1)), elapsed_ms: 12, result_bytes: result(1).byteLength, reported_loss: 0.25 })
+      // Cost is the device-time the coordinator saw at the lease's price, not what the device said.
+      expect(i.cost).toBeCloseTo(((Number(i.finished_at) - Number(i.leased_at)) / 1000) * 0.5, 6)
+      expect(i.cost!).toBeGreaterThan(0.9)
+    }
+    const credits = await db.selectFrom('credits').select(['instance_id', 'task_id', 'device_id', 'flops']).orderBy('instance_id').execute()
+    expect(credits.map((c) => [Number(c.instance_id), Number(c.task_id), c.device_id, c.flops])).toEqual([
+      [held[0].instanceId, held[0].taskId, 'd1', 1000],
+      [held[1].instanceId, held[1].taskId, 'd2', 1000],
+    ])
+    const devices = await db.selectFrom('devices').select(['id', 'tasks_valid', 'tasks_invalid', 'trust_streak']).orderBy('id').execute()
+    expect(devices.map((d) => [d.id, d.tasks_valid, d.tasks_invalid, d.trust_streak])).toEqual([
+      ['d1', 1, 0, 1],
+      ['d2', 1, 0, 1],
+      ['d3', 0, 1, 0],
+    ])
+    // The two good ones went the batch's way: straight to valid, never waiting as 'pending'.
+    const after = await outcomes()
+    expect((after.valid ?? 0) - (before.valid ?? 0)).toBe(2)
+    expect((after.pending ?? 0) - (before.pending ?? 0)).toBe(0)
+  })
+
+  it('a device returning several results in one turn is counted once per result', async () => {
+    const { db, ctx, held } = await world(['d1'], ['d1', 'd1', 'd1'])
+    const validator = new Validator(ctx)
+    const ok = await Promise.all(held.map((h, k) => validator.submit('d1', meta(h), result(k))))
+    expect(ok.every((r) => r.accepted)).toBe(true)
+    expect(await db.selectFrom('devices').select(['tasks_valid', 'trust_streak']).executeTakeFirstOrThrow()).toEqual({ tasks_valid: 3, trust_streak: 3 })
+    expect(await db.selectFrom('credits').select('instance_id').execute()).toHaveLength(3)
+  })
+
+  it('acceptAlone writes nothing when one of its results raced a lapse: every result is accepted or none', async () => {
+    const { db, ctx, held } = await world(['d1', 'd2'], ['d1', 'd2'])
+    await db.updateTable('instances').set({ state: 'expired' }).where('id', '=', held[1].instanceId).execute()
+    const tasks = await db.selectFrom('tasks').selectAll().orderBy('id').execute()
+    const items = held.map((h, k) => ({ task: tasks[k], instanceId: h.instanceId, deviceId: h.deviceId, leasedAt: Date.now() - 2000, hash: HASH, bytes: 8, elapsedMs: 1, loss: null }))
+    await expect(new Verifier(ctx).acceptAlone(items)).rejects.toBeInstanceOf(Raced)
+    expect((await db.selectFrom('instances').select('state').orderBy('id').execute()).map((i) => i.state)).toEqual(['leased', 'expired'])
+    expect((await db.selectFrom('tasks').select('state').orderBy('id').execute()).map((t) => t.state)).toEqual(['leased', 'leased'])
+    expect(await db.selectFrom('credits').selectAll().execute()).toHaveLength(0)
+    expect((await db.selectFrom('devices').select('tasks_valid').execute()).map((d) => d.tasks_valid)).toEqual([0, 0])
+  })
+})
