@@ -2,16 +2,28 @@
  * The coordinator under `npm run bench:load`: the real services (store, dispatcher, validator,
  * Socket.IO) on an http server without the Next.js app, plus a bare Socket.IO echo server on a
  * second port: the acked round-trip ceiling the same process can reach. Prints `READY <port> <echoPort>`.
+ * The benchmark's tasks are seeded here, through the coordinator's own store (bench/load-feeder.ts).
  */
 import http from 'node:http'
 import { Server as IOServer } from 'socket.io'
 import { loadConfig } from '../server/config'
 import { startCoordinator } from '../server/coordinator'
 import { createLogger } from '../server/log'
+import { feeder } from './load-feeder'
 
 const config = loadConfig(process.env)
 const log = createLogger(config.NIMBLE_LOG_LEVEL)
-const server = http.createServer((_req, res) => res.writeHead(404).end())
+// POST /bench/feed/start seeds the benchmark's tasks and keeps them topped up (bench/load-feeder.ts); /stop stops.
+let feed: ReturnType<typeof feeder> | null = null
+const server = http.createServer((req, res) => {
+  const m = req.method === 'POST' ? /^\/bench\/feed\/(start|stop)$/.exec(req.url ?? '') : null
+  if (!m) return void res.writeHead(404).end()
+  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store)).ready : (feed?.stop() ?? Promise.resolve())
+  done.then(
+    () => res.writeHead(204).end(),
+    (e: Error) => res.writeHead(500).end(e.message),
+  )
+})
 const coordinator = await startCoordinator(config, server, log)
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
 

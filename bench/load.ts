@@ -3,8 +3,9 @@
  *
  * 1,000 simulated devices (real socket.io-client connections, websocket transport) against one
  * coordinator (bench/load-server.ts), first on SQLite, then on PostgreSQL (a throwaway server
- * from the machine's binaries). Tasks are tiny synthetic inference tasks seeded straight into
- * the database (a 1x1 result the validator checks like any other); a device answers each
+ * from the machine's binaries). Tasks are tiny synthetic inference tasks the coordinator seeds
+ * into its own store (bench/load-feeder.ts: a 1x1 result the validator checks like any
+ * other); a device answers each
  * assignment at once, so the figure is the coordinator's own cost per task:
  * assign -> result -> validate -> credit. Printed per database: completed tasks/s, the dispatch
  * latency a device sees (its result sent -> its next task received, p50/p99),
@@ -22,7 +23,7 @@ import { PROTOCOL_VERSION } from '../lib/protocol'
 import { packTensors } from '../lib/protocol/tensor-pack'
 import { run, tempDir, type Proc } from '../server/testing/harness'
 import { createDatabase, startPostgres, type Service } from '../server/testing/services'
-import { openStore, type Store } from '../server/store/db'
+import { openStore } from '../server/store/db'
 import fs from 'node:fs'
 
 const args = process.argv.slice(2)
@@ -42,9 +43,6 @@ const PROFILE = flag('profile', '')
  */
 const UNIQUE = args.includes('--unique')
 
-const HASH = '0'.repeat(64)
-const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
-const PAYLOAD = JSON.stringify({ kind: 'infer', model: MODEL, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
 const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(0.5) }]))
 
 const pct = (xs: number[], p: number) => {
@@ -53,35 +51,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Keeps a few thousand ready tasks queued (the dispatcher's window), topping up as devices drain them. */
-function feeder(db: Store) {
-  let shard = 0
-  let stop = false
-  const now = Date.now()
-  const setup = (async () => {
-    await db.insertInto('datasets').values({ id: 'bench-ds', name: 'bench', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
-    // plan_json null and tasks in round 1 while the job is at round 0: planner and assimilator leave it alone.
-    await db.insertInto('jobs').values({ id: 'bench-job', name: 'bench', type: 'infer', status: 'running', dataset_id: 'bench-ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1_000_000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
-  })()
-  const top = async () => {
-    const r = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'ready').executeTakeFirst()
-    const missing = 4000 - Number(r?.n ?? 0)
-    for (let k = 0; k < missing; k += 500) {
-      const t = Date.now()
-      const rows = Array.from({ length: Math.min(500, missing - k) }, () => ({ job_id: 'bench-job', round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t }))
-      await db.insertInto('tasks').values(rows).execute()
-    }
-  }
-  const loop = (async () => {
-    await setup
-    while (!stop) {
-      await top().catch((e) => console.error('feeder:', (e as Error).message))
-      await sleep(200)
-    }
-  })()
-  return { ready: setup.then(top), stop: async () => ((stop = true), await loop) }
-}
 
 /** Why devices failed to connect or were dropped, with counts (reported when not all joined). */
 const dropped = new Map<string, number>()
@@ -180,8 +149,13 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   const joined = devices.filter((d) => d.joined).length
   const joinMs = { p50: pct(connectMs, 50), p99: pct(connectMs, 99) }
   if (joined < WORKERS) console.error(`warning: only ${joined} of ${WORKERS} devices joined within 120 s; ${[...dropped].map(([k, n]) => `${n}× ${k}`).join(', ') || 'no connection errors'}`)
-  const feed = feeder(store)
-  await feed.ready
+  // The coordinator seeds its own tasks (bench/load-feeder.ts), through its own store: on
+  // SQLite a second process writing them had to share the one write lock with it.
+  const feed = async (what: 'start' | 'stop') => {
+    const r = await fetch(`${url}/bench/feed/${what}`, { method: 'POST' })
+    if (!r.ok) throw new Error(`feeder ${what}: ${r.status} ${await r.text()}`)
+  }
+  await feed('start')
   await sleep(3000) // warm up: every device busy
   const rss0 = rssMiB(server.child.pid!)
   measuring = true
@@ -204,7 +178,7 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   }
   const soakRate = SOAK ? (done - soakStart) / ((performance.now() - ts) / 1000) : NaN
   for (const d of devices) d.socket.close()
-  await feed.stop()
+  await feed('stop')
   await sleep(1000)
   const ceiling = await echoRate(`http://127.0.0.1:${echoPort}`, WORKERS, Math.min(SECONDS, 10))
   const credits = await store.selectFrom('credits').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()

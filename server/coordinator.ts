@@ -55,7 +55,7 @@ import { networkView } from './network'
 import { Planner } from './planner'
 import { PipelineTrainer } from './pipeline-train'
 import { Registry } from './registry'
-import { isPostgres, openStore, postgres, sqliteFile } from './store/db'
+import { isPostgres, openStore, postgres, sqliteFile, type Store } from './store/db'
 import { Durability, storeFlush } from './store/durability'
 import { Cluster } from './cluster'
 import { attachRedis } from './cluster-io'
@@ -103,6 +103,8 @@ export type Coordinator = {
   drain(graceMs: number): Promise<{ leftLeased: number }>
   /** Resolves once every commit made before the call is on disk (server/store/durability.ts). */
   durable(): Promise<void>
+  /** The store, for tools running in the same process (bench/load-server.ts seeds its tasks through it). */
+  store: Store
   close(): Promise<void>
 }
 
@@ -357,6 +359,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     },
     rewards,
     durable: () => durability.durable(),
+    store: db,
     async close() {
       await rewards.close().catch((e) => log.warn({ err: e }, 'stopping the chain failed'))
       leases.stop()
