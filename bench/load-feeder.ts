@@ -37,7 +37,7 @@ export function feeder(db: Store): { ready: Promise<void>; stop: () => Promise<v
   }
   const ready = setup.then(top)
   const loop = (async () => {
-    await ready
+    await ready.catch(() => {}) // the caller hears it from `ready`
     while (!stop) {
       await sleep(200)
       await top().catch((e) => console.error('feeder:', (e as Error).message))

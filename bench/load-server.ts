@@ -18,7 +18,7 @@ let feed: ReturnType<typeof feeder> | null = null
 const server = http.createServer((req, res) => {
   const m = req.method === 'POST' ? /^\/bench\/feed\/(start|stop)$/.exec(req.url ?? '') : null
   if (!m) return void res.writeHead(404).end()
-  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store)).ready : (feed?.stop() ?? Promise.resolve())
+  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store)).ready : (feed?.stop().finally(() => (feed = null)) ?? Promise.resolve())
   done.then(
     () => res.writeHead(204).end(),
     (e: Error) => res.writeHead(500).end(e.message),

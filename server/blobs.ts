@@ -21,8 +21,8 @@ export class BlobStore {
   /** Fan-out directories (at most 256) known to exist: not made again for every blob. */
   private dirs = new Set<string>()
   /**
-   * Blobs this process wrote or found intact under their final name, most recent last (at most
-   * KNOWN_MAX). Storing one of them again is free: no stat, read and hash of the file, which
+   * Blobs this process wrote or found intact under their final name, in the order first seen
+   * (at most KNOWN_MAX: the oldest goes first). Storing one of them again is free: no stat, read and hash of the file, which
    * was a tenth of the coordinator's time when many devices return the same result. Blobs are
    * never deleted, so a name once intact stays so (short of the disk itself failing: every
    * read still checks the bytes).

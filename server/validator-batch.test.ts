@@ -122,11 +122,32 @@ describe('results of one turn settled together', () => {
     const { db, ctx, held } = await world(['d1', 'd2'], ['d1', 'd2'])
     await db.updateTable('instances').set({ state: 'expired' }).where('id', '=', held[1].instanceId).execute()
     const tasks = await db.selectFrom('tasks').selectAll().orderBy('id').execute()
-    const items = held.map((h, k) => ({ task: tasks[k], instanceId: h.instanceId, deviceId: h.deviceId, leasedAt: Date.now() - 2000, hash: HASH, bytes: 8, elapsedMs: 1, loss: null }))
+    const items = held.map((h, k) => ({ task: tasks[k], instanceId: h.instanceId, deviceId: h.deviceId, leasedAt: Date.now() - 2000, finishedAt: Date.now(), hash: HASH, bytes: 8, elapsedMs: 1, loss: null }))
     await expect(new Verifier(ctx).acceptAlone(items)).rejects.toBeInstanceOf(Raced)
     expect((await db.selectFrom('instances').select('state').orderBy('id').execute()).map((i) => i.state)).toEqual(['leased', 'expired'])
     expect((await db.selectFrom('tasks').select('state').orderBy('id').execute()).map((t) => t.state)).toEqual(['leased', 'leased'])
     expect(await db.selectFrom('credits').selectAll().execute()).toHaveLength(0)
     expect((await db.selectFrom('devices').select('tasks_valid').execute()).map((d) => d.tasks_valid)).toEqual([0, 0])
+  })
+
+  it('a device banned after its lease was read earns nothing: the batch writes nothing, and its result is then refused as banned', async () => {
+    const { db, ctx, held } = await world(['d1', 'd2'], ['d1', 'd2'])
+    const tasks = await db.selectFrom('tasks').selectAll().orderBy('id').execute()
+    const items = held.map((h, k) => ({ task: tasks[k], instanceId: h.instanceId, deviceId: h.deviceId, leasedAt: Date.now() - 2000, finishedAt: Date.now(), hash: HASH, bytes: 8, elapsedMs: 1, loss: null }))
+    // Banned between the batch's read and its write (its wallet's other device cheated, say).
+    await db.updateTable('devices').set({ banned_at: Date.now(), ban_reason: 'test' }).where('id', '=', 'd2').execute()
+    await expect(new Verifier(ctx).acceptAlone(items)).rejects.toBeInstanceOf(Raced)
+    expect(await db.selectFrom('credits').selectAll().execute()).toHaveLength(0)
+    expect((await db.selectFrom('instances').select('state').orderBy('id').execute()).map((i) => i.state)).toEqual(['leased', 'leased'])
+    // Through the validator: d1's result is accepted, d2's is refused and earns nothing.
+    const validator = new Validator(ctx)
+    const [a, b] = await Promise.allSettled(held.map((h, k) => validator.submit(h.deviceId, meta(h), result(k))))
+    expect(a).toMatchObject({ status: 'fulfilled', value: { accepted: true } })
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'banned' } })
+    expect((await db.selectFrom('credits').select('device_id').execute()).map((c) => c.device_id)).toEqual(['d1'])
+    expect(await db.selectFrom('devices').select(['id', 'tasks_valid', 'trust_streak']).orderBy('id').execute()).toEqual([
+      { id: 'd1', tasks_valid: 1, trust_streak: 1 },
+      { id: 'd2', tasks_valid: 0, trust_streak: 0 },
+    ])
   })
 })

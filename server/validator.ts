@@ -74,7 +74,8 @@ type LeaseRow = Awaited<ReturnType<typeof leasesWithTasks.rows>>[number]
 const pendingOf = preparedIn((ids, db) => db.selectFrom('instances').select('task_id').where('task_id', 'in', ids).where('state', '=', 'pending'))
 
 type Submitted = { jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }
-type Submission = { deviceId: string; meta: TaskResultMeta; bytes: Uint8Array; resolve: (r: Submitted) => void; reject: (e: unknown) => void }
+/** A result waiting for its turn's batch; `at`: when it arrived (its finish time, and the device-time paid for, end there). */
+type Submission = { deviceId: string; meta: TaskResultMeta; bytes: Uint8Array; at: number; resolve: (r: Submitted) => void; reject: (e: unknown) => void }
 
 /** (instance, result hash, now, elapsed ms, bytes, reported loss): a live lease's result is in, waiting for its verdict. */
 const resultIn = prepared(($, db) =>
@@ -115,7 +116,7 @@ export class Validator {
    */
   submit(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array): Promise<Submitted> {
     return new Promise<Submitted>((resolve, reject) => {
-      this.queue.push({ deviceId, meta, bytes, resolve, reject })
+      this.queue.push({ deviceId, meta, bytes, at: this.ctx.now(), resolve, reject })
       if (this.queue.length === 1) setImmediate(() => this.drain())
     })
   }
@@ -164,18 +165,20 @@ export class Validator {
       const row = rows.get(s.meta.instanceId)!
       if (waiting.has(row.id)) continue
       const { i_id: _i, i_device_id: _d, i_task_id: _t, i_state: _s, i_leased_at: leasedAt, d_banned_at: _b, d_ban_reason: _r, d_trust_streak, d_tasks_invalid, d_trust_expired, ...task } = row
+      // Whatever goes wrong with one result (its checks, storing its bytes) sends it, and only
+      // it, one by one: submitOne refuses it with the reason, or fails it alone.
       try {
         this.check(task, s.bytes)
+        const d = this.verifier.decide(task, trustOf({ banned_at: null, trust_streak: d_trust_streak!, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }))
+        // Drawn once: should this result go one by one after all, settle() uses the same draw.
+        decided.set(s, d)
+        if (d.needed !== 1 || (d.spot && canRecompute(this.ctx, task))) continue
+        const ref = this.ctx.blobs.put(s.bytes)
+        const loss = s.meta.loss !== null && Number.isFinite(s.meta.loss) ? s.meta.loss : null
+        alone.push({ s, a: { task, instanceId: row.i_id, deviceId: s.deviceId, leasedAt, finishedAt: s.at, hash: ref.hash, bytes: s.bytes.byteLength, elapsedMs: s.meta.elapsedMs, loss } })
       } catch {
-        continue // submitOne refuses it, with the reason
+        continue
       }
-      const d = this.verifier.decide(task, trustOf({ banned_at: null, trust_streak: d_trust_streak!, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }))
-      // Drawn once: should this result go one by one after all, settle() uses the same draw.
-      decided.set(s, d)
-      if (d.needed !== 1 || (d.spot && canRecompute(this.ctx, task))) continue
-      const ref = this.ctx.blobs.put(s.bytes)
-      const loss = s.meta.loss !== null && Number.isFinite(s.meta.loss) ? s.meta.loss : null
-      alone.push({ s, a: { task, instanceId: row.i_id, deviceId: s.deviceId, leasedAt, hash: ref.hash, bytes: s.bytes.byteLength, elapsedMs: s.meta.elapsedMs, loss } })
     }
     let accepted = false
     if (alone.length) {
@@ -187,13 +190,12 @@ export class Validator {
       }
     }
     if (accepted) {
-      const now = this.ctx.now()
       // Accepted and committed: a failure from here on is logged, never turned into a refusal.
       await this.cancelCopiesOf(alone.map((x) => x.a.task.id)).catch((e) => this.ctx.log.error({ err: e }, 'cancelling the spare copies of accepted tasks failed'))
-      for (const { s, a } of alone) s.resolve({ jobId: a.task.job_id, round: a.task.round, flops: a.task.flops, observedMs: now - a.leasedAt, accepted: true })
+      for (const { s, a } of alone) s.resolve({ jobId: a.task.job_id, round: a.task.round, flops: a.task.flops, observedMs: s.at - a.leasedAt, accepted: true })
     }
     const done = new Set(accepted ? alone.map((x) => x.s) : [])
-    await Promise.all(batch.filter((s) => !done.has(s)).map((s) => this.submitOne(s.deviceId, s.meta, s.bytes, decided.get(s)).then(s.resolve, s.reject)))
+    await Promise.all(batch.filter((s) => !done.has(s)).map((s) => this.submitOne(s.deviceId, s.meta, s.bytes, s.at, decided.get(s)).then(s.resolve, s.reject)))
   }
 
   /** The checks every result passes before its verdict; throws invalid_result with the reason. */
@@ -206,7 +208,7 @@ export class Validator {
   }
 
   /** One result on its own: the lease, the checks, then the verifier's settle() for its task. */
-  private async submitOne(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array, decided?: Decision): Promise<Submitted> {
+  private async submitOne(deviceId: string, meta: TaskResultMeta, bytes: Uint8Array, now: number, decided?: Decision): Promise<Submitted> {
     const { db } = this.ctx
     // The lease, its task and the sending device, in one query.
     const row = await leaseWithTask.first(db, meta.instanceId)
@@ -234,7 +236,6 @@ export class Validator {
       await this.refuse(inst, task, message, true)
       throw e
     }
-    const now = this.ctx.now()
     const ref = this.ctx.blobs.put(bytes)
     if (isCanary(task)) {
       const agreed = await judgeCanary(this.ctx, task, inst, tensors, ref.hash)

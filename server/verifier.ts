@@ -63,6 +63,8 @@ export type Alone = {
   instanceId: number
   deviceId: string
   leasedAt: number
+  /** When the result arrived: the instance's finish, and the end of the device-time paid for. */
+  finishedAt: number
   hash: string
   bytes: number
   elapsedMs: number
@@ -179,8 +181,8 @@ export class Verifier {
    * Accepts results that each are the only copy of their task, needs one copy (decide()) and
    * is not spot-checked: what settle() would conclude for each, in a few statements for the
    * lot instead of about eight per result. One transaction: every result is accepted, or (when
-   * one of them raced a lapse or a cancel) none is and it throws Raced; the caller then
-   * settles them one by one.
+   * one of them raced a lapse, a cancel or its device's ban) none is and it throws Raced; the
+   * caller then settles them one by one.
    */
   async acceptAlone(items: Alone[]): Promise<void> {
     const { db, log } = this.ctx
@@ -191,12 +193,14 @@ export class Verifier {
         const ids = sql.join(part.map((a) => a.instanceId))
         // The result in and valid at once (the per-result path passes through 'pending'), and
         // what the owner pays: the device-time the coordinator saw, at the price fixed at lease.
-        const r = await sql<{ id: number }>`UPDATE instances SET state = 'valid', finished_at = ${now},
+        const finished = cases((a) => a.finishedAt, 'bigint')
+        const r = await sql<{ id: number }>`UPDATE instances SET state = 'valid',
+            finished_at = CASE id ${finished} END,
             result_hash = CASE id ${cases((a) => a.hash, 'text')} END,
             elapsed_ms = CASE id ${cases((a) => a.elapsedMs, 'double precision')} END,
             result_bytes = CASE id ${cases((a) => a.bytes, 'integer')} END,
             reported_loss = CASE id ${cases((a) => a.loss, 'double precision')} END,
-            cost = (${now} - leased_at) / 1000.0 * coalesce(price_per_s, 0)
+            cost = (CASE id ${finished} END - leased_at) / 1000.0 * coalesce(price_per_s, 0)
           WHERE id IN (${ids}) AND state = 'leased' RETURNING id`.execute(trx)
         if (r.rows.length !== part.length) throw new Raced('a lease lapsed or was cancelled meanwhile')
         const taskIds = sql.join(part.map((a) => a.task.id))
@@ -210,13 +214,16 @@ export class Verifier {
           .execute()
       }
       // Counters and earned trust, one statement per chunk of devices, in id order (see bumpDevices).
+      // A device banned since its lease was read (its wallet's other device cheated, say) earns
+      // nothing: the per-result path then refuses its result (banned).
       const perDevice = new Map<string, number>()
       for (const a of items) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1)
       const rows: Earned[] = []
       for (const part of inChunks([...perDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) {
         const plus = sql.join(part.map(([id, n]) => sql`WHEN ${id} THEN CAST(${n} AS integer)`), sql` `)
         const r = await sql<Omit<Earned, 'earned'>>`UPDATE devices SET tasks_valid = tasks_valid + CASE id ${plus} END, trust_streak = trust_streak + CASE id ${plus} END, trust_expired = 0
-          WHERE id IN (${sql.join(part.map(([id]) => id))}) RETURNING id, trust_streak, tasks_invalid, banned_at, address`.execute(trx)
+          WHERE id IN (${sql.join(part.map(([id]) => id))}) AND banned_at IS NULL RETURNING id, trust_streak, tasks_invalid, banned_at, address`.execute(trx)
+        if (r.rows.length !== part.length) throw new Raced('a device was banned meanwhile')
         for (const d of r.rows) rows.push({ ...d, earned: perDevice.get(d.id)! })
       }
       return rows
