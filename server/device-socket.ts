@@ -32,7 +32,7 @@ import type { DeviceSession, Registry } from './registry'
 import type { Validator } from './validator'
 import { networkOf } from '../lib/verify/trust'
 import { banOf } from './trust'
-import { deviceStats } from './device-stats'
+import { StatsReader } from './device-stats'
 
 const KNOWN_EVENTS = new Set<string>(DEVICE_CLIENT_EVENTS)
 
@@ -162,6 +162,7 @@ class HandlerWork {
 export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, DeviceServerToClient>, deps: DeviceSocketDeps): { settled(): Promise<void> } {
   const { ctx, registry, dispatcher, leases, validator } = deps
   const work = new HandlerWork(ctx)
+  const statsOf = new StatsReader(ctx)
   nsp.on('connection', (socket: DeviceSocket) => {
     let session: DeviceSession | null = null
     const who = () => session?.id ?? null
@@ -316,7 +317,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       lastStats = Date.now()
       const s = session
       if (!s || !socket.connected) return
-      const stats = await deviceStats(ctx, s.id).catch((e) => (ctx.log.warn({ err: e, device: s.id }, 'cannot read device stats'), null))
+      const stats = await statsOf.read(s.id).catch((e) => (ctx.log.warn({ err: e, device: s.id }, 'cannot read device stats'), null))
       if (session !== s) return
       if (stats) s.link.stats(stats)
       if (stats?.trust === 'banned') {
