@@ -150,4 +150,19 @@ describe('results of one turn settled together', () => {
       { id: 'd2', tasks_valid: 0, trust_streak: 0 },
     ])
   })
+
+  it('a turn of 300 results (statements of 256 rows and the rest) credits each once', async () => {
+    const devices = Array.from({ length: 30 }, (_, i) => `d${String(i).padStart(2, '0')}`)
+    const { db, ctx, held } = await world(devices, Array.from({ length: 300 }, (_, i) => devices[i % 30]))
+    const validator = new Validator(ctx)
+    const ok = await Promise.all(held.map((h, k) => validator.submit(h.deviceId, meta(h), result(k))))
+    expect(ok.every((r) => r.accepted)).toBe(true)
+    const credits = await db.selectFrom('credits').select(['instance_id', 'device_id']).execute()
+    expect(new Set(credits.map((c) => Number(c.instance_id)))).toEqual(new Set(held.map((h) => h.instanceId)))
+    expect(credits).toHaveLength(300)
+    const tasks = await db.selectFrom('tasks').select(['id', 'state', 'result_hash']).orderBy('id').execute()
+    expect(tasks.every((t, k) => t.state === 'done' && t.result_hash === BlobStore.hash(result(k)))).toBe(true)
+    const counts = await db.selectFrom('devices').select(['tasks_valid', 'trust_streak']).execute()
+    expect(counts.every((d) => d.tasks_valid === 10 && d.trust_streak === 10)).toBe(true)
+  })
 })

@@ -1,11 +1,11 @@
 /**
- * Lists cut into statement-sized chunks. A statement over many rows (`WHERE id IN (…)`, a
+ * Lists cut into statement-sized chunks (up to 256 rows: on PostgreSQL each statement is a round trip). A statement over many rows (`WHERE id IN (…)`, a
  * multi-row insert) has a SQL text that depends on how many; a few fixed sizes keep those texts
  * few, so prepared statements (SQLite's, PostgreSQL's) are reused rather than made per size.
  */
 
 /** Chunk sizes, largest first. */
-export const CHUNKS = [64, 16, 4, 1]
+export const CHUNKS = [256, 64, 16, 4, 1]
 
 /** `xs` cut greedily into CHUNKS sizes. */
 export function inChunks<T>(xs: readonly T[]): T[][] {
