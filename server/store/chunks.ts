@@ -1,7 +1,8 @@
 /**
- * Lists cut into statement-sized chunks (up to 256 rows: on PostgreSQL each statement is a round trip). A statement over many rows (`WHERE id IN (…)`, a
- * multi-row insert) has a SQL text that depends on how many; a few fixed sizes keep those texts
- * few, so prepared statements (SQLite's, PostgreSQL's) are reused rather than made per size.
+ * Lists cut into statement-sized chunks, of up to 256 rows (on PostgreSQL each statement is a
+ * round trip). A statement over many rows (`WHERE id IN (…)`, a multi-row insert) has a SQL
+ * text that depends on how many; a few fixed sizes keep those texts few, so prepared
+ * statements (SQLite's, PostgreSQL's) are reused rather than made per size.
  */
 
 /** Chunk sizes, largest first. */
