@@ -73,6 +73,14 @@ type LeaseRow = Awaited<ReturnType<typeof leasesWithTasks.rows>>[number]
 /** Which of these tasks have a result already waiting for its quorum. */
 const pendingOf = preparedIn((ids, db) => db.selectFrom('instances').select('task_id').where('task_id', 'in', ids).where('state', '=', 'pending'))
 
+/** A lease row as its parts: the instance, its task, and the sending device (undefined when it has no row). */
+function splitLease(row: LeaseRow) {
+  const { i_id, i_device_id, i_task_id, i_state, i_leased_at, d_banned_at, d_ban_reason, d_trust_streak, d_tasks_invalid, d_trust_expired, ...task } = row
+  const inst = { id: i_id, device_id: i_device_id, task_id: i_task_id, state: i_state, leased_at: i_leased_at }
+  const device = d_trust_streak === null ? undefined : { banned_at: d_banned_at, ban_reason: d_ban_reason, trust_streak: d_trust_streak, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }
+  return { inst, task, device }
+}
+
 type Submitted = { jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }
 /** A result waiting for its turn's batch; `at`: when it arrived (its finish time, and the device-time paid for, end there). */
 type Submission = { deviceId: string; meta: TaskResultMeta; bytes: Uint8Array; at: number; resolve: (r: Submitted) => void; reject: (e: unknown) => void }
@@ -85,14 +93,14 @@ const resultIn = prepared(($, db) =>
     .where('id', '=', $(0))
     .where('state', '=', 'leased'),
 )
-/** (task, now): its other live copies are cancelled. */
-const cancelLeased = prepared(($, db) =>
+/** (tasks, then now): their other live copies are cancelled. */
+const cancelLeasedIn = preparedIn((taskIds, db, arg) =>
   db
     .updateTable('instances')
-    .set({ state: 'cancelled', finished_at: $(1), error: 'another copy finished first' })
-    .where('task_id', '=', $(0))
+    .set({ state: 'cancelled', finished_at: arg(0), error: 'another copy finished first' })
+    .where('task_id', 'in', taskIds)
     .where('state', '=', 'leased')
-    .returning(['id', 'device_id']),
+    .returning(['id', 'device_id', 'task_id']),
 )
 
 export class Validator {
@@ -164,18 +172,18 @@ export class Validator {
     for (const s of candidates) {
       const row = rows.get(s.meta.instanceId)!
       if (waiting.has(row.id)) continue
-      const { i_id: _i, i_device_id: _d, i_task_id: _t, i_state: _s, i_leased_at: leasedAt, d_banned_at: _b, d_ban_reason: _r, d_trust_streak, d_tasks_invalid, d_trust_expired, ...task } = row
+      const { inst, task, device } = splitLease(row)
       // Whatever goes wrong with one result (its checks, storing its bytes) sends it, and only
       // it, one by one: submitOne refuses it with the reason, or fails it alone.
       try {
         this.check(task, s.bytes)
-        const d = this.verifier.decide(task, trustOf({ banned_at: null, trust_streak: d_trust_streak!, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }))
+        const d = this.verifier.decide(task, trustOf(device!))
         // Drawn once: should this result go one by one after all, settle() uses the same draw.
         decided.set(s, d)
         if (d.needed !== 1 || (d.spot && canRecompute(this.ctx, task))) continue
         const ref = this.ctx.blobs.put(s.bytes)
         const loss = s.meta.loss !== null && Number.isFinite(s.meta.loss) ? s.meta.loss : null
-        alone.push({ s, a: { task, instanceId: row.i_id, deviceId: s.deviceId, leasedAt, finishedAt: s.at, hash: ref.hash, bytes: s.bytes.byteLength, elapsedMs: s.meta.elapsedMs, loss } })
+        alone.push({ s, a: { task, instanceId: inst.id, deviceId: s.deviceId, leasedAt: inst.leased_at, finishedAt: s.at, hash: ref.hash, bytes: s.bytes.byteLength, elapsedMs: s.meta.elapsedMs, loss } })
       } catch {
         continue
       }
@@ -191,7 +199,7 @@ export class Validator {
     }
     if (accepted) {
       // Accepted and committed: a failure from here on is logged, never turned into a refusal.
-      await this.cancelCopiesOf(alone.map((x) => x.a.task.id)).catch((e) => this.ctx.log.error({ err: e }, 'cancelling the spare copies of accepted tasks failed'))
+      await this.cancelCopies(...alone.map((x) => x.a.task.id)).catch((e) => this.ctx.log.error({ err: e }, 'cancelling the spare copies of accepted tasks failed'))
       for (const { s, a } of alone) s.resolve({ jobId: a.task.job_id, round: a.task.round, flops: a.task.flops, observedMs: s.at - a.leasedAt, accepted: true })
     }
     const done = new Set(accepted ? alone.map((x) => x.s) : [])
@@ -215,15 +223,10 @@ export class Validator {
     if (!row || row.i_device_id !== deviceId || row.i_task_id !== meta.taskId) {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is not held by this device` })
     }
-    const { i_id, i_device_id, i_task_id, i_state, i_leased_at, d_banned_at, d_ban_reason, d_trust_streak, d_tasks_invalid, d_trust_expired, ...task } = row
-    const inst = { id: i_id, device_id: i_device_id, task_id: i_task_id, state: i_state, leased_at: i_leased_at }
+    const { inst, task, device } = splitLease(row)
     if (inst.state !== 'leased') {
       throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} is no longer live (${inst.state}); the task went to another device` })
     }
-    const device =
-      d_trust_streak === null
-        ? undefined
-        : { banned_at: d_banned_at, ban_reason: d_ban_reason, trust_streak: d_trust_streak, tasks_invalid: d_tasks_invalid ?? 0, trust_expired: d_trust_expired ?? 0 }
     if (device?.banned_at) {
       await this.refuse(inst, task, `banned: ${device.ban_reason ?? ''}`, false)
       throw new NimbleError({ code: 'banned', message: `this device is banned (${device.ban_reason ?? 'invalid results'}); its results are discarded` })
@@ -284,24 +287,11 @@ export class Validator {
     return rows.length
   }
 
-  /** The task is done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
-  private async cancelCopies(taskId: number): Promise<void> {
-    const cancelled = await cancelLeased.rows(this.ctx.db, taskId, this.ctx.now())
-    for (const c of cancelled) this.cancelled(c.id, c.device_id, taskId)
-  }
-
-  /** cancelCopies for many tasks, a statement per chunk of them. */
-  private async cancelCopiesOf(taskIds: number[]): Promise<void> {
+  /** The tasks are done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
+  private async cancelCopies(...taskIds: number[]): Promise<void> {
     const now = this.ctx.now()
     for (const part of inChunks(taskIds)) {
-      const rows = await this.ctx.db
-        .updateTable('instances')
-        .set({ state: 'cancelled', finished_at: now, error: 'another copy finished first' })
-        .where('task_id', 'in', part)
-        .where('state', '=', 'leased')
-        .returning(['id', 'device_id', 'task_id'])
-        .execute()
-      for (const c of rows) this.cancelled(c.id, c.device_id, c.task_id)
+      for (const c of await cancelLeasedIn.rows(this.ctx.db, part, now)) this.cancelled(c.id, c.device_id, c.task_id)
     }
   }
 

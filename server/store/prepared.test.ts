@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { openStore, type Store } from './db'
-import { prepared } from './prepared'
+import { prepared, preparedIn } from './prepared'
 import { tempDir } from '../testing/harness'
 
 // The PostgreSQL pass (NIMBLE_TEST_DATABASE_URL) runs the same cases there.
@@ -61,5 +61,15 @@ describe('prepared queries', () => {
     const fresh = prepared(($, d) => d.selectFrom('devices').select('id').where('id', '=', $(1)))
     await expect(fresh.run(db, 'a')).rejects.toThrow(/given 1 arguments, it needs more/)
     expect(await gflopsOf.first(db, 'a')).toEqual({ id: 'a', gflops: 3.5 })
+  })
+
+  it('preparedIn runs over lists of each length, with arguments after the list', async () => {
+    const rename = preparedIn((ids, d, arg) => d.updateTable('devices').set({ name: arg(0) }).where('id', 'in', ids).returning(['id', 'name']))
+    expect((await rename.rows(db, ['a', 'b'], 'both')).map((r) => [r.id, r.name]).sort()).toEqual([
+      ['a', 'both'],
+      ['b', 'both'],
+    ])
+    expect(await rename.rows(db, ['b'], 'one')).toEqual([{ id: 'b', name: 'one' }])
+    expect((await db.selectFrom('devices').select(['id', 'name']).orderBy('id').execute()).map((r) => r.name)).toEqual(['both', 'one'])
   })
 })

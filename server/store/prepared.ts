@@ -62,20 +62,20 @@ export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>)
 
 /**
  * A prepared query over a list, one per chunk size (store/chunks.ts): `build` gets the
- * placeholders of an n-long list. `forList(xs)` runs it on a list of exactly a chunk's length.
+ * placeholders of an n-long list, and `arg(k)` for the k-th argument after it.
  *
  *   const tasksIn = preparedIn((ids, db) => db.selectFrom('tasks').selectAll().where('id', 'in', ids))
  *   for (const part of inChunks(ids)) rows.push(...(await tasksIn.rows(db, part)))
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- placeholders, as in prepared()
-export function preparedIn<R>(build: (list: any[], db: Kysely<Database>) => Compilable<R>): { rows(db: Kysely<Database>, list: readonly unknown[]): Promise<R[]> } {
+export function preparedIn<R>(build: (list: any[], db: Kysely<Database>, arg: (k: number) => any) => Compilable<R>): { rows(db: Kysely<Database>, list: readonly unknown[], ...args: unknown[]): Promise<R[]> } {
   const bySize = new Map<number, Prepared<R>>()
   return {
-    rows(db, list) {
+    rows(db, list, ...args) {
       const n = list.length
       let p = bySize.get(n)
-      if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, i) => $(i)), db))))
-      return p.rows(db, ...list)
+      if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, i) => $(i)), db, (k) => $(n + k)))))
+      return p.rows(db, ...list, ...args)
     },
   }
 }
