@@ -1,8 +1,8 @@
 /**
  * The tasks of `npm run bench:load`: a job of tiny synthetic inference tasks (a 1x1 result the
- * validator checks like any other), kept at a few thousand ready (the dispatcher's window) and
- * topped up as devices drain them. It runs inside the coordinator's process, through its store,
- * as a job's planner does: seeded from the benchmark's own process, on SQLite its writes had to
+ * validator checks like any other), kept at `window` ready (by default 4,000; bench:load asks for
+ * twice what its devices can hold at once) and topped up every 100 ms as devices drain them.
+ * It runs inside the coordinator's process, through its store, as a job's planner does: seeded from the benchmark's own process, on SQLite its writes had to
  * take the database's one write lock from the coordinator's, and the coordinator stalled waiting
  * for it (its event loop blocked in SQLite's busy handler: a quarter of its time at 2,600 tasks/s).
  */
@@ -11,13 +11,13 @@ import type { Store } from '../server/store/db'
 export const HASH = '0'.repeat(64)
 const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
 const PAYLOAD = JSON.stringify({ kind: 'infer', model: MODEL, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
-/** Ready tasks kept queued. */
+/** Ready tasks kept queued by default: more than the devices can hold at once, so none waits for the feeder. */
 const WINDOW = 4000
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Starts feeding; `ready` resolves once the first WINDOW tasks exist, `stop()` once feeding has stopped. */
-export function feeder(db: Store): { ready: Promise<void>; stop: () => Promise<void> } {
+export function feeder(db: Store, window = WINDOW): { ready: Promise<void>; stop: () => Promise<void> } {
   let shard = 0
   let stop = false
   const now = Date.now()
@@ -26,20 +26,36 @@ export function feeder(db: Store): { ready: Promise<void>; stop: () => Promise<v
     // plan_json null and tasks in round 1 while the job is at round 0: planner and assimilator leave it alone.
     await db.insertInto('jobs').values({ id: 'bench-job', name: 'bench', type: 'infer', status: 'running', dataset_id: 'bench-ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1_000_000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
   })()
+  // NIMBLE_PASS_PROFILE=1: every 5 s, what it inserted and how many tasks were left queued when it
+  // last looked (0: the devices drained the queue faster than it filled it, and waited for it).
+  let fed = 0
+  let fedMs = 0
+  let lastReady = 0
+  if (process.env.NIMBLE_PASS_PROFILE)
+    setInterval(() => {
+      process.stderr.write(`feeder: ${fed} tasks inserted in ${fedMs.toFixed(0)} ms, ${lastReady} ready when it last looked\n`)
+      fed = fedMs = 0
+    }, 5000).unref()
   const top = async () => {
+    const t0 = performance.now()
     const r = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'ready').executeTakeFirst()
-    const missing = WINDOW - Number(r?.n ?? 0)
-    for (let k = 0; k < missing; k += 500) {
+    lastReady = Number(r?.n ?? 0)
+    const missing = window - lastReady
+    // 2,000 rows a statement (11 parameters each: within SQLite's and PostgreSQL's limits): each
+    // statement waits for a turn of a busy event loop, and 500 a statement could not keep up.
+    for (let k = 0; k < missing; k += 2000) {
       const t = Date.now()
-      const rows = Array.from({ length: Math.min(500, missing - k) }, () => ({ job_id: 'bench-job', round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t }))
+      const rows = Array.from({ length: Math.min(2000, missing - k) }, () => ({ job_id: 'bench-job', round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t }))
       await db.insertInto('tasks').values(rows).execute()
+      fed += rows.length
     }
+    fedMs += performance.now() - t0
   }
   const ready = setup.then(top)
   const loop = (async () => {
     await ready.catch(() => {}) // the caller hears it from `ready`
     while (!stop) {
-      await sleep(200)
+      await sleep(100)
       await top().catch((e) => console.error('feeder:', (e as Error).message))
     }
   })()

@@ -13,12 +13,12 @@ import { feeder } from './load-feeder'
 
 const config = loadConfig(process.env)
 const log = createLogger(config.NIMBLE_LOG_LEVEL)
-// POST /bench/feed/start seeds the benchmark's tasks and keeps them topped up (bench/load-feeder.ts); /stop stops.
+// POST /bench/feed/start[?window=N] seeds the benchmark's tasks and keeps them topped up (bench/load-feeder.ts); /stop stops.
 let feed: ReturnType<typeof feeder> | null = null
 const server = http.createServer((req, res) => {
-  const m = req.method === 'POST' ? /^\/bench\/feed\/(start|stop)$/.exec(req.url ?? '') : null
+  const m = req.method === 'POST' ? /^\/bench\/feed\/(start|stop)(?:\?window=(\d+))?$/.exec(req.url ?? '') : null
   if (!m) return void res.writeHead(404).end()
-  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store)).ready : (feed?.stop().finally(() => (feed = null)) ?? Promise.resolve())
+  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store, m[2] ? Number(m[2]) : undefined)).ready : (feed?.stop().finally(() => (feed = null)) ?? Promise.resolve())
   done.then(
     () => res.writeHead(204).end(),
     (e: Error) => res.writeHead(500).end(e.message),

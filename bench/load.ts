@@ -1,5 +1,5 @@
 /**
- * `npm run bench:load [-- --workers 1000 --seconds 20 --soak 30 --db sqlite,postgres --unique]`
+ * `npm run bench:load [-- --workers 1000 --slots 4 --seconds 20 --soak 30 --db sqlite,postgres --unique]`
  *
  * 1,000 simulated devices (real socket.io-client connections, websocket transport) against one
  * coordinator (bench/load-server.ts), first on SQLite, then on PostgreSQL (a throwaway server
@@ -42,6 +42,13 @@ const PROFILE = flag('profile', '')
  * By default every result is the same 1x1 tensor, and storing it again only finds the file there.
  */
 const UNIQUE = args.includes('--unique')
+/**
+ * --slots N (default 4): tasks each simulated device holds at once, as a worker started with
+ * `--slots N` does (the coordinator runs with NIMBLE_DEVICE_MAX_TASKS=N). Its hello says `batch`,
+ * so a dispatch pass's tasks for it come in one task:batch, and it returns the results that are
+ * due together in one task:results. --slots 1: a task per message each way.
+ */
+const SLOTS = Number(flag('slots', '4'))
 
 const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(0.5) }]))
 
@@ -65,22 +72,36 @@ async function connectDevices(url: string, n: number, onDone: (latencyMs: number
     const d: Device = { socket, sentAt: 0, tasks: 0, joined: false }
     const born = performance.now()
     socket.on('connect', () => connectMs.push(performance.now() - born))
-    socket.on('task:assign', (task: { instanceId: number; taskId: number }) => {
-      const now = performance.now()
-      d.tasks++
-      if (d.sentAt) onDone(now - d.sentAt, true)
+    // Tasks that arrive in one turn are answered together: one task:result, or one task:results
+    // for several (a device holding --slots tasks gets a pass's tasks in one task:batch).
+    let due: { instanceId: number; taskId: number }[] = []
+    const answer = () => {
+      const tasks = due
+      due = []
+      const metas = tasks.map((t) => ({ instanceId: t.instanceId, taskId: t.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }))
+      const bytes = tasks.map((t) => (UNIQUE ? new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(t.instanceId) }])) : RESULT))
       d.sentAt = performance.now()
-      const result = UNIQUE ? new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(task.instanceId) }])) : RESULT
-      socket.emit('task:result', { instanceId: task.instanceId, taskId: task.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }, result, (res: { ok: boolean }) => {
-        if (!res.ok) onDone(null, false)
-        else onDone(null, true)
+      if (tasks.length === 1) return void socket.emit('task:result', metas[0], bytes[0], (res: { ok: boolean }) => onDone(null, res.ok))
+      socket.emit('task:results', metas, bytes, (res: { ok: boolean; outcomes?: { ok: boolean }[] }) => {
+        if (!res.ok) for (const _ of tasks) onDone(null, false)
+        else for (const o of res.outcomes!) onDone(null, o.ok)
       })
-    })
+    }
+    const take = (tasks: { instanceId: number; taskId: number }[]) => {
+      const now = performance.now()
+      d.tasks += tasks.length
+      if (d.sentAt) onDone(now - d.sentAt, true)
+      d.sentAt = 0
+      if (due.length === 0) setImmediate(answer)
+      due.push(...tasks)
+    }
+    socket.on('task:assign', (task: { instanceId: number; taskId: number }) => take([task]))
+    socket.on('task:batch', (tasks: { instanceId: number; taskId: number }[]) => take(tasks))
     socket.on('device:ping', (_s: number, ack: () => void) => ack?.())
     socket.on('connect_error', (e) => dropped.set(`connect_error: ${e.message}`, (dropped.get(`connect_error: ${e.message}`) ?? 0) + 1))
     socket.on('disconnect', (why) => dropped.set(`disconnect: ${why}`, (dropped.get(`disconnect: ${why}`) ?? 0) + 1))
     socket.on('connect', () => {
-      socket.emit('device:hello', { protocolVersion: PROTOCOL_VERSION, name: `sim-${i}`, profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 } }, () => {
+      socket.emit('device:hello', { protocolVersion: PROTOCOL_VERSION, name: `sim-${i}`, profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 }, slots: SLOTS, batch: true }, () => {
         d.joined = true
       })
     })
@@ -120,7 +141,7 @@ function rssMiB(pid: number): number {
 
 async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   const dataDir = tempDir('nimble-load-')
-  const env: Record<string, string> = { NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: 'bench-owner-key-0123456789', NIMBLE_CHAIN: 'off', NIMBLE_LOG_LEVEL: 'warn', NIMBLE_LEASE_MS: '60000', NIMBLE_STRAGGLER_FACTOR: '0', NODE_ENV: 'production', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' }
+  const env: Record<string, string> = { NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: 'bench-owner-key-0123456789', NIMBLE_CHAIN: 'off', NIMBLE_LOG_LEVEL: 'warn', NIMBLE_LEASE_MS: '60000', NIMBLE_STRAGGLER_FACTOR: '0', NODE_ENV: 'production', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0', NIMBLE_DEVICE_MAX_TASKS: String(SLOTS) }
   if (db === 'postgres') env.DATABASE_URL = await createDatabase(pgService!.url, 'nimble_bench')
   // As `npm start` runs it: a larger young generation (see the README, Benchmarks).
   const server: Proc = run(['--max-semi-space-size=64', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'bench/load-server.ts'], env, `load-server:${db}`)
@@ -151,8 +172,9 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   if (joined < WORKERS) console.error(`warning: only ${joined} of ${WORKERS} devices joined within 120 s; ${[...dropped].map(([k, n]) => `${n}× ${k}`).join(', ') || 'no connection errors'}`)
   // The coordinator seeds its own tasks (bench/load-feeder.ts), through its own store: on
   // SQLite a second process writing them had to share the one write lock with it.
+  // Twice what the devices can hold at once stays queued.
   const feed = async (what: 'start' | 'stop') => {
-    const r = await fetch(`${url}/bench/feed/${what}`, { method: 'POST' })
+    const r = await fetch(`${url}/bench/feed/${what}${what === 'start' ? `?window=${Math.max(4000, 2 * WORKERS * SLOTS)}` : ''}`, { method: 'POST' })
     if (!r.ok) throw new Error(`feeder ${what}: ${r.status} ${await r.text()}`)
   }
   await feed('start')
@@ -209,7 +231,7 @@ try {
     const r = await one(db, pgService)
     rows.push(r)
     console.log(
-      `${r.db.padEnd(9)} ${WORKERS} devices: ${r.rate.toFixed(0)} tasks/s completed (assign→result→validate→credit), ` +
+      `${r.db.padEnd(9)} ${WORKERS} devices × ${SLOTS} slot(s): ${r.rate.toFixed(0)} tasks/s completed (assign→result→validate→credit), ` +
         `dispatch latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms; ${r.joined} joined (connect p50 ${r.joinMs.p50.toFixed(0)} ms p99 ${r.joinMs.p99.toFixed(0)} ms), ${r.active} got work during the run; ceiling (acked Socket.IO round trips, same process, ${WORKERS} clients) ${r.ceiling.toFixed(0)}/s ` +
         `=> ${((100 * r.rate) / r.ceiling).toFixed(0)}% of ceiling; ${r.credits} credits, ${r.refused} refused; ` +
         `RSS ${r.rss0} MiB at start, ${r.samples.join('→')} MiB over a ${SOAK}s soak (${r.soakRate.toFixed(0)} tasks/s)`,
@@ -223,5 +245,5 @@ try {
   await pgService?.stop()
 }
 fs.mkdirSync('bench/results', { recursive: true })
-fs.writeFileSync('bench/results/load.json', JSON.stringify({ workers: WORKERS, seconds: SECONDS, soak: SOAK, uniqueResults: UNIQUE, at: new Date().toISOString(), rows }, null, 2))
+fs.writeFileSync('bench/results/load.json', JSON.stringify({ workers: WORKERS, slots: SLOTS, seconds: SECONDS, soak: SOAK, uniqueResults: UNIQUE, at: new Date().toISOString(), rows }, null, 2))
 process.exit(0)

@@ -19,9 +19,11 @@ import {
   TaskFailure,
   TaskProgress,
   TaskResultMeta,
+  TaskResultsMeta,
   type DeviceClientToServer,
   type DeviceServerToClient,
   type ErrorCode,
+  type ResultOutcome,
 } from '../lib/protocol'
 import type { Ctx } from './context'
 import { taskMemory, type Dispatcher } from './dispatcher'
@@ -217,6 +219,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         .execute()
       if (!socket.connected) return
       const granted = grantSlots(hello.slots, ctx.config.NIMBLE_DEVICE_MAX_TASKS)
+      const batch = hello.batch === true
       session = {
         id,
         name: hello.name,
@@ -232,7 +235,10 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         failures: 0,
         coolUntil: 0,
         link: {
-          assign: (task) => socket.emit('task:assign', task),
+          assign: (tasks) => {
+            if (batch && tasks.length > 1) socket.emit('task:batch', tasks)
+            else for (const task of tasks) socket.emit('task:assign', task)
+          },
           cancel: (instanceId, reason) => socket.emit('task:cancel', { instanceId, reason }),
           stats: (s) => socket.emit('device:stats', s),
         },
@@ -266,6 +272,38 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       deps.onProgress?.(null, p.data)
     })
 
+    /**
+     * One result from this device: the lease must be one it holds (its slot is free whatever the
+     * verdict), then the validator judges it. Returns the answer for the device's ack.
+     */
+    const takeResult = async (s: DeviceSession, meta: TaskResultMeta, bytes: Uint8Array): Promise<ResultOutcome> => {
+      if (!s.leases.delete(meta.instanceId)) {
+        const err = notHeldError(meta.instanceId, s, ctx.config.NIMBLE_DEVICE_MAX_TASKS)
+        ctx.log.warn({ device: s.id, instance: meta.instanceId, held: [...s.leases] }, `task:result from ${s.id} refused: ${err.message}`)
+        return { ok: false, error: { code: err.code, message: err.message } }
+      }
+      try {
+        const accepted = await validator.submit(s.id, meta, bytes)
+        registry.outcome(s.id, true)
+        registry.observe(s.id, accepted.flops, accepted.observedMs)
+        return { ok: true }
+      } catch (e) {
+        const err = errorOf(e)
+        if (err.code === 'internal') ctx.log.error({ err: e, device: s.id, instance: meta.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
+        if (err.code === 'invalid_result') registry.outcome(s.id, false)
+        return { ok: false, error: err }
+      }
+    }
+
+    /** After results: more work, and the device's record (at once after a refusal, which may have banned it). */
+    const afterResults = async (refused: boolean) => {
+      void dispatcher.dispatch()
+      // An accepted result only moves counters, pushed at most once a STATS_EVERY_MS (a read and a
+      // message; a fast device returns many results a second).
+      if (refused) await pushStats()
+      else if (!statsTimer) statsTimer = setTimeout(() => work.run('device:stats', who, pushStats), Math.max(0, lastStats + STATS_EVERY_MS - Date.now()))
+    }
+
     socket.on('task:result', (rawMeta: unknown, rawWeights: unknown, ack: unknown) => work.run('task:result', who, async () => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
       const meta = TaskResultMeta.safeParse(rawMeta)
@@ -279,33 +317,38 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reply({ ok: false, error: { code: 'bad_request', message: 'say device:hello first' } })
         return
       }
-      const s = session
-      // The device has stopped working on it: its slot is free whatever the verdict.
-      if (!s.leases.delete(meta.data.instanceId)) {
-        const err = notHeldError(meta.data.instanceId, s, ctx.config.NIMBLE_DEVICE_MAX_TASKS)
-        ctx.log.warn({ device: s.id, instance: meta.data.instanceId, held: [...s.leases] }, `task:result from ${s.id} refused: ${err.message}`)
-        reply({ ok: false, error: { code: err.code, message: err.message } })
+      const outcome = await takeResult(session, meta.data, bytes)
+      reply(outcome)
+      await afterResults(!outcome.ok)
+    }, ack))
+
+    // Several results in one message: each is taken as a task:result would be, in the same turn,
+    // so the validator settles them together; one ack answers them all, in order.
+    socket.on('task:results', (rawMetas: unknown, rawWeights: unknown, ack: unknown) => work.run('task:results', who, async () => {
+      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
+      const metas = TaskResultsMeta.safeParse(rawMetas)
+      const list = Array.isArray(rawWeights) ? rawWeights.map(toBytes) : null
+      const why = !metas.success
+        ? `${metas.error.issues[0].path.join('.') || 'results'}: ${metas.error.issues[0].message}`
+        : !list || list.length !== metas.data.length
+          ? `weights must be an array of ${metas.data.length} binary attachments, one per result`
+          : list.some((b) => !b)
+            ? `weights.${list.findIndex((b) => !b)}: must be a binary attachment`
+            : new Set(metas.data.map((m) => m.instanceId)).size !== metas.data.length
+              ? 'each lease may appear once'
+              : null
+      if (why !== null) {
+        reply({ ok: false, error: { code: 'invalid_message', message: `task:results: ${why}` } })
+        return reject(socket, 'invalid_message', `task:results: ${why}`)
+      }
+      if (!session) {
+        reply({ ok: false, error: { code: 'bad_request', message: 'say device:hello first' } })
         return
       }
-      let refused = false
-      try {
-        const accepted = await validator.submit(s.id, meta.data, bytes)
-        registry.outcome(s.id, true)
-        registry.observe(s.id, accepted.flops, accepted.observedMs)
-        reply({ ok: true })
-      } catch (e) {
-        refused = true
-        const err = errorOf(e)
-        if (err.code === 'internal') ctx.log.error({ err: e, device: s.id, instance: meta.data.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
-        if (err.code === 'invalid_result') registry.outcome(s.id, false)
-        reply({ ok: false, error: err })
-      }
-      void dispatcher.dispatch()
-      // A refused result may have banned the device: its record is checked now. An accepted
-      // one only moves counters, pushed at most once a STATS_EVERY_MS (they cost two queries
-      // and a message; a fast device returns many results a second).
-      if (refused) await pushStats()
-      else if (!statsTimer) statsTimer = setTimeout(() => work.run('device:stats', who, pushStats), Math.max(0, lastStats + STATS_EVERY_MS - Date.now()))
+      const s = session
+      const outcomes = await Promise.all(metas.data!.map((m, k) => takeResult(s, m, list![k]!)))
+      reply({ ok: true, outcomes })
+      await afterResults(outcomes.some((o) => !o.ok))
     }, ack))
 
     let statsTimer: NodeJS.Timeout | null = null

@@ -5,12 +5,13 @@
  *         running per job (fair share); the registry of connected devices.
  * Writes: tasks ready=>leased (attempts+1), a new `instances` row (the lease) per assignment
  *         with what the scheduler expected (time, price, why this device).
- * Sends:  task:assign to the chosen device.
+ * Sends:  task:assign (or task:batch, several at once) to the chosen devices.
  * The choice of device is lib/scheduler's `assign` (pure: fit, deadlines, least cost, fair
  * share); this module only gathers its inputs and makes its answer durable.
  * A device holds up to its `slots` leases (NIMBLE_DEVICE_MAX_TASKS caps them). `assign` gives
- * each device at most one task a pass, so a pass that leaves a served device with room left
- * runs another.
+ * each device at most one task a call, so a pass calls it again for the devices with room left
+ * and the tasks left over; a device's tasks of one pass go in one message when it takes batches
+ * (its hello's `batch`).
  */
 import { sql } from 'kysely'
 import { assign, type Explanation } from '../lib/scheduler/assign'
@@ -172,7 +173,7 @@ export class Dispatcher {
   private payloadOf(taskId: number, json: string): Payload {
     const hit = this.parsed.get(taskId)
     if (hit && hit.json === json) return hit.payload
-    if (this.parsed.size >= 20_000) this.parsed.clear()
+    if (this.parsed.size >= 40_000) this.parsed.clear()
     const payload = JSON.parse(json) as Payload
     this.parsed.set(taskId, { json, payload })
     return payload
@@ -207,22 +208,30 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    // A device that got a task and still has a free slot may take another: one more pass.
+    // A device that got tasks and still has a free slot may find more in the next pass.
     if ((await this.assignReady()) > 0) this.again = true
     // Devices still idle may run spare copies of overdue tasks.
     await this.spares()
   }
 
-  /** Returns how many devices were given a task and still have room for another. */
+  /**
+   * Fills idle devices' free slots from the ready tasks it reads. Returns how many devices were
+   * given tasks and still have room, when not every ready task was read (else another pass
+   * would find nothing new for them).
+   */
   private async assignReady(): Promise<number> {
     const now = this.ctx.now()
     const idle = this.registry.idle(now)
     if (idle.length === 0) return 0
     const { db } = this.ctx
     const lap = passProfile?.start()
+    // Free slots per idle device, as this pass fills them.
+    const room = new Map(idle.map((d) => [d, d.slots - d.leases.size]))
+    const byId = new Map(idle.map((d) => [d.id, d]))
+    const free = idle.reduce((n, d) => n + room.get(d)!, 0)
     // Fair share starts here: at most a few ready tasks per job are looked at, so a job with
     // thousands of queued tasks cannot hide the others from the scheduler.
-    const perJob = Math.max(4, idle.length * 4)
+    const perJob = Math.max(4, idle.length * 4, free * 2)
     // Per job, its oldest ready tasks through the (state, job_id, id) index: a window function
     // over every ready row cost tens of ms per pass with a few thousand queued (bench:load).
     const jobIds = await db.selectFrom('tasks').select('job_id').distinct().where('state', '=', 'ready').execute()
@@ -239,10 +248,13 @@ export class Dispatcher {
           .execute(),
       ),
     )
+    const readCap = Math.max(64, idle.length * 16, free * 4)
     const ready: ReadyRow[] = perJobRows
       .flat()
       .sort((x, y) => x.id - y.id)
-      .slice(0, Math.max(64, idle.length * 16))
+      .slice(0, readCap)
+    // Not every ready task was read: devices left with room may find work in another pass.
+    const moreReady = perJobRows.some((r) => r.length === perJob) || ready.length === readCap
     if (ready.length === 0) return 0
     const ids = ready.map((t) => t.id)
     const [failedOn, leased, spent, replicas] = await Promise.all([
@@ -281,39 +293,50 @@ export class Dispatcher {
         }
       })
     if (tasks.length === 0) return 0
-    const t0 = performance.now()
     lap?.('needs')
-    const result = assign(
-      tasks,
-      idle.map(slot),
-      {
-        now,
-        prices: this.ctx.config.prices,
-        // Devices that could take a task later; one cooling down after failures is not waited for.
-        fleet: this.registry.all().filter((d) => d.coolUntil <= now).map((d) => d.id),
-        running,
-        ...(this.ctx.config.NIMBLE_JOB_LEASE_QUOTA > 0 ? { quotas: { jobs: Object.fromEntries(tasks.map((t) => [String(t.jobId), this.ctx.config.NIMBLE_JOB_LEASE_QUOTA])) } } : {}),
-      },
-    )
-    this.decisionMs.push(performance.now() - t0)
-    dispatchDecision.observe((performance.now() - t0) / 1000)
-    if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
-    lap?.('assign')
+    // `assign` gives each device at most one task a call: a device with several free slots is
+    // offered the tasks left over, round after round, until it is full or nothing more fits.
+    // Each round counts the leases of the rounds before it (fair share, quotas).
     const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
-    const { assignments } = result
-    let roomLeft = 0
+    const fleet = this.registry.all().filter((d) => d.coolUntil <= now).map((d) => d.id)
+    const quota = this.ctx.config.NIMBLE_JOB_LEASE_QUOTA
+    const quotas = quota > 0 ? { jobs: Object.fromEntries(tasks.map((t) => [String(t.jobId), quota])) } : undefined
     const readyById = new Map(ready.map((r) => [r.id, r]))
     const chosen: (Claim & { why: string | undefined })[] = []
-    for (const a of assignments) {
-      const device = this.registry.get(a.deviceId)
-      if (!device || !hasRoom(device)) continue
-      const e = result.explain(a.taskId)
-      chosen.push({ t: readyById.get(a.taskId)!, device, assignMs: a.expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
+    let open = tasks
+    let devices = idle
+    while (devices.length > 0 && open.length > 0) {
+      const t0 = performance.now()
+      // Devices that could take a task later; one cooling down after failures is not waited for.
+      const result = assign(open, devices.map(slot), { now, prices: this.ctx.config.prices, fleet, running, ...(quotas ? { quotas } : {}) })
+      this.decisionMs.push(performance.now() - t0)
+      dispatchDecision.observe((performance.now() - t0) / 1000)
+      if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
+      if (result.assignments.length === 0) break
+      const taken = new Set<number>()
+      for (const a of result.assignments) {
+        const device = byId.get(a.deviceId)!
+        // Gone (or replaced by a new connection) while the pass read the store: no more rounds for it.
+        if (this.registry.get(a.deviceId) !== device) {
+          room.set(device, 0)
+          continue
+        }
+        const e = result.explain(a.taskId)
+        const t = readyById.get(a.taskId)!
+        chosen.push({ t, device, assignMs: a.expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
+        taken.add(a.taskId)
+        room.set(device, room.get(device)! - 1)
+        running[t.job_id] = (running[t.job_id] ?? 0) + 1
+      }
+      open = open.filter((t) => !taken.has(t.id))
+      devices = devices.filter((d) => room.get(d)! > 0)
     }
+    lap?.('assign')
     // One transaction for the pass: its leases commit together (one commit, not one per task).
-    lap?.('explain')
     const leases = await this.leaseAll(chosen)
     lap?.('lease')
+    // One message per device: its tasks of this pass go together when it takes batches.
+    const sends = new Map<DeviceSession, Task[]>()
     for (const [k, { t, device, why }] of chosen.entries()) {
       const lease = leases[k]
       if (lease === null) continue
@@ -322,13 +345,14 @@ export class Dispatcher {
       assignedTotal.inc()
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
       this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
-      device.link.assign(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline))
-      if (hasRoom(device)) roomLeft++
+      const list = sends.get(device) ?? []
+      if (list.push(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline)) === 1) sends.set(device, list)
     }
-    if (assignments.length > 0) this.ctx.bus.emit('network:changed')
+    for (const [device, list] of sends) device.link.assign(list)
+    if (chosen.length > 0) this.ctx.bus.emit('network:changed')
     lap?.('send')
     passProfile?.done(idle.length, ready.length, chosen.length)
-    return roomLeft
+    return moreReady ? [...sends.keys()].filter(hasRoom).length : 0
   }
 
   /**
@@ -399,7 +423,7 @@ export class Dispatcher {
       transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
       const { prefer: _prefer, ...payload } = payloadOf(r)
       this.registry.holds(device.id, taskBlobs(payload).map((b) => b.hash))
-      device.link.assign(this.taskMessage({ ...r, id: r.task_id }, payload, ins.id, deadline))
+      device.link.assign([this.taskMessage({ ...r, id: r.task_id }, payload, ins.id, deadline)])
     }
   }
 

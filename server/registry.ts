@@ -6,7 +6,8 @@
 import type { DeviceProfile, DeviceStats, Task } from '../lib/protocol'
 
 export type DeviceLink = {
-  assign(task: Task): void
+  /** Sends tasks just leased to the device: one `task:batch` when its hello said `batch`, else a `task:assign` each. */
+  assign(tasks: Task[]): void
   cancel(instanceId: number, reason: string): void
   stats(s: DeviceStats): void
 }

@@ -36,6 +36,18 @@ import { loadTrust, recordTrust, trustMoved, trustPolicy } from './trust'
 import { prepared } from './store/prepared'
 import { inChunks } from './store/chunks'
 
+/**
+ * `v(col, ...) AS (VALUES (...), ...)`: rows for a statement to join on (`WITH v ... UPDATE ... FROM v`),
+ * each value cast to its column's type (PostgreSQL would otherwise take untyped parameters for text).
+ * One update joined on these rows costs a lookup per row; a `CASE id WHEN ...` per column cost a
+ * comparison per row and branch (a 256-row chunk: 11 µs a row on SQLite).
+ */
+function rowsOf<T>(list: T[], cols: [name: string, type: string, value: (x: T) => unknown][]) {
+  const names = sql.raw(cols.map(([name]) => name).join(', '))
+  const rows = list.map((x) => sql`(${sql.join(cols.map(([, type, value]) => sql`CAST(${value(x)} AS ${sql.raw(type)})`))})`)
+  return sql`v(${names}) AS (VALUES ${sql.join(rows)})`
+}
+
 /** acceptAlone lost a race (a lease or task changed since it was read): nothing of it was written. */
 export class Raced extends Error {}
 
@@ -189,24 +201,26 @@ export class Verifier {
     const now = this.ctx.now()
     const earned = await db.transaction().execute(async (trx) => {
       for (const part of inChunks(items)) {
-        const cases = (value: (a: Alone) => unknown, type: string) => sql.join(part.map((a) => sql`WHEN ${a.instanceId} THEN CAST(${value(a)} AS ${sql.raw(type)})`), sql` `)
-        const ids = sql.join(part.map((a) => a.instanceId))
         // The result in and valid at once (the per-result path passes through 'pending'), and
         // what the owner pays: the device-time the coordinator saw, at the price fixed at lease.
-        const finished = cases((a) => a.finishedAt, 'bigint')
-        const r = await sql<{ id: number }>`UPDATE instances SET state = 'valid',
-            finished_at = CASE id ${finished} END,
-            result_hash = CASE id ${cases((a) => a.hash, 'text')} END,
-            elapsed_ms = CASE id ${cases((a) => a.elapsedMs, 'double precision')} END,
-            result_bytes = CASE id ${cases((a) => a.bytes, 'integer')} END,
-            reported_loss = CASE id ${cases((a) => a.loss, 'double precision')} END,
-            cost = (CASE id ${finished} END - leased_at) / 1000.0 * coalesce(price_per_s, 0)
-          WHERE id IN (${ids}) AND state = 'leased' RETURNING id`.execute(trx)
+        const v = rowsOf(part, [
+          ['id', 'bigint', (a) => a.instanceId],
+          ['finished_at', 'bigint', (a) => a.finishedAt],
+          ['result_hash', 'text', (a) => a.hash],
+          ['elapsed_ms', 'double precision', (a) => a.elapsedMs],
+          ['result_bytes', 'integer', (a) => a.bytes],
+          ['reported_loss', 'double precision', (a) => a.loss],
+        ])
+        const r = await sql<{ id: number }>`WITH ${v} UPDATE instances SET state = 'valid', finished_at = v.finished_at, result_hash = v.result_hash,
+            elapsed_ms = v.elapsed_ms, result_bytes = v.result_bytes, reported_loss = v.reported_loss,
+            cost = (v.finished_at - instances.leased_at) / 1000.0 * coalesce(instances.price_per_s, 0)
+          FROM v WHERE instances.id = v.id AND instances.state = 'leased' RETURNING instances.id`.execute(trx)
         if (r.rows.length !== part.length) throw new Raced('a lease lapsed or was cancelled meanwhile')
-        const taskIds = sql.join(part.map((a) => a.task.id))
-        const t = await sql<{ id: number }>`UPDATE tasks SET state = 'done', verdict = 'single', updated_at = ${now}, replicas = 1,
-            result_hash = CASE id ${sql.join(part.map((a) => sql`WHEN ${a.task.id} THEN CAST(${a.hash} AS text)`), sql` `)} END
-          WHERE id IN (${taskIds}) AND state = 'leased' RETURNING id`.execute(trx)
+        const t = await sql<{ id: number }>`WITH ${rowsOf(part, [
+          ['id', 'bigint', (a) => a.task.id],
+          ['result_hash', 'text', (a) => a.hash],
+        ])} UPDATE tasks SET state = 'done', verdict = 'single', updated_at = ${now}, replicas = 1, result_hash = v.result_hash
+          FROM v WHERE tasks.id = v.id AND tasks.state = 'leased' RETURNING tasks.id`.execute(trx)
         if (t.rows.length !== part.length) throw new Raced('a task was settled or cancelled meanwhile')
         await trx
           .insertInto('credits')
@@ -220,9 +234,12 @@ export class Verifier {
       for (const a of items) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1)
       const rows: Earned[] = []
       for (const part of inChunks([...perDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) {
-        const plus = sql.join(part.map(([id, n]) => sql`WHEN ${id} THEN CAST(${n} AS integer)`), sql` `)
-        const r = await sql<Omit<Earned, 'earned'>>`UPDATE devices SET tasks_valid = tasks_valid + CASE id ${plus} END, trust_streak = trust_streak + CASE id ${plus} END, trust_expired = 0
-          WHERE id IN (${sql.join(part.map(([id]) => id))}) AND banned_at IS NULL RETURNING id, trust_streak, tasks_invalid, banned_at, address`.execute(trx)
+        const v = rowsOf(part, [
+          ['id', 'text', ([id]) => id],
+          ['n', 'integer', ([, n]) => n],
+        ])
+        const r = await sql<Omit<Earned, 'earned'>>`WITH ${v} UPDATE devices SET tasks_valid = tasks_valid + v.n, trust_streak = trust_streak + v.n, trust_expired = 0
+          FROM v WHERE devices.id = v.id AND devices.banned_at IS NULL RETURNING devices.id, devices.trust_streak, devices.tasks_invalid, devices.banned_at, devices.address`.execute(trx)
         if (r.rows.length !== part.length) throw new Raced('a device was banned meanwhile')
         for (const d of r.rows) rows.push({ ...d, earned: perDevice.get(d.id)! })
       }

@@ -26,6 +26,11 @@ export const DeviceHello = z.object({
   address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address is 0x followed by 40 hex digits').optional(),
   /** Tasks the device can hold at once (default 1); the coordinator grants at most its NIMBLE_DEVICE_MAX_TASKS. */
   slots: z.number().int().min(1).max(MAX_SLOTS).optional(),
+  /**
+   * The device takes several tasks in one `task:batch` message. Without it every task comes in
+   * its own `task:assign`. Any device may return several results in one `task:results`.
+   */
+  batch: z.boolean().optional(),
 })
 export type DeviceHello = z.infer<typeof DeviceHello>
 
@@ -53,6 +58,12 @@ export const DeviceStats = z.object({
 })
 export type DeviceStats = z.infer<typeof DeviceStats>
 
+/** What became of one result of a `task:results` message, in its order. */
+export type ResultOutcome = { ok: true } | { ok: false; error: { code: ErrorCode; message: string } }
+
+/** The metadata of a `task:results` message: one per result, in the order of the binary attachments. */
+export const TaskResultsMeta = z.array(TaskResultMeta).min(1).max(MAX_SLOTS)
+
 export type Ack<T = object> = (res: ({ ok: true } & T) | { ok: false; error: { code: ErrorCode; message: string } }) => void
 
 export interface DeviceClientToServer {
@@ -60,19 +71,27 @@ export interface DeviceClientToServer {
   'task:progress': (p: TaskProgress) => void
   /** The weights travel as a binary attachment (tensor pack). */
   'task:result': (meta: TaskResultMeta, weights: ArrayBuffer, ack: Ack) => void
+  /**
+   * Several results at once (at most MAX_SLOTS): metadata and attachments pair up by position.
+   * The ack carries one outcome per result, each as `task:result`'s ack would have been; a
+   * malformed message is refused whole and the socket dropped.
+   */
+  'task:results': (metas: TaskResultMeta[], weights: ArrayBuffer[], ack: Ack<{ outcomes: ResultOutcome[] }>) => void
   'task:failed': (f: TaskFailure) => void
   /** The contributor changed the share of the device Nimble may use (DeviceDuty). */
   'device:duty': (d: DeviceDuty) => void
 }
 
 /** Every event a device may send, checked against the map both ways: the server drops any other. */
-export const DEVICE_CLIENT_EVENTS = ['device:hello', 'task:progress', 'task:result', 'task:failed', 'device:duty'] as const satisfies readonly (keyof DeviceClientToServer)[]
+export const DEVICE_CLIENT_EVENTS = ['device:hello', 'task:progress', 'task:result', 'task:results', 'task:failed', 'device:duty'] as const satisfies readonly (keyof DeviceClientToServer)[]
 type MissingDeviceEvent = Exclude<keyof DeviceClientToServer, (typeof DEVICE_CLIENT_EVENTS)[number]>
 const everyDeviceEventListed: [MissingDeviceEvent] extends [never] ? true : MissingDeviceEvent = true
 void everyDeviceEventListed
 
 export interface DeviceServerToClient {
   'task:assign': (task: Task) => void
+  /** Several tasks at once, to a device whose hello said `batch` (one dispatch pass's tasks for it). */
+  'task:batch': (tasks: Task[]) => void
   'task:cancel': (c: { instanceId: number; reason: string }) => void
   /** Sent just before the coordinator drops a misbehaving socket. */
   'device:error': (e: { code: ErrorCode; message: string }) => void

@@ -208,7 +208,7 @@ describe('runWorker --slots', () => {
   const lines: string[] = []
   afterAll(() => worker?.stop())
 
-  it('asks for its slots, holds as many tasks as granted, runs them one after another, refuses one more', async () => {
+  it('asks for its slots (and batches), holds as many tasks as granted, runs them one after another, refuses one more', async () => {
     const joined = new Promise<{ socket: Socket; hello: DeviceHello }>((resolve) => {
       devices.once('connection', (socket) => {
         socket.once('device:hello', (raw: unknown, ack: (r: unknown) => void) => {
@@ -222,6 +222,7 @@ describe('runWorker --slots', () => {
     worker = await runWorker({ server: origin, backend: 'cpu', name: 'slots-box', setup, slots: 3, log: (l) => lines.push(l) })
     const { socket, hello } = await joined
     expect(hello.slots).toBe(3)
+    expect(hello.batch).toBe(true) // several slots: a pass's tasks may come in one task:batch
     await expect.poll(() => lines.some((l) => /joined as dev_slots_0001 with 2 task slots/.test(l))).toBe(true)
     expect(lines.some((l) => /coordinator notice: .*NIMBLE_DEVICE_MAX_TASKS/.test(l))).toBe(true)
 
@@ -232,8 +233,7 @@ describe('runWorker --slots', () => {
       results.push(meta.instanceId)
     })
     socket.on('task:failed', (f: { instanceId: number; message: string }) => failures.push(f))
-    socket.emit('task:assign', makeTask(101, 200, 20))
-    socket.emit('task:assign', makeTask(102, 40, 2))
+    socket.emit('task:batch', [makeTask(101, 200, 20), makeTask(102, 40, 2)])
     socket.emit('task:assign', makeTask(103, 40, 2))
     await expect.poll(() => results.length, { timeout: 20_000 }).toBe(2)
     // Run in the order given, one at a time: the small second task waited for the big first one

@@ -9,7 +9,9 @@
  * Tasks: the worker asks for `slots` task slots in its hello (`--slots`, default 1) and holds
  * at most as many as the coordinator grants; held tasks wait in a local queue and run one at a
  * time (tfjs shares one backend), so a device with two slots has its next task at hand when
- * one finishes. An assignment beyond the granted slots is refused with task:failed.
+ * one finishes. An assignment beyond the granted slots is refused with task:failed. With more
+ * than one slot the hello also says `batch`: the tasks a dispatch pass gives it come in one
+ * `task:batch`, each then taken as a `task:assign`.
  * Each task: `task:assign` is parsed, its blobs fetched over HTTP and checked, run
  * (train: any template; infer: predictions; stage: one micro-batch through a pipeline segment,
  * kept loaded for the next), and answered with `task:result` (the weights or
@@ -122,7 +124,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
       ...(deviceId ? { deviceId } : {}),
       name: opts.name,
       ...(opts.address ? { address: opts.address } : {}),
-      ...(opts.slots && opts.slots > 1 ? { slots: opts.slots } : {}),
+      ...(opts.slots && opts.slots > 1 ? { slots: opts.slots, batch: true } : {}),
       profile: {
         kind: 'headless',
         backend: setup.backend,
@@ -186,6 +188,11 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerHandle> {
     if (h && queued) log(`${describeTask(h.task)} dropped before it started: cancelled: ${c.data.reason}`)
   })
   socket.on('task:assign', handleTask)
+  // Several tasks at once (asked for in the hello along with slots): each is taken as a task:assign.
+  socket.on('task:batch', (raw: unknown) => {
+    if (!Array.isArray(raw)) return log('ignored a malformed task:batch (not a list of tasks)')
+    for (const t of raw) handleTask(t)
+  })
 
   /** Takes an assignment into a free slot and starts the queue; refuses it when every slot is taken. */
   function handleTask(raw: unknown): void {

@@ -1,0 +1,204 @@
+/**
+ * Several tasks per message, over a real Socket.IO connection (in process, real store, real
+ * validator): a device with several slots is filled in one dispatch pass; one that said `batch`
+ * in its hello gets them in one `task:batch`, one that did not in a `task:assign` each; and
+ * `task:results` returns several results with one ack, an outcome per result.
+ */
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Server as IOServer, type Namespace } from 'socket.io'
+import { io as connect, type Socket } from 'socket.io-client'
+import { DEVICE_NAMESPACE, PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient, type ResultOutcome, type Task, type TaskResultMeta } from '../lib/protocol'
+import { packTensors } from '../lib/protocol/tensor-pack'
+import { BlobStore } from './blobs'
+import { Bus } from './bus'
+import { Cluster } from './cluster'
+import { loadConfig } from './config'
+import type { Ctx } from './context'
+import { attachDeviceNamespace } from './device-socket'
+import { Dispatcher } from './dispatcher'
+import { Leases } from './leases'
+import { createLogger } from './log'
+import { Registry, type DeviceSession } from './registry'
+import { openStore, type Store } from './store/db'
+import { tempDir } from './testing/harness'
+import { Validator } from './validator'
+
+type Client = Socket<DeviceServerToClient, DeviceClientToServer>
+
+const dir = tempDir('nimble-device-batch-')
+let db: Store
+let ctx: Ctx
+let server: http.Server
+let ioServer: IOServer
+let url = ''
+const registry = new Registry()
+const clients: Client[] = []
+const HASH = '0'.repeat(64)
+const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
+/** A tiny inference task whose result is a 1x1 `y` (what bench:load runs). */
+const PAYLOAD = JSON.stringify({ kind: 'infer', model: MODEL, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
+const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(0.5) }]))
+let shard = 0
+
+beforeAll(async () => {
+  db = await openStore(dir)
+  const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', NIMBLE_DEVICE_MAX_TASKS: '4', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0', NIMBLE_STRAGGLER_FACTOR: '0' })
+  ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
+  const now = Date.now()
+  await db.insertInto('datasets').values({ id: 'ds', name: 'ds', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
+  for (const id of ['job', 'job2'])
+    await db.insertInto('jobs').values({ id, name: id, type: 'infer', status: 'running', dataset_id: 'ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
+  server = http.createServer()
+  ioServer = new IOServer(server, { serveClient: false })
+  const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
+  attachDeviceNamespace(nsp, { ctx, registry, dispatcher: new Dispatcher(ctx, registry), leases: new Leases(ctx, registry), validator: new Validator(ctx, registry) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${DEVICE_NAMESPACE}`
+})
+
+afterAll(async () => {
+  for (const c of clients) c.disconnect()
+  await new Promise<void>((resolve) => ioServer.close(() => resolve()))
+  await db.destroy()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** Queues `n` ready tasks of a job (round 1 of a job at round 0: the planner and assimilator leave them alone). */
+async function seed(n: number, jobId = 'job'): Promise<void> {
+  const t = Date.now()
+  await db
+    .insertInto('tasks')
+    .values(Array.from({ length: n }, () => ({ job_id: jobId, round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t })))
+    .execute()
+}
+
+/** A device that records every task message it gets. */
+async function join(name: string, batch: boolean): Promise<{ socket: Client; id: string; messages: { event: 'task:assign' | 'task:batch'; tasks: Task[] }[] }> {
+  const socket: Client = connect(url, { transports: ['websocket'], reconnection: false })
+  clients.push(socket)
+  const messages: { event: 'task:assign' | 'task:batch'; tasks: Task[] }[] = []
+  socket.on('task:assign', (t) => messages.push({ event: 'task:assign', tasks: [t] }))
+  socket.on('task:batch', (ts) => messages.push({ event: 'task:batch', tasks: ts }))
+  const res = await socket.timeout(10_000).emitWithAck('device:hello', {
+    protocolVersion: PROTOCOL_VERSION,
+    name,
+    profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
+    slots: 4,
+    ...(batch ? { batch: true } : {}),
+  })
+  if (!res.ok) throw new Error(res.error.message)
+  return { socket, id: res.deviceId, messages }
+}
+
+const received = (m: { tasks: Task[] }[]) => m.reduce((n, x) => n + x.tasks.length, 0)
+const metaOf = (t: Task): TaskResultMeta => ({ instanceId: t.instanceId, taskId: t.taskId, loss: null, elapsedMs: 1, backend: 'cpu' })
+async function results(socket: Client, metas: TaskResultMeta[], weights: Uint8Array[]) {
+  return socket.timeout(10_000).emitWithAck('task:results', metas, weights as unknown as ArrayBuffer[])
+}
+const leasedTo = async (deviceId: string) => (await db.selectFrom('instances').select('id').where('device_id', '=', deviceId).where('state', '=', 'leased').execute()).map((r) => r.id)
+
+let a: Awaited<ReturnType<typeof join>>
+let b: Awaited<ReturnType<typeof join>>
+
+describe('several tasks per message', () => {
+  it('a device with 4 slots is filled in one pass: in one task:batch when its hello said batch, else a task:assign each', async () => {
+    await seed(8)
+    a = await join('batcher', true)
+    await expect.poll(() => received(a.messages)).toBe(4)
+    expect(a.messages.map((m) => m.event)).toEqual(['task:batch'])
+    expect(new Set(a.messages[0].tasks.map((t) => t.instanceId))).toEqual(new Set(await leasedTo(a.id)))
+
+    b = await join('single', false)
+    await expect.poll(() => received(b.messages)).toBe(4)
+    expect(b.messages.map((m) => m.event)).toEqual(['task:assign', 'task:assign', 'task:assign', 'task:assign'])
+    expect((await leasedTo(b.id)).length).toBe(4)
+  })
+
+  it('task:results takes four results with one ack: each accepted, credited once, its task done', async () => {
+    const tasks = a.messages[0].tasks
+    const res = await results(a.socket, tasks.map(metaOf), tasks.map(() => RESULT))
+    expect(res).toEqual({ ok: true, outcomes: [{ ok: true }, { ok: true }, { ok: true }, { ok: true }] })
+    const ids = tasks.map((t) => t.instanceId)
+    const rows = await db.selectFrom('instances').select(['state']).where('id', 'in', ids).execute()
+    expect(rows.map((r) => r.state)).toEqual(['valid', 'valid', 'valid', 'valid'])
+    const credits = await db.selectFrom('credits').select('instance_id').where('device_id', '=', a.id).execute()
+    expect(credits.map((c) => c.instance_id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y))
+    const done = await db.selectFrom('tasks').select('state').where('id', 'in', tasks.map((t) => t.taskId)).execute()
+    expect(done.every((t) => t.state === 'done')).toBe(true)
+  })
+
+  it('an outcome per result: a lease the device does not hold is refused, its neighbour in the message accepted', async () => {
+    await seed(1)
+    await expect.poll(() => received(a.messages)).toBe(5)
+    const mine = a.messages.at(-1)!
+    expect(mine.event).toBe('task:assign') // one task: no batch needed
+    const theirs = b.messages[0].tasks[0]
+    const res = await results(a.socket, [metaOf(mine.tasks[0]), metaOf(theirs)], [RESULT, RESULT])
+    expect(res.ok).toBe(true)
+    const outcomes = (res as { outcomes: ResultOutcome[] }).outcomes
+    expect(outcomes[0]).toEqual({ ok: true })
+    expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'stale_lease', message: expect.stringContaining(`lease ${theirs.instanceId}`) } })
+    // The other device's lease is untouched, and still its own to return.
+    expect(await leasedTo(b.id)).toContain(theirs.instanceId)
+    expect(registry.get(b.id)!.leases.has(theirs.instanceId)).toBe(true)
+    expect(await db.selectFrom('credits').select('instance_id').where('instance_id', '=', theirs.instanceId).execute()).toEqual([])
+  })
+
+  it('a malformed task:results (weights not one per result) is refused whole and drops the device; nothing is credited', async () => {
+    // The first device leaves, so the new one is the only one with room.
+    a.socket.disconnect()
+    await expect.poll(() => registry.get(a.id)).toBeUndefined()
+    await seed(2, 'job2')
+    const c = await join('sloppy', true)
+    await expect.poll(() => received(c.messages)).toBe(2)
+    const gone = new Promise<void>((resolve) => c.socket.once('disconnect', () => resolve()))
+    const res = await results(c.socket, c.messages[0].tasks.map(metaOf), [RESULT])
+    expect(res).toMatchObject({ ok: false, error: { code: 'invalid_message', message: expect.stringContaining('weights must be an array of 2 binary attachments') } })
+    await gone
+    expect(await db.selectFrom('credits').select('instance_id').where('device_id', '=', c.id).execute()).toEqual([])
+    // Its leases go back to the queue when it leaves.
+    await expect.poll(async () => (await leasedTo(c.id)).length).toBe(0)
+  })
+})
+
+describe('a dispatch pass', () => {
+  it('a device that left while the pass read the store gets nothing, and the pass still ends and fills the others', async () => {
+    await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
+    await seed(6, 'job2')
+    const sent = new Map<string, number[]>()
+    const device = (id: string): DeviceSession => ({
+      id,
+      name: id,
+      profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
+      gflops: 1,
+      bench: 1,
+      duty: 1,
+      connectedAt: 0,
+      leases: new Set(),
+      slots: 3,
+      failures: 0,
+      coolUntil: 0,
+      cached: new Set(),
+      link: { assign: (tasks) => sent.set(id, [...(sent.get(id) ?? []), ...tasks.map((t) => t.instanceId)]), cancel() {}, stats() {} },
+    })
+    for (const id of ['stays-1', 'gone-1']) await db.insertInto('devices').values({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 0, last_seen: 0, address: null, network: null, node_id: null }).execute()
+    // 'gone-1' is among the idle devices the pass starts from, but has left by the time it leases.
+    class Leaving extends Registry {
+      override get(id: string) {
+        return id === 'gone-1' ? undefined : super.get(id)
+      }
+    }
+    const r = new Leaving()
+    r.add(device('stays-1'))
+    r.add(device('gone-1'))
+    const finished = await Promise.race([new Dispatcher(ctx, r).dispatch().then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5000))])
+    expect(finished).toBe(true)
+    expect(sent.get('stays-1')?.length).toBe(3)
+    expect(sent.has('gone-1')).toBe(false)
+    expect(await leasedTo('gone-1')).toEqual([])
+    expect((await leasedTo('stays-1')).length).toBe(3)
+  })
+})
