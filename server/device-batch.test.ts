@@ -4,37 +4,24 @@
  * in its hello gets them in one `task:batch`, one that did not in a `task:assign` each; and
  * `task:results` returns several results with one ack, an outcome per result.
  */
-import fs from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Server as IOServer, type Namespace } from 'socket.io'
 import { io as connect, type Socket } from 'socket.io-client'
-import { DEVICE_NAMESPACE, PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient, type ResultOutcome, type Task, type TaskResultMeta } from '../lib/protocol'
+import { PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient, type ResultOutcome, type Task, type TaskResultMeta } from '../lib/protocol'
 import { packTensors } from '../lib/protocol/tensor-pack'
-import { BlobStore } from './blobs'
-import { Bus } from './bus'
-import { Cluster } from './cluster'
-import { loadConfig } from './config'
 import type { Ctx } from './context'
-import { attachDeviceNamespace } from './device-socket'
+import { parseResults } from './device-socket'
 import { Dispatcher } from './dispatcher'
-import { Leases } from './leases'
-import { createLogger } from './log'
 import { Registry, type DeviceSession } from './registry'
-import { openStore, type Store } from './store/db'
-import { tempDir } from './testing/harness'
-import { Validator } from './validator'
+import type { Store } from './store/db'
+import { startDevices } from './testing/devices'
 
 type Client = Socket<DeviceServerToClient, DeviceClientToServer>
 
-const dir = tempDir('nimble-device-batch-')
+let devices: Awaited<ReturnType<typeof startDevices>>
 let db: Store
 let ctx: Ctx
-let server: http.Server
-let ioServer: IOServer
 let url = ''
-const registry = new Registry()
+let registry: Registry
 const clients: Client[] = []
 const HASH = '0'.repeat(64)
 const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
@@ -44,26 +31,17 @@ const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Flo
 let shard = 0
 
 beforeAll(async () => {
-  db = await openStore(dir)
-  const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', NIMBLE_DEVICE_MAX_TASKS: '4', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0', NIMBLE_STRAGGLER_FACTOR: '0' })
-  ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
+  devices = await startDevices({ NIMBLE_DEVICE_MAX_TASKS: '4', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0', NIMBLE_STRAGGLER_FACTOR: '0' })
+  ;({ db, ctx, url, registry } = devices)
   const now = Date.now()
   await db.insertInto('datasets').values({ id: 'ds', name: 'ds', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
   for (const id of ['job', 'job2'])
     await db.insertInto('jobs').values({ id, name: id, type: 'infer', status: 'running', dataset_id: 'ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
-  server = http.createServer()
-  ioServer = new IOServer(server, { serveClient: false })
-  const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
-  attachDeviceNamespace(nsp, { ctx, registry, dispatcher: new Dispatcher(ctx, registry), leases: new Leases(ctx, registry), validator: new Validator(ctx, registry) })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${DEVICE_NAMESPACE}`
 })
 
 afterAll(async () => {
   for (const c of clients) c.disconnect()
-  await new Promise<void>((resolve) => ioServer.close(() => resolve()))
-  await db.destroy()
-  fs.rmSync(dir, { recursive: true, force: true })
+  await devices.close()
 })
 
 /** Queues `n` ready tasks of a job (round 1 of a job at round 0: the planner and assimilator leave them alone). */
@@ -200,5 +178,26 @@ describe('a dispatch pass', () => {
     expect(sent.has('gone-1')).toBe(false)
     expect(await leasedTo('gone-1')).toEqual([])
     expect((await leasedTo('stays-1')).length).toBe(3)
+  })
+})
+
+describe('parseResults (a task:results message)', () => {
+  const meta = (instanceId: number) => ({ instanceId, taskId: 1, loss: null, elapsedMs: 1, backend: 'cpu' })
+  it('pairs metadata and attachments by position', () => {
+    const r = parseResults([meta(1), meta(2)], [RESULT, RESULT.buffer])
+    expect('why' in r).toBe(false)
+    if (!('why' in r)) expect(r.bytes.map((b) => b.byteLength)).toEqual([RESULT.byteLength, RESULT.byteLength])
+  })
+  it.each([
+    ['no results', [], [], /results: .*>=1|too small/i],
+    ['more than MAX_SLOTS', Array.from({ length: 65 }, (_, k) => meta(k + 1)), Array.from({ length: 65 }, () => RESULT), /results: .*<=64|too big/i],
+    ['a bad lease id', [meta(-3)], [RESULT], /^0\.instanceId: /],
+    ['weights not a list', [meta(1)], RESULT, /weights must be an array of 1 binary attachments/],
+    ['fewer attachments than results', [meta(1), meta(2)], [RESULT], /weights must be an array of 2 binary attachments/],
+    ['an attachment that is not binary', [meta(1), meta(2)], [RESULT, 'text'], /weights\.1: must be a binary attachment/],
+    ['one lease twice', [meta(7), meta(7)], [RESULT, RESULT], /each lease may appear once/],
+  ])('refuses %s, saying why', (_name, metas, weights, why) => {
+    const r = parseResults(metas, weights)
+    expect(r).toEqual({ why: expect.stringMatching(why) })
   })
 })

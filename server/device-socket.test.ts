@@ -3,54 +3,30 @@
  * contributor's throttle reaches the scheduler. A hello with `duty` offers that share of the
  * benchmark, `device:duty` changes it mid-session, and a malformed `device:duty` drops the socket.
  */
-import fs from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Server as IOServer, type Namespace } from 'socket.io'
 import { io as connect, type Socket } from 'socket.io-client'
-import { DEVICE_NAMESPACE, PROTOCOL_VERSION, type DeviceClientToServer, type DeviceProfile, type DeviceServerToClient } from '../lib/protocol'
-import { BlobStore } from './blobs'
-import { Bus } from './bus'
-import { Cluster } from './cluster'
-import { loadConfig } from './config'
-import type { Ctx } from './context'
-import { attachDeviceNamespace } from './device-socket'
-import { Dispatcher, slot } from './dispatcher'
-import { Leases } from './leases'
-import { createLogger } from './log'
+import { PROTOCOL_VERSION, type DeviceClientToServer, type DeviceProfile, type DeviceServerToClient } from '../lib/protocol'
+import { slot } from './dispatcher'
 import { Registry } from './registry'
-import { openStore, type Store } from './store/db'
-import { tempDir } from './testing/harness'
-import { Validator } from './validator'
+import type { Store } from './store/db'
+import { startDevices } from './testing/devices'
 
 type Client = Socket<DeviceServerToClient, DeviceClientToServer>
 
-const dir = tempDir('nimble-device-socket-')
+let devices: Awaited<ReturnType<typeof startDevices>>
 let db: Store
-let server: http.Server
-let ioServer: IOServer
+let registry: Registry
 let url = ''
-const registry = new Registry()
 const clients: Client[] = []
 
 beforeAll(async () => {
-  db = await openStore(dir)
-  const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off' })
-  const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
-  server = http.createServer()
-  ioServer = new IOServer(server, { serveClient: false })
-  const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
-  attachDeviceNamespace(nsp, { ctx, registry, dispatcher: new Dispatcher(ctx, registry), leases: new Leases(ctx, registry), validator: new Validator(ctx, registry) })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${DEVICE_NAMESPACE}`
+  devices = await startDevices()
+  ;({ db, registry, url } = devices)
 })
 
 afterAll(async () => {
   for (const c of clients) c.disconnect()
-  await new Promise<void>((resolve) => ioServer.close(() => resolve()))
-  await db.destroy()
-  fs.rmSync(dir, { recursive: true, force: true })
+  await devices.close()
 })
 
 const profile = (duty?: number): DeviceProfile => ({

@@ -83,6 +83,22 @@ function toBytes(x: unknown): Uint8Array | null {
   return null
 }
 
+/** A `task:results` message's metadata and attachments, paired; or why it is malformed. */
+export function parseResults(rawMetas: unknown, rawWeights: unknown): { metas: TaskResultMeta[]; bytes: Uint8Array[] } | { why: string } {
+  const metas = TaskResultsMeta.safeParse(rawMetas)
+  if (!metas.success) return { why: `${metas.error.issues[0].path.join('.') || 'results'}: ${metas.error.issues[0].message}` }
+  const n = metas.data.length
+  if (!Array.isArray(rawWeights) || rawWeights.length !== n) return { why: `weights must be an array of ${n} binary attachments, one per result` }
+  const bytes: Uint8Array[] = []
+  for (const [k, w] of rawWeights.entries()) {
+    const b = toBytes(w)
+    if (!b) return { why: `weights.${k}: must be a binary attachment` }
+    bytes.push(b)
+  }
+  if (new Set(metas.data.map((m) => m.instanceId)).size !== n) return { why: 'each lease may appear once' }
+  return { metas: metas.data, bytes }
+}
+
 /**
  * The device ran out of memory on a task: its budget drops below what that task needed, so
  * the scheduler only gives it tasks that fit (the report can only make the device less useful
@@ -326,27 +342,18 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
     // so the validator settles them together; one ack answers them all, in order.
     socket.on('task:results', (rawMetas: unknown, rawWeights: unknown, ack: unknown) => work.run('task:results', who, async () => {
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
-      const metas = TaskResultsMeta.safeParse(rawMetas)
-      const list = Array.isArray(rawWeights) ? rawWeights.map(toBytes) : null
-      const why = !metas.success
-        ? `${metas.error.issues[0].path.join('.') || 'results'}: ${metas.error.issues[0].message}`
-        : !list || list.length !== metas.data.length
-          ? `weights must be an array of ${metas.data.length} binary attachments, one per result`
-          : list.some((b) => !b)
-            ? `weights.${list.findIndex((b) => !b)}: must be a binary attachment`
-            : new Set(metas.data.map((m) => m.instanceId)).size !== metas.data.length
-              ? 'each lease may appear once'
-              : null
-      if (why !== null) {
-        reply({ ok: false, error: { code: 'invalid_message', message: `task:results: ${why}` } })
-        return reject(socket, 'invalid_message', `task:results: ${why}`)
+      const parsed = parseResults(rawMetas, rawWeights)
+      if ('why' in parsed) {
+        reply({ ok: false, error: { code: 'invalid_message', message: `task:results: ${parsed.why}` } })
+        return reject(socket, 'invalid_message', `task:results: ${parsed.why}`)
       }
       if (!session) {
         reply({ ok: false, error: { code: 'bad_request', message: 'say device:hello first' } })
         return
       }
       const s = session
-      const outcomes = await Promise.all(metas.data!.map((m, k) => takeResult(s, m, list![k]!)))
+      const { metas, bytes } = parsed
+      const outcomes = await Promise.all(metas.map((m, k) => takeResult(s, m, bytes[k])))
       reply({ ok: true, outcomes })
       await afterResults(outcomes.some((o) => !o.ok))
     }, ack))

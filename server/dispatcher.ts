@@ -173,7 +173,7 @@ export class Dispatcher {
   private payloadOf(taskId: number, json: string): Payload {
     const hit = this.parsed.get(taskId)
     if (hit && hit.json === json) return hit.payload
-    if (this.parsed.size >= 40_000) this.parsed.clear()
+    if (this.parsed.size >= 20_000) this.parsed.clear()
     const payload = JSON.parse(json) as Payload
     this.parsed.set(taskId, { json, payload })
     return payload
