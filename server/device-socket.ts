@@ -290,33 +290,40 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
 
     /**
      * One result from this device: the lease must be one it holds (its slot is free whatever the
-     * verdict), then the validator judges it. Returns the answer for the device's ack.
+     * verdict), then the validator judges it. Returns the answer for the device's ack, and
+     * whether it held the lease (a result for one it does not hold changes nothing).
      */
-    const takeResult = async (s: DeviceSession, meta: TaskResultMeta, bytes: Uint8Array): Promise<ResultOutcome> => {
+    const takeResult = async (s: DeviceSession, meta: TaskResultMeta, bytes: Uint8Array): Promise<{ outcome: ResultOutcome; held: boolean }> => {
       if (!s.leases.delete(meta.instanceId)) {
         const err = notHeldError(meta.instanceId, s, ctx.config.NIMBLE_DEVICE_MAX_TASKS)
         ctx.log.warn({ device: s.id, instance: meta.instanceId, held: [...s.leases] }, `task:result from ${s.id} refused: ${err.message}`)
-        return { ok: false, error: { code: err.code, message: err.message } }
+        return { outcome: { ok: false, error: { code: err.code, message: err.message } }, held: false }
       }
       try {
         const accepted = await validator.submit(s.id, meta, bytes)
         registry.outcome(s.id, true)
         registry.observe(s.id, accepted.flops, accepted.observedMs)
-        return { ok: true }
+        return { outcome: { ok: true }, held: true }
       } catch (e) {
         const err = errorOf(e)
         if (err.code === 'internal') ctx.log.error({ err: e, device: s.id, instance: meta.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
         if (err.code === 'invalid_result') registry.outcome(s.id, false)
-        return { ok: false, error: err }
+        return { outcome: { ok: false, error: err }, held: true }
       }
     }
 
-    /** After results: more work, and the device's record (at once after a refusal, which may have banned it). */
-    const afterResults = async (refused: boolean) => {
+    /**
+     * After results: more work for the slots they freed, and the device's record: at once after
+     * a refusal, which may have banned it. Results for leases it did not hold change nothing: no
+     * dispatch pass, no read of its record (a hostile device could send them by the thousand).
+     */
+    const afterResults = async (taken: { outcome: ResultOutcome; held: boolean }[]) => {
+      const held = taken.filter((t) => t.held)
+      if (held.length === 0) return
       void dispatcher.dispatch()
       // An accepted result only moves counters, pushed at most once a STATS_EVERY_MS (a read and a
       // message; a fast device returns many results a second).
-      if (refused) await pushStats()
+      if (held.some((t) => !t.outcome.ok)) await pushStats()
       else if (!statsTimer) statsTimer = setTimeout(() => work.run('device:stats', who, pushStats), Math.max(0, lastStats + STATS_EVERY_MS - Date.now()))
     }
 
@@ -333,9 +340,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         reply({ ok: false, error: { code: 'bad_request', message: 'say device:hello first' } })
         return
       }
-      const outcome = await takeResult(session, meta.data, bytes)
-      reply(outcome)
-      await afterResults(!outcome.ok)
+      const taken = await takeResult(session, meta.data, bytes)
+      reply(taken.outcome)
+      await afterResults([taken])
     }, ack))
 
     // Several results in one message: each is taken as a task:result would be, in the same turn,
@@ -353,9 +360,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       }
       const s = session
       const { metas, bytes } = parsed
-      const outcomes = await Promise.all(metas.map((m, k) => takeResult(s, m, bytes[k])))
-      reply({ ok: true, outcomes })
-      await afterResults(outcomes.some((o) => !o.ok))
+      const taken = await Promise.all(metas.map((m, k) => takeResult(s, m, bytes[k])))
+      reply({ ok: true, outcomes: taken.map((t) => t.outcome) })
+      await afterResults(taken)
     }, ack))
 
     let statsTimer: NodeJS.Timeout | null = null
