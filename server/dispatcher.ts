@@ -23,10 +23,12 @@ import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
 import { assignments as assignedTotal, dispatchDecision, dispatchPass, leasesHeld } from './metrics'
-import { replicaAvoid } from './replicas'
+import { bannedAmong, replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import { hasRoom, type DeviceSession, type Registry } from './registry'
 import { inChunks } from './store/chunks'
+import { prepared, preparedIn, preparedRows } from './store/prepared'
+import { keptPayload, taskPayload } from './payloads'
 
 type Payload = {
   kind: string
@@ -44,8 +46,8 @@ type Payload = {
 
 type ReadyRow = {
   id: number
-  payload_json: string
   flops: number
+  attempts: number
   job_id: string
   round: number
   shard: number
@@ -57,6 +59,58 @@ type ReadyRow = {
   job_round: number
   total_rounds: number
 }
+
+// The statements of every pass, built once (store/prepared.ts).
+/** Jobs with ready tasks. */
+const readyJobs = prepared<{ job_id: string }>((_$, db) => db.selectFrom('tasks').select('job_id').distinct().where('state', '=', 'ready'))
+/**
+ * (job, n): the job's n oldest ready tasks, through the (state, job_id, id) index (a window
+ * function over every ready row cost tens of ms per pass with a few thousand queued).
+ */
+const readyOfJob = prepared<ReadyRow>(($, db) =>
+  db
+    .selectFrom('tasks as t')
+    .innerJoin('jobs as j', 'j.id', 't.job_id')
+    .select(['t.id', 't.flops', 't.attempts', 't.job_id', 't.round', 't.shard', 't.rows', 't.created_at', 'j.priority', 'j.deadline', 'j.budget', 'j.round as job_round', 'j.total_rounds'])
+    .where('t.state', '=', 'ready')
+    .where('t.job_id', '=', $(0))
+    .orderBy('t.id')
+    .limit($(1)),
+)
+/** Leases running per job, and what they will cost at their expected time. */
+const runningByJob = prepared<{ job_id: string; n: number; pending: number | null }>((_$, db) =>
+  db
+    .selectFrom('instances')
+    .select(['job_id', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql`coalesce(expected_ms * price_per_s / 1000, 0)`).as('pending')])
+    .where('state', '=', 'leased')
+    .groupBy('job_id'),
+)
+const payloadsOf = preparedIn<{ id: number; payload_json: string }>((ids, db) => db.selectFrom('tasks').select(['id', 'payload_json']).where('id', 'in', ids))
+/** (tasks, then now): the claim, on one coordinator. */
+const claim = preparedIn<{ id: number }>((ids, db, arg) =>
+  db
+    .updateTable('tasks')
+    .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: arg(0) }))
+    .where('id', 'in', ids)
+    .where('state', '=', 'ready')
+    .returning('id'),
+)
+/**
+ * (tasks, then now): the claim among several coordinators. Of several offering the same task,
+ * one changes the row; on PostgreSQL a row another coordinator is claiming right now is skipped
+ * (SKIP LOCKED) instead of waited for: it is theirs.
+ */
+const claimShared = preparedIn<{ id: number }>(
+  (ids, _db, arg) => sql`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${arg(0)}
+    WHERE id IN (SELECT id FROM tasks WHERE id IN (${sql.join(ids)}) AND state = 'ready' FOR UPDATE SKIP LOCKED) RETURNING id`,
+)
+/** Rows (task, job, device, leased at, deadline, expected ms, price per s, explanation, node): the leases. */
+const newLeases = preparedRows<{ id: number; task_id: number }>(9, (rows, db) =>
+  db
+    .insertInto('instances')
+    .values(rows.map(([task_id, job_id, device_id, leased_at, deadline, expected_ms, price_per_s, explain_json, node_id]) => ({ task_id, job_id, device_id, state: 'leased' as const, leased_at, deadline, expected_ms, price_per_s, explain_json, node_id })))
+    .returning(['id', 'task_id']),
+)
 
 /** A task the scheduler placed on a device, to be leased: its expected time and the explanation stored with the lease. */
 type Claim = { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null }
@@ -159,24 +213,26 @@ export class Dispatcher {
   /** Draining for shutdown: no new leases. */
   paused = false
 
-  /**
-   * Payloads of ready tasks parsed lately, with the text they came from: a pass reads about four
-   * ready tasks per device it serves, and those it does not lease come back in the next pass.
-   */
-  private parsed = new Map<number, { json: string; payload: Payload }>()
-
   constructor(
     private ctx: Ctx,
     private registry: Registry,
   ) {}
 
-  private payloadOf(taskId: number, json: string): Payload {
-    const hit = this.parsed.get(taskId)
-    if (hit && hit.json === json) return hit.payload
-    if (this.parsed.size >= 20_000) this.parsed.clear()
-    const payload = JSON.parse(json) as Payload
-    this.parsed.set(taskId, { json, payload })
-    return payload
+  /**
+   * The ready tasks' payloads: those parsed already (server/payloads.ts; a pass reads more ready
+   * tasks than it leases, and the rest come back in the next pass), and the others read by id.
+   */
+  private async payloads(ready: ReadyRow[]): Promise<Map<number, Payload>> {
+    const { db } = this.ctx
+    const out = new Map<number, Payload>()
+    const missing: number[] = []
+    for (const t of ready) {
+      const p = keptPayload<Payload>(db, t.id)
+      if (p) out.set(t.id, p)
+      else missing.push(t.id)
+    }
+    for (const part of inChunks(missing)) for (const r of await payloadsOf.rows(db, part)) out.set(r.id, taskPayload<Payload>(db, r))
+    return out
   }
 
   /** Assigns as much as it can. Re-entrant calls coalesce into one more pass. */
@@ -234,20 +290,9 @@ export class Dispatcher {
     const perJob = Math.max(4, idle.length * 4, free * 2)
     // Per job, its oldest ready tasks through the (state, job_id, id) index: a window function
     // over every ready row cost tens of ms per pass with a few thousand queued (bench:load).
-    const jobIds = await db.selectFrom('tasks').select('job_id').distinct().where('state', '=', 'ready').execute()
-    const perJobRows = await Promise.all(
-      jobIds.map(({ job_id }) =>
-        db
-          .selectFrom('tasks as t')
-          .innerJoin('jobs as j', 'j.id', 't.job_id')
-          .select(['t.id', 't.payload_json', 't.flops', 't.job_id', 't.round', 't.shard', 't.rows', 't.created_at', 'j.priority', 'j.deadline', 'j.budget', 'j.round as job_round', 'j.total_rounds'])
-          .where('t.state', '=', 'ready')
-          .where('t.job_id', '=', job_id)
-          .orderBy('t.id')
-          .limit(perJob)
-          .execute(),
-      ),
-    )
+    const jobIds = await readyJobs.rows(db)
+    // Without payloads: those come below, only for the tasks not parsed already.
+    const perJobRows = await Promise.all(jobIds.map(({ job_id }) => readyOfJob.rows(db, job_id, perJob)))
     const readCap = Math.max(64, idle.length * 16, free * 4)
     const ready: ReadyRow[] = perJobRows
       .flat()
@@ -256,13 +301,18 @@ export class Dispatcher {
     // Not every ready task was read: devices left with room may find work in another pass.
     const moreReady = perJobRows.some((r) => r.length === perJob) || ready.length === readCap
     if (ready.length === 0) return 0
-    const ids = ready.map((t) => t.id)
-    const [failedOn, leased, spent, replicas] = await Promise.all([
-      db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', ids).where('state', 'in', ['failed', 'invalid', 'expired']).execute(),
-      db.selectFrom('instances').select(['job_id', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(sql`coalesce(expected_ms * price_per_s / 1000, 0)`).as('pending')]).where('state', '=', 'leased').groupBy('job_id').execute(),
+    // Only a task leased before has instances: devices it failed on, copies it has. A task never
+    // leased (attempts 0, nearly all of them under load) needs neither query.
+    const again = ready.filter((t) => t.attempts > 0).map((t) => t.id)
+    const [failedOn, leased, spent, replicas, banned, payloads] = await Promise.all([
+      again.length ? db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', again).where('state', 'in', ['failed', 'invalid', 'expired']).execute() : [],
+      runningByJob.rows(db),
       this.spentByJob([...new Set(ready.filter((r) => r.budget !== null).map((r) => r.job_id))]),
       // Copies of one task never go to the same device or wallet twice (verification).
-      replicaAvoid(this.ctx, ids, idle),
+      replicaAvoid(this.ctx, again, idle),
+      // Banned devices get nothing at all.
+      bannedAmong(this.ctx, idle),
+      this.payloads(ready),
     ])
     const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
     const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
@@ -273,9 +323,8 @@ export class Dispatcher {
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
     for (const [taskId, devices] of replicas) avoid.set(taskId, [...(avoid.get(taskId) ?? []), ...devices])
     lap?.('queries')
-    const payloads = new Map<number, Payload>(ready.map((t) => [t.id, this.payloadOf(t.id, t.payload_json)]))
     const tasks: TaskNeed[] = ready
-      .filter((t) => !overBudget.has(t.job_id))
+      .filter((t) => !overBudget.has(t.job_id) && payloads.has(t.id))
       .map((t) => {
         const p = payloads.get(t.id)!
         return {
@@ -304,7 +353,7 @@ export class Dispatcher {
     const readyById = new Map(ready.map((r) => [r.id, r]))
     const chosen: (Claim & { why: string | undefined })[] = []
     let open = tasks
-    let devices = idle
+    let devices = banned.size ? idle.filter((d) => !banned.has(d.id)) : idle
     while (devices.length > 0 && open.length > 0) {
       const t0 = performance.now()
       // Devices that could take a task later; one cooling down after failures is not waited for.
@@ -341,7 +390,6 @@ export class Dispatcher {
       const lease = leases[k]
       if (lease === null) continue
       this.hold(device, lease.instanceId)
-      this.parsed.delete(t.id)
       assignedTotal.inc()
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
       this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
@@ -379,8 +427,7 @@ export class Dispatcher {
     const copies = new Map<number, number>()
     for (const r of running) copies.set(r.task_id, (copies.get(r.task_id) ?? 0) + (r.spare ? 2 : 1))
     const byTask = new Map(running.map((r) => [r.task_id, r]))
-    const payloads = new Map<number, Payload>()
-    const payloadOf = (r: (typeof running)[number]) => payloads.get(r.task_id) ?? payloads.set(r.task_id, JSON.parse(r.payload_json) as Payload).get(r.task_id)!
+    const payloadOf = (r: (typeof running)[number]) => taskPayload<Payload>(this.ctx.db, { id: r.task_id, payload_json: r.payload_json })
     const chosen = spares(
       running
         .filter((r) => r.expected_ms !== null && r.spare === 0)
@@ -474,44 +521,17 @@ export class Dispatcher {
       const leased = new Map<number, number>()
       for (const part of inChunks(list)) {
         const ids = part.map((c) => c.t.id)
-        // The conditional update is the claim: of several coordinators offering the same task, one
-        // changes the row. On PostgreSQL a row another coordinator is claiming right now is skipped
-        // (SKIP LOCKED) instead of waited for: it is theirs.
-        const claimed = shared
-          ? (
-              await sql<{ id: number }>`UPDATE tasks SET state = 'leased', attempts = attempts + 1, updated_at = ${now}
-               WHERE id IN (SELECT id FROM tasks WHERE id IN (${sql.join(ids)}) AND state = 'ready' FOR UPDATE SKIP LOCKED) RETURNING id`.execute(trx)
-            ).rows
-          : await trx
-              .updateTable('tasks')
-              .set((eb) => ({ state: 'leased', attempts: eb('attempts', '+', 1), updated_at: now }))
-              .where('id', 'in', ids)
-              .where('state', '=', 'ready')
-              .returning('id')
-              .execute()
+        // The conditional update is the claim: a task someone else took meanwhile is not ready.
+        const claimed = await (shared ? claimShared : claim).rows(trx, ids, now)
         const got = new Set(claimed.map((r) => Number(r.id)))
         const won = part.filter((c) => got.has(c.t.id))
         // Inserted in the same chunk sizes as the claims, so a partly claimed chunk is split too.
         for (const rows of inChunks(won)) {
-          const ins = await trx
-            .insertInto('instances')
-            .values(
-              rows.map(({ t, device, assignMs, explainJson }) => ({
-                task_id: t.id,
-                job_id: t.job_id,
-                device_id: device.id,
-                state: 'leased' as const,
-                leased_at: now,
-                deadline,
-                expected_ms: this.registry.expectedMs(device.id, t.flops, assignMs),
-                price_per_s: devicePrice(this.ctx, device),
-                explain_json: explainJson,
-                node_id: this.ctx.cluster.nodeId,
-              })),
-            )
-            .returning(['id', 'task_id'])
-            .execute()
-          for (const r of ins) leased.set(Number(r.task_id), Number(r.id))
+          const ins = await newLeases.run(
+            trx,
+            rows.map(({ t, device, assignMs, explainJson }) => [t.id, t.job_id, device.id, now, deadline, this.registry.expectedMs(device.id, t.flops, assignMs), devicePrice(this.ctx, device), explainJson, this.ctx.cluster.nodeId]),
+          )
+          for (const r of ins.rows) leased.set(Number(r.task_id), Number(r.id))
         }
       }
       return list.map((c) => (leased.has(c.t.id) ? { instanceId: leased.get(c.t.id)!, deadline } : null))

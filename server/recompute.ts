@@ -10,10 +10,11 @@ import { runTask } from '../lib/compute/run-task'
 import { requiredBackends } from '../lib/model/backends'
 import { Task as TaskSchema, unpackTensors, type NamedTensor } from '../lib/protocol'
 import type { Ctx } from './context'
+import { taskPayload } from './payloads'
 import type { TaskRow } from './store/schema'
 
-export function canRecompute(ctx: Ctx, task: Pick<TaskRow, 'flops' | 'payload_json'>): boolean {
-  const kind = (JSON.parse(task.payload_json) as { kind: string }).kind
+export function canRecompute(ctx: Ctx, task: Pick<TaskRow, 'id' | 'flops' | 'payload_json'>): boolean {
+  const kind = taskPayload<{ kind: string }>(ctx.db, task).kind
   return kind !== 'stage' && task.flops <= ctx.config.NIMBLE_SPOT_MAX_FLOPS
 }
 

@@ -10,6 +10,8 @@
  */
 import { replicaConflicts, type Holder } from '../lib/verify/trust'
 import type { Ctx } from './context'
+import { inChunks } from './store/chunks'
+import { preparedIn } from './store/prepared'
 
 export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: string }[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>()
@@ -32,3 +34,11 @@ export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: st
   }
   return out
 }
+
+/** The devices among `online` that are banned. */
+export async function bannedAmong(ctx: Ctx, online: { id: string }[]): Promise<Set<string>> {
+  const out = new Set<string>()
+  for (const part of inChunks(online.map((d) => d.id))) for (const r of await bannedIn.rows(ctx.db, part)) out.add(r.id)
+  return out
+}
+const bannedIn = preparedIn<{ id: string }>((ids, db) => db.selectFrom('devices').select('id').where('id', 'in', ids).where('banned_at', 'is not', null))

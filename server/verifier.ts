@@ -33,20 +33,67 @@ import type { Registry } from './registry'
 import { replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
 import { loadTrust, recordTrust, trustMoved, trustPolicy } from './trust'
-import { prepared } from './store/prepared'
+import { prepared, preparedRows } from './store/prepared'
+import { forgetPayloads, taskPayload } from './payloads'
 import { inChunks } from './store/chunks'
 
 /**
  * `v(col, ...) AS (VALUES (...), ...)`: rows for a statement to join on (`WITH v ... UPDATE ... FROM v`),
  * each value cast to its column's type (PostgreSQL would otherwise take untyped parameters for text).
  * One update joined on these rows costs a lookup per row; a `CASE id WHEN ...` per column cost a
- * comparison per row and branch (a 256-row chunk: 11 µs a row on SQLite).
+ * comparison per row and branch (a 256-row chunk: 11 µs a row on SQLite). `rows` are the
+ * placeholders of a prepared statement (store/prepared.ts: built once per row count).
  */
-function rowsOf<T>(list: T[], cols: [name: string, type: string, value: (x: T) => unknown][]) {
+function valuesOf(cols: [name: string, type: string][], rows: unknown[][]) {
   const names = sql.raw(cols.map(([name]) => name).join(', '))
-  const rows = list.map((x) => sql`(${sql.join(cols.map(([, type, value]) => sql`CAST(${value(x)} AS ${sql.raw(type)})`))})`)
-  return sql`v(${names}) AS (VALUES ${sql.join(rows)})`
+  return sql`v(${names}) AS (VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row.map((value, i) => sql`CAST(${value} AS ${sql.raw(cols[i][1])})`))})`))})`
 }
+
+// acceptAlone's statements, one per chunk of results.
+/** Rows (instance, finished at, result hash, elapsed ms, bytes, reported loss): each result in and valid at once, and what the owner pays (the device-time the coordinator saw, at the price fixed at lease). */
+const acceptedResults = preparedRows<{ id: number }>(
+  6,
+  (rows) => sql`WITH ${valuesOf(
+    [
+      ['id', 'bigint'],
+      ['finished_at', 'bigint'],
+      ['result_hash', 'text'],
+      ['elapsed_ms', 'double precision'],
+      ['result_bytes', 'integer'],
+      ['reported_loss', 'double precision'],
+    ],
+    rows,
+  )} UPDATE instances SET state = 'valid', finished_at = v.finished_at, result_hash = v.result_hash,
+      elapsed_ms = v.elapsed_ms, result_bytes = v.result_bytes, reported_loss = v.reported_loss,
+      cost = (v.finished_at - instances.leased_at) / 1000.0 * coalesce(instances.price_per_s, 0)
+    FROM v WHERE instances.id = v.id AND instances.state = 'leased' RETURNING instances.id`,
+)
+/** Rows (task, result hash), then now: the tasks done with a single copy. */
+const singleDone = preparedRows<{ id: number }>(
+  2,
+  (rows, _db, arg) => sql`WITH ${valuesOf(
+    [
+      ['id', 'bigint'],
+      ['result_hash', 'text'],
+    ],
+    rows,
+  )} UPDATE tasks SET state = 'done', verdict = 'single', updated_at = ${arg(0)}, replicas = 1, result_hash = v.result_hash
+    FROM v WHERE tasks.id = v.id AND tasks.state = 'leased' RETURNING tasks.id`,
+)
+/** Rows (instance, task, job, device, flops, created at): their credits. */
+const credits = preparedRows(6, (rows, db) => db.insertInto('credits').values(rows.map(([instance_id, task_id, job_id, device_id, flops, created_at]) => ({ instance_id, task_id, job_id, device_id, flops, created_at }))))
+/** Rows (device, results accepted): counters and earned trust of unbanned devices. */
+const devicesEarned = preparedRows<Omit<Earned, 'earned'>>(
+  2,
+  (rows) => sql`WITH ${valuesOf(
+    [
+      ['id', 'text'],
+      ['n', 'integer'],
+    ],
+    rows,
+  )} UPDATE devices SET tasks_valid = tasks_valid + v.n, trust_streak = trust_streak + v.n, trust_expired = 0
+    FROM v WHERE devices.id = v.id AND devices.banned_at IS NULL RETURNING devices.id, devices.trust_streak, devices.tasks_invalid, devices.banned_at, devices.address`,
+)
 
 /** acceptAlone lost a race (a lease or task changed since it was read): nothing of it was written. */
 export class Raced extends Error {}
@@ -138,7 +185,7 @@ export class Verifier {
         log.info({ task: taskId, device: first }, `task ${taskId} replicated: ${needed} agreeing copies needed`)
       } else fixed = needed
     }
-    const payload = JSON.parse(task.payload_json) as { kind: string; weights?: { hash: string } }
+    const payload = taskPayload<{ kind: string; weights?: { hash: string } }>(this.ctx.db, task)
     const base = payload.kind === 'train' && payload.weights ? unpackTensors(blobs.readArrayBuffer(payload.weights.hash)) : null
     const results = pending.map((p) => unpackTensors(fresh?.hash === p.result_hash ? fresh.bytes : blobs.readArrayBuffer(p.result_hash!)))
     const agree = (a: NamedTensor[], b: NamedTensor[]) => compareResults(a, b, base).agree
@@ -201,31 +248,22 @@ export class Verifier {
     const now = this.ctx.now()
     const earned = await db.transaction().execute(async (trx) => {
       for (const part of inChunks(items)) {
-        // The result in and valid at once (the per-result path passes through 'pending'), and
-        // what the owner pays: the device-time the coordinator saw, at the price fixed at lease.
-        const v = rowsOf(part, [
-          ['id', 'bigint', (a) => a.instanceId],
-          ['finished_at', 'bigint', (a) => a.finishedAt],
-          ['result_hash', 'text', (a) => a.hash],
-          ['elapsed_ms', 'double precision', (a) => a.elapsedMs],
-          ['result_bytes', 'integer', (a) => a.bytes],
-          ['reported_loss', 'double precision', (a) => a.loss],
-        ])
-        const r = await sql<{ id: number }>`WITH ${v} UPDATE instances SET state = 'valid', finished_at = v.finished_at, result_hash = v.result_hash,
-            elapsed_ms = v.elapsed_ms, result_bytes = v.result_bytes, reported_loss = v.reported_loss,
-            cost = (v.finished_at - instances.leased_at) / 1000.0 * coalesce(instances.price_per_s, 0)
-          FROM v WHERE instances.id = v.id AND instances.state = 'leased' RETURNING instances.id`.execute(trx)
+        // The result in and valid at once (the per-result path passes through 'pending').
+        const r = await acceptedResults.run(
+          trx,
+          part.map((a) => [a.instanceId, a.finishedAt, a.hash, a.elapsedMs, a.bytes, a.loss]),
+        )
         if (r.rows.length !== part.length) throw new Raced('a lease lapsed or was cancelled meanwhile')
-        const t = await sql<{ id: number }>`WITH ${rowsOf(part, [
-          ['id', 'bigint', (a) => a.task.id],
-          ['result_hash', 'text', (a) => a.hash],
-        ])} UPDATE tasks SET state = 'done', verdict = 'single', updated_at = ${now}, replicas = 1, result_hash = v.result_hash
-          FROM v WHERE tasks.id = v.id AND tasks.state = 'leased' RETURNING tasks.id`.execute(trx)
+        const t = await singleDone.run(
+          trx,
+          part.map((a) => [a.task.id, a.hash]),
+          now,
+        )
         if (t.rows.length !== part.length) throw new Raced('a task was settled or cancelled meanwhile')
-        await trx
-          .insertInto('credits')
-          .values(part.map((a) => ({ instance_id: a.instanceId, task_id: a.task.id, job_id: a.task.job_id, device_id: a.deviceId, flops: a.task.flops, created_at: now })))
-          .execute()
+        await credits.run(
+          trx,
+          part.map((a) => [a.instanceId, a.task.id, a.task.job_id, a.deviceId, a.task.flops, now]),
+        )
       }
       // Counters and earned trust, one statement per chunk of devices, in id order (see bumpDevices).
       // A device banned since its lease was read (its wallet's other device cheated, say) earns
@@ -234,12 +272,7 @@ export class Verifier {
       for (const a of items) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1)
       const rows: Earned[] = []
       for (const part of inChunks([...perDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) {
-        const v = rowsOf(part, [
-          ['id', 'text', ([id]) => id],
-          ['n', 'integer', ([, n]) => n],
-        ])
-        const r = await sql<Omit<Earned, 'earned'>>`WITH ${v} UPDATE devices SET tasks_valid = tasks_valid + v.n, trust_streak = trust_streak + v.n, trust_expired = 0
-          FROM v WHERE devices.id = v.id AND devices.banned_at IS NULL RETURNING devices.id, devices.trust_streak, devices.tasks_invalid, devices.banned_at, devices.address`.execute(trx)
+        const r = await devicesEarned.run(trx, part)
         if (r.rows.length !== part.length) throw new Raced('a device was banned meanwhile')
         for (const d of r.rows) rows.push({ ...d, earned: perDevice.get(d.id)! })
       }
@@ -253,6 +286,7 @@ export class Verifier {
     }
     // Once per job and round: what listens (the assimilator, live views) looks at all of them.
     for (const { jobId, round } of rounds.values()) this.ctx.bus.emit('task:done', jobId, round)
+    forgetPayloads(db, items.map((a) => a.task.id))
     // Committed: the results are accepted whatever follows, and the caller must hear so.
     try {
       await this.trustEarned(earned)

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { openStore, type Store } from './db'
-import { prepared, preparedIn } from './prepared'
+import { prepared, preparedIn, preparedRows } from './prepared'
 import { tempDir } from '../testing/harness'
 
 // The PostgreSQL pass (NIMBLE_TEST_DATABASE_URL) runs the same cases there.
@@ -71,5 +71,32 @@ describe('prepared queries', () => {
     ])
     expect(await rename.rows(db, ['b'], 'one')).toEqual([{ id: 'b', name: 'one' }])
     expect((await db.selectFrom('devices').select(['id', 'name']).orderBy('id').execute()).map((r) => r.name)).toEqual(['both', 'one'])
+  })
+
+  it('preparedRows runs inserts and VALUES joins of any row count, with arguments after the rows', async () => {
+    const add = preparedRows(3, (rows, d, arg) => d.insertInto('devices').values(rows.map(([id, name, gflops]) => ({ id, name, gflops, kind: 'headless', backend: 'cpu', profile_json: '{}', first_seen: arg(0), last_seen: arg(0) }))))
+    await add.run(db, [['c', 'C', 3], ['d', 'D', 4], ['e', 'E', 5]], 7)
+    await add.run(db, [['f', 'F', 6]], 8)
+    // A raw sql template: each value cast (PostgreSQL would otherwise take an untyped text parameter).
+    const scale = preparedRows<{ id: string; gflops: number }>(
+      2,
+      (rows) => sql`WITH v(id, k) AS (VALUES ${sql.join(rows.map(([id, k]) => sql`(CAST(${id} AS text), CAST(${k} AS double precision))`))})
+        UPDATE devices SET gflops = devices.gflops * v.k FROM v WHERE devices.id = v.id RETURNING devices.id, devices.gflops`,
+    )
+    expect((await scale.run(db, [['c', 2], ['f', 10]])).rows.map((r) => [r.id, Number(r.gflops)]).sort()).toEqual([
+      ['c', 6],
+      ['f', 60],
+    ])
+    expect((await scale.run(db, [['d', 0.5], ['e', 1]])).rows.length).toBe(2)
+    const rows = await db.selectFrom('devices').select(['id', 'name', 'gflops', 'first_seen']).where('id', 'in', ['c', 'd', 'e', 'f']).orderBy('id').execute()
+    expect(rows.map((r) => [r.id, r.name, Number(r.gflops), Number(r.first_seen)])).toEqual([
+      ['c', 'C', 6, 7],
+      ['d', 'D', 2, 7],
+      ['e', 'E', 5, 7],
+      ['f', 'F', 60, 8],
+    ])
+    // A row of the wrong width is refused, and nothing of that call is written.
+    await expect(add.run(db, [['g', 'G', 1], ['h', 'H']], 9)).rejects.toThrow(/a row of 2 values where 3 are expected/)
+    expect(await db.selectFrom('devices').select('id').where('id', 'in', ['g', 'h']).execute()).toEqual([])
   })
 })

@@ -14,7 +14,7 @@
  * Arguments must not be undefined (Kysely leaves an undefined value out of the query; a
  * placeholder is always in it): pass null.
  */
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely'
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type RawBuilder } from 'kysely'
 import type { Database } from './schema'
 
 /** Where argument i goes, while the query is built. */
@@ -33,15 +33,18 @@ export type Prepared<R> = {
   changed(db: Kysely<Database>, ...args: unknown[]): Promise<number>
 }
 
+/** A query builder, or a raw `sql` template (which compiles against its database). */
+type Buildable<R> = Compilable<R> | RawBuilder<R>
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a placeholder stands for a value of any column's type
-export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>) => Compilable<R>): Prepared<R> {
+export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>) => Buildable<R>): Prepared<R> {
   // SQL differs by dialect: one compiled form per database adapter (a transaction shares its database's).
   const byAdapter = new WeakMap<object, Compiled>()
   const run = (db: Kysely<Database>, ...args: unknown[]): Promise<QueryResult<R>> => {
     const adapter = db.getExecutor().adapter
     let c = byAdapter.get(adapter)
     if (!c) {
-      c = build((i) => new Slot(i), db).compile()
+      c = (build((i) => new Slot(i), db) as { compile(db: Kysely<Database>): CompiledQuery }).compile(db)
       byAdapter.set(adapter, c)
     }
     const parameters = c.parameters.map((p) => (p instanceof Slot ? args[p.i] : p))
@@ -68,7 +71,7 @@ export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>)
  *   for (const part of inChunks(ids)) rows.push(...(await tasksIn.rows(db, part)))
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- placeholders, as in prepared()
-export function preparedIn<R>(build: (list: any[], db: Kysely<Database>, arg: (k: number) => any) => Compilable<R>): { rows(db: Kysely<Database>, list: readonly unknown[], ...args: unknown[]): Promise<R[]> } {
+export function preparedIn<R>(build: (list: any[], db: Kysely<Database>, arg: (k: number) => any) => Buildable<R>): { rows(db: Kysely<Database>, list: readonly unknown[], ...args: unknown[]): Promise<R[]> } {
   const bySize = new Map<number, Prepared<R>>()
   return {
     rows(db, list, ...args) {
@@ -76,6 +79,32 @@ export function preparedIn<R>(build: (list: any[], db: Kysely<Database>, arg: (k
       let p = bySize.get(n)
       if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, i) => $(i)), db, (k) => $(n + k)))))
       return p.rows(db, ...list, ...args)
+    },
+  }
+}
+
+/**
+ * A prepared query over rows of `width` values each (a multi-row insert, a `VALUES` list), one
+ * per row count: `build` gets the placeholders as rows, and `arg(k)` for the k-th argument after
+ * them. Pass rows in chunk sizes (store/chunks.ts) so that few texts are made.
+ *
+ *   const add = preparedRows(2, (rows, db) => db.insertInto('t').values(rows.map(([a, b]) => ({ a, b }))))
+ *   await add.run(db, [[1, 'x'], [2, 'y']])
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- placeholders, as in prepared()
+export function preparedRows<R>(width: number, build: (rows: any[][], db: Kysely<Database>, arg: (k: number) => any) => Buildable<R>): { run(db: Kysely<Database>, rows: readonly (readonly unknown[])[], ...args: unknown[]): Promise<QueryResult<R>> } {
+  const bySize = new Map<number, Prepared<R>>()
+  return {
+    run(db, rows, ...args) {
+      const n = rows.length
+      let p = bySize.get(n)
+      if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, r) => Array.from({ length: width }, (_, c) => $(r * width + c))), db, (k) => $(n * width + k)))))
+      const flat: unknown[] = []
+      for (const row of rows) {
+        if (row.length !== width) return Promise.reject(new Error(`preparedRows: a row of ${row.length} values where ${width} are expected`))
+        for (const v of row) flat.push(v)
+      }
+      return p.run(db, ...flat, ...args)
     },
   }
 }
