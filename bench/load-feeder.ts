@@ -7,10 +7,8 @@
  * for it (its event loop blocked in SQLite's busy handler: a quarter of its time at 2,600 tasks/s).
  */
 import type { Store } from '../server/store/db'
+import { seedTinyJobs, tinyTasks } from '../server/testing/tiny-job'
 
-export const HASH = '0'.repeat(64)
-const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
-const PAYLOAD = JSON.stringify({ kind: 'infer', model: MODEL, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
 /** Ready tasks kept queued by default: more than the devices can hold at once, so none waits for the feeder. */
 const WINDOW = 4000
 
@@ -20,12 +18,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export function feeder(db: Store, window = WINDOW): { ready: Promise<void>; stop: () => Promise<void> } {
   let shard = 0
   let stop = false
-  const now = Date.now()
-  const setup = (async () => {
-    await db.insertInto('datasets').values({ id: 'bench-ds', name: 'bench', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
-    // plan_json null and tasks in round 1 while the job is at round 0: planner and assimilator leave it alone.
-    await db.insertInto('jobs').values({ id: 'bench-job', name: 'bench', type: 'infer', status: 'running', dataset_id: 'bench-ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1_000_000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
-  })()
+  const setup = seedTinyJobs(db, { datasetId: 'bench-ds', jobIds: ['bench-job'], totalRounds: 1_000_000 })
   // NIMBLE_PASS_PROFILE=1: every 5 s, what it inserted and how many tasks were left queued when it
   // last looked (0: the devices drained the queue faster than it filled it, and waited for it).
   let fed = 0
@@ -44,8 +37,8 @@ export function feeder(db: Store, window = WINDOW): { ready: Promise<void>; stop
     // 2,000 rows a statement (11 parameters each: within SQLite's and PostgreSQL's limits): each
     // statement waits for a turn of a busy event loop, and 500 a statement could not keep up.
     for (let k = 0; k < missing; k += 2000) {
-      const t = Date.now()
-      const rows = Array.from({ length: Math.min(2000, missing - k) }, () => ({ job_id: 'bench-job', round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t }))
+      const rows = tinyTasks('bench-job', Math.min(2000, missing - k), shard)
+      shard += rows.length
       await db.insertInto('tasks').values(rows).execute()
       fed += rows.length
     }

@@ -24,6 +24,7 @@ import { packTensors } from '../lib/protocol/tensor-pack'
 import { run, tempDir, type Proc } from '../server/testing/harness'
 import { createDatabase, startPostgres, type Service } from '../server/testing/services'
 import { openStore } from '../server/store/db'
+import { TINY_RESULT } from '../server/testing/tiny-job'
 import fs from 'node:fs'
 
 const args = process.argv.slice(2)
@@ -50,7 +51,6 @@ const UNIQUE = args.includes('--unique')
  */
 const SLOTS = Number(flag('slots', '4'))
 
-const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(0.5) }]))
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN
@@ -79,7 +79,7 @@ async function connectDevices(url: string, n: number, onDone: (latencyMs: number
       const tasks = due
       due = []
       const metas = tasks.map((t) => ({ instanceId: t.instanceId, taskId: t.taskId, loss: null, elapsedMs: 1, backend: 'cpu' }))
-      const bytes = tasks.map((t) => (UNIQUE ? new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(t.instanceId) }])) : RESULT))
+      const bytes = tasks.map((t) => (UNIQUE ? new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(t.instanceId) }])) : TINY_RESULT))
       d.sentAt = performance.now()
       if (tasks.length === 1) return void socket.emit('task:result', metas[0], bytes[0], (res: { ok: boolean }) => onDone(null, res.ok))
       socket.emit('task:results', metas, bytes, (res: { ok: boolean; outcomes?: { ok: boolean }[] }) => {

@@ -7,13 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { io as connect, type Socket } from 'socket.io-client'
 import { PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient, type ResultOutcome, type Task, type TaskResultMeta } from '../lib/protocol'
-import { packTensors } from '../lib/protocol/tensor-pack'
 import type { Ctx } from './context'
 import { parseResults } from './device-socket'
 import { Dispatcher } from './dispatcher'
 import { Registry, type DeviceSession } from './registry'
 import type { Store } from './store/db'
 import { startDevices } from './testing/devices'
+import { seedTinyJobs, TINY_RESULT, tinyTasks } from './testing/tiny-job'
 
 type Client = Socket<DeviceServerToClient, DeviceClientToServer>
 
@@ -23,20 +23,12 @@ let ctx: Ctx
 let url = ''
 let registry: Registry
 const clients: Client[] = []
-const HASH = '0'.repeat(64)
-const MODEL = { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }
-/** A tiny inference task whose result is a 1x1 `y` (what bench:load runs). */
-const PAYLOAD = JSON.stringify({ kind: 'infer', model: MODEL, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
-const RESULT = new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(0.5) }]))
 let shard = 0
 
 beforeAll(async () => {
   devices = await startDevices({ NIMBLE_DEVICE_MAX_TASKS: '4', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0', NIMBLE_STRAGGLER_FACTOR: '0' })
   ;({ db, ctx, url, registry } = devices)
-  const now = Date.now()
-  await db.insertInto('datasets').values({ id: 'ds', name: 'ds', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
-  for (const id of ['job', 'job2'])
-    await db.insertInto('jobs').values({ id, name: id, type: 'infer', status: 'running', dataset_id: 'ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1000, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
+  await seedTinyJobs(db, { datasetId: 'ds', jobIds: ['job', 'job2'] })
 })
 
 afterAll(async () => {
@@ -44,13 +36,10 @@ afterAll(async () => {
   await devices.close()
 })
 
-/** Queues `n` ready tasks of a job (round 1 of a job at round 0: the planner and assimilator leave them alone). */
+/** Queues `n` ready tiny tasks (server/testing/tiny-job.ts: what bench:load runs) of a job. */
 async function seed(n: number, jobId = 'job'): Promise<void> {
-  const t = Date.now()
-  await db
-    .insertInto('tasks')
-    .values(Array.from({ length: n }, () => ({ job_id: jobId, round: 1, shard: shard++, rows: 1, state: 'ready' as const, payload_json: PAYLOAD, flops: 1000, attempts: 0, result_hash: null, created_at: t, updated_at: t })))
-    .execute()
+  await db.insertInto('tasks').values(tinyTasks(jobId, n, shard)).execute()
+  shard += n
 }
 
 /** A device that records every task message it gets. */
@@ -97,7 +86,7 @@ describe('several tasks per message', () => {
 
   it('task:results takes four results with one ack: each accepted, credited once, its task done', async () => {
     const tasks = a.messages[0].tasks
-    const res = await results(a.socket, tasks.map(metaOf), tasks.map(() => RESULT))
+    const res = await results(a.socket, tasks.map(metaOf), tasks.map(() => TINY_RESULT))
     expect(res).toEqual({ ok: true, outcomes: [{ ok: true }, { ok: true }, { ok: true }, { ok: true }] })
     const ids = tasks.map((t) => t.instanceId)
     const rows = await db.selectFrom('instances').select(['state']).where('id', 'in', ids).execute()
@@ -114,7 +103,7 @@ describe('several tasks per message', () => {
     const mine = a.messages.at(-1)!
     expect(mine.event).toBe('task:assign') // one task: no batch needed
     const theirs = b.messages[0].tasks[0]
-    const res = await results(a.socket, [metaOf(mine.tasks[0]), metaOf(theirs)], [RESULT, RESULT])
+    const res = await results(a.socket, [metaOf(mine.tasks[0]), metaOf(theirs)], [TINY_RESULT, TINY_RESULT])
     expect(res.ok).toBe(true)
     const outcomes = (res as { outcomes: ResultOutcome[] }).outcomes
     expect(outcomes[0]).toEqual({ ok: true })
@@ -133,7 +122,7 @@ describe('several tasks per message', () => {
     const c = await join('sloppy', true)
     await expect.poll(() => received(c.messages)).toBe(2)
     const gone = new Promise<void>((resolve) => c.socket.once('disconnect', () => resolve()))
-    const res = await results(c.socket, c.messages[0].tasks.map(metaOf), [RESULT])
+    const res = await results(c.socket, c.messages[0].tasks.map(metaOf), [TINY_RESULT])
     expect(res).toMatchObject({ ok: false, error: { code: 'invalid_message', message: expect.stringContaining('weights must be an array of 2 binary attachments') } })
     await gone
     expect(await db.selectFrom('credits').select('instance_id').where('device_id', '=', c.id).execute()).toEqual([])
@@ -184,18 +173,18 @@ describe('a dispatch pass', () => {
 describe('parseResults (a task:results message)', () => {
   const meta = (instanceId: number) => ({ instanceId, taskId: 1, loss: null, elapsedMs: 1, backend: 'cpu' })
   it('pairs metadata and attachments by position', () => {
-    const r = parseResults([meta(1), meta(2)], [RESULT, RESULT.buffer])
+    const r = parseResults([meta(1), meta(2)], [TINY_RESULT, TINY_RESULT.buffer])
     expect('why' in r).toBe(false)
-    if (!('why' in r)) expect(r.bytes.map((b) => b.byteLength)).toEqual([RESULT.byteLength, RESULT.byteLength])
+    if (!('why' in r)) expect(r.bytes.map((b) => b.byteLength)).toEqual([TINY_RESULT.byteLength, TINY_RESULT.byteLength])
   })
   it.each([
     ['no results', [], [], /results: .*>=1|too small/i],
-    ['more than MAX_SLOTS', Array.from({ length: 65 }, (_, k) => meta(k + 1)), Array.from({ length: 65 }, () => RESULT), /results: .*<=64|too big/i],
-    ['a bad lease id', [meta(-3)], [RESULT], /^0\.instanceId: /],
-    ['weights not a list', [meta(1)], RESULT, /weights must be an array of 1 binary attachments/],
-    ['fewer attachments than results', [meta(1), meta(2)], [RESULT], /weights must be an array of 2 binary attachments/],
-    ['an attachment that is not binary', [meta(1), meta(2)], [RESULT, 'text'], /weights\.1: must be a binary attachment/],
-    ['one lease twice', [meta(7), meta(7)], [RESULT, RESULT], /each lease may appear once/],
+    ['more than MAX_SLOTS', Array.from({ length: 65 }, (_, k) => meta(k + 1)), Array.from({ length: 65 }, () => TINY_RESULT), /results: .*<=64|too big/i],
+    ['a bad lease id', [meta(-3)], [TINY_RESULT], /^0\.instanceId: /],
+    ['weights not a list', [meta(1)], TINY_RESULT, /weights must be an array of 1 binary attachments/],
+    ['fewer attachments than results', [meta(1), meta(2)], [TINY_RESULT], /weights must be an array of 2 binary attachments/],
+    ['an attachment that is not binary', [meta(1), meta(2)], [TINY_RESULT, 'text'], /weights\.1: must be a binary attachment/],
+    ['one lease twice', [meta(7), meta(7)], [TINY_RESULT, TINY_RESULT], /each lease may appear once/],
   ])('refuses %s, saying why', (_name, metas, weights, why) => {
     const r = parseResults(metas, weights)
     expect(r).toEqual({ why: expect.stringMatching(why) })

@@ -27,6 +27,7 @@ import { bannedAmong, replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import { hasRoom, type DeviceSession, type Registry } from './registry'
 import { inChunks } from './store/chunks'
+import { passProfiler } from './pass-profile'
 import { prepared, preparedIn, preparedRows } from './store/prepared'
 import { keptPayload, taskPayload } from './payloads'
 
@@ -166,41 +167,6 @@ function compact(e: Explanation, names: Map<string, string>) {
   }
 }
 
-/**
- * NIMBLE_PASS_PROFILE=1 (a diagnostic for bench:load): every 5 s, on stderr, how many passes ran,
- * their average size, and the milliseconds they spent in each phase.
- */
-function passProfiler() {
-  const ms = new Map<string, number>()
-  let passes = 0
-  let devices = 0
-  let ready = 0
-  let leased = 0
-  setInterval(() => {
-    if (!passes) return
-    const phases = [...ms].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')
-    process.stderr.write(`dispatch: ${passes} passes, per pass ${(devices / passes).toFixed(0)} idle devices, ${(ready / passes).toFixed(0)} ready tasks read, ${(leased / passes).toFixed(0)} leased; ms in all: ${phases}\n`)
-    passes = devices = ready = leased = 0
-    ms.clear()
-  }, 5000).unref()
-  return {
-    /** Starts timing a pass: lap(phase) adds the time since the previous lap to that phase. */
-    start() {
-      let t = performance.now()
-      return (phase: string) => {
-        const now = performance.now()
-        ms.set(phase, (ms.get(phase) ?? 0) + now - t)
-        t = now
-      }
-    },
-    done(idle: number, readRows: number, chosen: number) {
-      passes++
-      devices += idle
-      ready += readRows
-      leased += chosen
-    },
-  }
-}
 const passProfile = process.env.NIMBLE_PASS_PROFILE ? passProfiler() : null
 
 export class Dispatcher {
@@ -353,11 +319,13 @@ export class Dispatcher {
     const readyById = new Map(ready.map((r) => [r.id, r]))
     const chosen: (Claim & { why: string | undefined })[] = []
     let open = tasks
+    // Each device as the scheduler sees it, built once for the pass's rounds.
+    const slots = new Map(idle.map((d) => [d, slot(d)]))
     let devices = banned.size ? idle.filter((d) => !banned.has(d.id)) : idle
     while (devices.length > 0 && open.length > 0) {
       const t0 = performance.now()
       // Devices that could take a task later; one cooling down after failures is not waited for.
-      const result = assign(open, devices.map(slot), { now, prices: this.ctx.config.prices, fleet, running, ...(quotas ? { quotas } : {}) })
+      const result = assign(open, devices.map((d) => slots.get(d)!), { now, prices: this.ctx.config.prices, fleet, running, ...(quotas ? { quotas } : {}) })
       this.decisionMs.push(performance.now() - t0)
       dispatchDecision.observe((performance.now() - t0) / 1000)
       if (this.decisionMs.length > 1000) this.decisionMs.splice(0, this.decisionMs.length - 1000)
