@@ -132,26 +132,31 @@ describe('several tasks per message', () => {
 })
 
 describe('a dispatch pass', () => {
+  const sent = new Map<string, number[]>()
+  /** A connected device as the registry holds it, whose task messages land in `sent`. */
+  const device = (id: string, slots = 3): DeviceSession => ({
+    id,
+    name: id,
+    profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
+    gflops: 1,
+    bench: 1,
+    duty: 1,
+    connectedAt: 0,
+    leases: new Set(),
+    slots,
+    failures: 0,
+    coolUntil: 0,
+    cached: new Set(),
+    link: { assign: (tasks) => sent.set(id, [...(sent.get(id) ?? []), ...tasks.map((t) => t.instanceId)]), cancel() {}, stats() {} },
+  })
+  const addDevices = async (...ids: string[]) => {
+    for (const id of ids) await db.insertInto('devices').values({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 0, last_seen: 0, address: null, network: null, node_id: null }).execute()
+  }
+
   it('a device that left while the pass read the store gets nothing, and the pass still ends and fills the others', async () => {
     await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
     await seed(6, 'job2')
-    const sent = new Map<string, number[]>()
-    const device = (id: string): DeviceSession => ({
-      id,
-      name: id,
-      profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
-      gflops: 1,
-      bench: 1,
-      duty: 1,
-      connectedAt: 0,
-      leases: new Set(),
-      slots: 3,
-      failures: 0,
-      coolUntil: 0,
-      cached: new Set(),
-      link: { assign: (tasks) => sent.set(id, [...(sent.get(id) ?? []), ...tasks.map((t) => t.instanceId)]), cancel() {}, stats() {} },
-    })
-    for (const id of ['stays-1', 'gone-1']) await db.insertInto('devices').values({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 0, last_seen: 0, address: null, network: null, node_id: null }).execute()
+    await addDevices('stays-1', 'gone-1')
     // 'gone-1' is among the idle devices the pass starts from, but has left by the time it leases.
     class Leaving extends Registry {
       override get(id: string) {
@@ -167,6 +172,28 @@ describe('a dispatch pass', () => {
     expect(sent.has('gone-1')).toBe(false)
     expect(await leasedTo('gone-1')).toEqual([])
     expect((await leasedTo('stays-1')).length).toBe(3)
+  })
+
+  it('a job near its budget: a device with four free slots gets leases until the expected cost reaches the budget, not four', async () => {
+    await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
+    await seedTinyJobs(db, { datasetId: 'ds-budget', jobIds: ['budgeted'] })
+    await seed(8, 'budgeted')
+    await addDevices('probe', 'four-slots')
+    // One lease on a device like the one below, to learn what a lease of this job is expected to cost.
+    const probe = new Registry()
+    probe.add(device('probe', 1))
+    await new Dispatcher(ctx, probe).dispatch()
+    const [lease] = await db.selectFrom('instances').select(['expected_ms', 'price_per_s']).where('device_id', '=', 'probe').execute()
+    const each = (lease.expected_ms! * lease.price_per_s!) / 1000
+    expect(each).toBeGreaterThan(0)
+    // Running: one lease (each). Budget: 2.5 leases. Two more fit before the expected cost reaches it.
+    await db.updateTable('jobs').set({ budget: 2.5 * each }).where('id', '=', 'budgeted').execute()
+    const r = new Registry()
+    r.add(device('four-slots', 4))
+    await new Dispatcher(ctx, r).dispatch()
+    expect(sent.get('four-slots')?.length).toBe(2)
+    expect((await leasedTo('four-slots')).length).toBe(2)
+    expect((await db.selectFrom('jobs').select('status').where('id', '=', 'budgeted').executeTakeFirstOrThrow()).status).toBe('running')
   })
 })
 

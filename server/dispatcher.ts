@@ -114,7 +114,7 @@ const newLeases = preparedRows<{ id: number; task_id: number }>(9, (rows, db) =>
 )
 
 /** A task the scheduler placed on a device, to be leased: its expected time and the explanation stored with the lease. */
-type Claim = { t: ReadyRow; device: DeviceSession; assignMs: number; explainJson: string | null }
+type Claim = { t: ReadyRow; device: DeviceSession; expectedMs: number; explainJson: string | null }
 
 /** Rough memory a task needs: weights (and for training gradients and optimizer state) plus a batch of activations. */
 export function taskMemory(payload: Payload): number {
@@ -319,6 +319,12 @@ export class Dispatcher {
     const readyById = new Map(ready.map((r) => [r.id, r]))
     const chosen: (Claim & { why: string | undefined })[] = []
     let open = tasks
+    // What each budgeted job has cost and is expected to cost, this pass's leases included: a
+    // lease that takes it to its budget is its last (checked per lease, not once per pass, so a
+    // device with several slots cannot take a job past its budget by a pass's worth).
+    const committed = new Map<string, number>()
+    for (const r of ready) if (r.budget !== null && !overBudget.has(r.job_id)) committed.set(r.job_id, (spent.get(r.job_id) ?? 0) + (pending.get(r.job_id) ?? 0))
+    const atBudget = new Set<string>()
     // Each device as the scheduler sees it, built once for the pass's rounds.
     const slots = new Map(idle.map((d) => [d, slot(d)]))
     let devices = banned.size ? idle.filter((d) => !banned.has(d.id)) : idle
@@ -338,14 +344,21 @@ export class Dispatcher {
           room.set(device, 0)
           continue
         }
-        const e = result.explain(a.taskId)
         const t = readyById.get(a.taskId)!
-        chosen.push({ t, device, assignMs: a.expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
         taken.add(a.taskId)
+        if (atBudget.has(t.job_id)) continue
+        const expectedMs = this.registry.expectedMs(device.id, t.flops, a.expectedMs)
+        const cost = committed.get(t.job_id)
+        if (cost !== undefined) {
+          committed.set(t.job_id, cost + (expectedMs * devicePrice(this.ctx, device)) / 1000)
+          if (committed.get(t.job_id)! >= t.budget!) atBudget.add(t.job_id)
+        }
+        const e = result.explain(a.taskId)
+        chosen.push({ t, device, expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
         room.set(device, room.get(device)! - 1)
         running[t.job_id] = (running[t.job_id] ?? 0) + 1
       }
-      open = open.filter((t) => !taken.has(t.id))
+      open = open.filter((t) => !taken.has(t.id) && !atBudget.has(String(t.jobId)))
       devices = devices.filter((d) => room.get(d)! > 0)
     }
     lap?.('assign')
@@ -497,7 +510,7 @@ export class Dispatcher {
         for (const rows of inChunks(won)) {
           const ins = await newLeases.run(
             trx,
-            rows.map(({ t, device, assignMs, explainJson }) => [t.id, t.job_id, device.id, now, deadline, this.registry.expectedMs(device.id, t.flops, assignMs), devicePrice(this.ctx, device), explainJson, this.ctx.cluster.nodeId]),
+            rows.map(({ t, device, expectedMs, explainJson }) => [t.id, t.job_id, device.id, now, deadline, expectedMs, devicePrice(this.ctx, device), explainJson, this.ctx.cluster.nodeId]),
           )
           for (const r of ins.rows) leased.set(Number(r.task_id), Number(r.id))
         }
