@@ -33,7 +33,8 @@ export function feeder(db: Store, window = WINDOW): { ready: Promise<void>; stop
     const t0 = performance.now()
     const r = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'ready').executeTakeFirst()
     lastReady = Number(r?.n ?? 0)
-    const missing = window - lastReady
+    // Rounded up to 500s: each row count is an SQL text of its own, and a prepared statement.
+    const missing = Math.ceil(Math.max(0, window - lastReady) / 500) * 500
     // 2,000 rows a statement (11 parameters each: within SQLite's and PostgreSQL's limits): each
     // statement waits for a turn of a busy event loop, and 500 a statement could not keep up.
     for (let k = 0; k < missing; k += 2000) {

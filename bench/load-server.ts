@@ -36,6 +36,15 @@ const port = (server.address() as { port: number }).port
 const echoPort = (echoHttp.address() as { port: number }).port
 process.stdout.write(`READY ${port} ${echoPort}\n`)
 process.on('SIGTERM', () => void coordinator.close().finally(() => process.exit(0)))
+// NIMBLE_BENCH_MEMORY=1: every 10 s, where the RSS is: V8's heap (used and committed), memory
+// outside it that V8 knows of (buffers), and the rest (native: SQLite's page cache, malloc's arenas).
+if (process.env.NIMBLE_BENCH_MEMORY) {
+  const mib = (n: number) => (n / 2 ** 20).toFixed(0)
+  setInterval(() => {
+    const m = process.memoryUsage()
+    process.stderr.write(`memory MiB: rss ${mib(m.rss)}, heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), rest ${mib(m.rss - m.heapTotal - m.external)}\n`)
+  }, 10_000).unref()
+}
 if (process.env.NIMBLE_BENCH_LOOP_DELAY) {
   const { monitorEventLoopDelay } = await import('node:perf_hooks')
   const h = monitorEventLoopDelay({ resolution: 10 })

@@ -14,7 +14,8 @@
  * Every device joins before the first task exists (the figure is steady-state throughput with
  * all of them connected); how many joined and how long connecting took are printed too.
  * Diagnostics: NIMBLE_TEST_VERBOSE=1 shows the coordinator's output; with it,
- * NIMBLE_BENCH_LOOP_DELAY=1 prints its event-loop delay, NIMBLE_SQL_PROFILE=10 its costliest
+ * NIMBLE_BENCH_LOOP_DELAY=1 prints its event-loop delay, NIMBLE_BENCH_MEMORY=1 where its RSS is
+ * (V8 heap, buffers, native), NIMBLE_SQL_PROFILE=10 its costliest
  * SQLite statements every 10 s and NIMBLE_PASS_PROFILE=1 where its dispatch passes spend their
  * time every 5 s; --profile DIR writes a V8 CPU profile.
  */

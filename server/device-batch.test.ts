@@ -174,6 +174,25 @@ describe('a dispatch pass', () => {
     expect((await leasedTo('stays-1')).length).toBe(3)
   })
 
+  it('a banned device gets nothing, and a task that prefers it goes to another device instead of waiting for it', async () => {
+    await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
+    await addDevices('banned-1', 'fine-1')
+    await db.updateTable('devices').set({ banned_at: Date.now(), ban_reason: 'test' }).where('id', '=', 'banned-1').execute()
+    const [plain, preferring] = tinyTasks('job2', 2, shard)
+    shard += 2
+    await db
+      .insertInto('tasks')
+      .values([plain, { ...preferring, payload_json: JSON.stringify({ ...JSON.parse(preferring.payload_json as string), prefer: 'banned-1' }) }])
+      .execute()
+    const r = new Registry()
+    r.add(device('banned-1', 2))
+    r.add(device('fine-1', 4))
+    await new Dispatcher(ctx, r).dispatch()
+    expect(sent.has('banned-1')).toBe(false)
+    expect(sent.get('fine-1')?.length).toBe(2)
+    expect(await leasedTo('banned-1')).toEqual([])
+  })
+
   it('a job near its budget: a device with four free slots gets leases until the expected cost reaches the budget, not four', async () => {
     await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
     await seedTinyJobs(db, { datasetId: 'ds-budget', jobIds: ['budgeted'] })

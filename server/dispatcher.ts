@@ -269,15 +269,16 @@ export class Dispatcher {
     if (ready.length === 0) return 0
     // Only a task leased before has instances: devices it failed on, copies it has. A task never
     // leased (attempts 0, nearly all of them under load) needs neither query.
-    const again = ready.filter((t) => t.attempts > 0).map((t) => t.id)
+    const leasedBefore = ready.filter((t) => t.attempts > 0).map((t) => t.id)
     const [failedOn, leased, spent, replicas, banned, payloads] = await Promise.all([
-      again.length ? db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', again).where('state', 'in', ['failed', 'invalid', 'expired']).execute() : [],
+      leasedBefore.length ? db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', leasedBefore).where('state', 'in', ['failed', 'invalid', 'expired']).execute() : [],
       runningByJob.rows(db),
       this.spentByJob([...new Set(ready.filter((r) => r.budget !== null).map((r) => r.job_id))]),
       // Copies of one task never go to the same device or wallet twice (verification).
-      replicaAvoid(this.ctx, again, idle),
-      // Banned devices get nothing at all.
-      bannedAmong(this.ctx, idle),
+      replicaAvoid(this.ctx, leasedBefore, idle),
+      // Banned devices get nothing at all, and the scheduler does not count them in the fleet
+      // (a task preferring one, or avoiding every other device, would wait for it forever).
+      bannedAmong(this.ctx, this.registry.all()),
       this.payloads(ready),
     ])
     const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
@@ -313,7 +314,7 @@ export class Dispatcher {
     // offered the tasks left over, round after round, until it is full or nothing more fits.
     // Each round counts the leases of the rounds before it (fair share, quotas).
     const names = new Map(this.registry.all().map((d) => [d.id, d.name]))
-    const fleet = this.registry.all().filter((d) => d.coolUntil <= now).map((d) => d.id)
+    const fleet = this.registry.all().filter((d) => d.coolUntil <= now && !banned.has(d.id)).map((d) => d.id)
     const quota = this.ctx.config.NIMBLE_JOB_LEASE_QUOTA
     const quotas = quota > 0 ? { jobs: Object.fromEntries(tasks.map((t) => [String(t.jobId), quota])) } : undefined
     const readyById = new Map(ready.map((r) => [r.id, r]))

@@ -78,15 +78,16 @@ const pendingOf = preparedIn((ids, db) => db.selectFrom('instances').select('tas
 function splitLease(row: LeaseRow) {
   // The task's columns copied by name: a rest pattern (`...task`) over the row took ten times as
   // long (about 5 µs a result under bench:load).
-  taskColumns ??= Object.keys(row).filter((k) => !/^[id]_/.test(k))
+  taskColumns ??= Object.keys(row).filter((k) => !LEASE_COLUMNS.has(k))
   const task = {} as Record<string, unknown>
   for (const k of taskColumns) task[k] = (row as Record<string, unknown>)[k]
   const inst = { id: row.i_id, device_id: row.i_device_id, task_id: row.i_task_id, state: row.i_state, leased_at: row.i_leased_at }
   const device = row.d_trust_streak === null ? undefined : { banned_at: row.d_banned_at, ban_reason: row.d_ban_reason, trust_streak: row.d_trust_streak, tasks_invalid: row.d_tasks_invalid ?? 0, trust_expired: row.d_trust_expired ?? 0 }
   return { inst, task: task as TaskRow, device }
 }
-/** The columns of `tasks` in a lease row (every column not prefixed i_ or d_). */
+/** The columns of `tasks` in a lease row: every column but the instance's and the device's. */
 let taskColumns: string[] | null = null
+const LEASE_COLUMNS = new Set(['i_id', 'i_device_id', 'i_task_id', 'i_state', 'i_leased_at', 'd_banned_at', 'd_ban_reason', 'd_trust_streak', 'd_tasks_invalid', 'd_trust_expired'])
 
 type Submitted = { jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }
 /** A result waiting for its turn's batch; `at`: when it arrived (its finish time, and the device-time paid for, end there). */

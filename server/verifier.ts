@@ -334,6 +334,7 @@ export class Verifier {
     for (const w of winners) transition(log, 'instance', w.id, 'pending', 'valid', { task: task.id, device: w.device_id, verdict })
     for (const l of losers) transition(log, 'instance', l.id, 'pending', 'invalid', { task: task.id, device: l.device_id, reason: 'outvoted' })
     transition(log, 'task', task.id, 'leased', 'done', { job: task.job_id, round: task.round, verdict, copies: winners.length + losers.length })
+    forgetPayloads(db, [task.id])
     for (const l of losers) await recordTrust(this.ctx, l.device_id, 'invalid', `task ${task.id}: outvoted`)
     this.ctx.bus.emit('task:done', task.job_id, task.round)
     await maybePlantCanary(this.ctx, task, winners[0].result_hash!, this.draw())

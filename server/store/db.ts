@@ -85,6 +85,8 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
     // and each checkpoint copies them once however often they changed. Commits took about 40% less
     // time under bench:load (NIMBLE_SQL_PROFILE); reads did not slow down.
     sqlite.pragma('wal_autocheckpoint = 16000')
+    // ... and the WAL file cut back to 64 MiB when a checkpoint lets it start over.
+    sqlite.pragma('journal_size_limit = 67108864')
     db = new Kysely<Database>({ dialect: new SqliteTurnDialect(sqlite, preparedOnce(sqlite)) })
   }
   await migrate(db)
@@ -93,22 +95,37 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
 
 /**
  * Kysely prepares every query it runs; compiling the same SQL again cost about a sixth of the
- * coordinator's CPU under load (bench:load profile). Statements are kept by their SQL text
- * (most recent 500). Reuse is safe: Kysely runs one query at a time on SQLite's one connection.
+ * coordinator's CPU under load (bench:load profile). Statements are kept by their SQL text, the
+ * most recently used first: at most 500 of them and 4 MiB of SQL text in all. A statement's
+ * compiled program grows with its text, and a multi-row insert of a count not seen before is a
+ * new text: kept by count alone, 500 inserts of a few thousand rows each held hundreds of MiB
+ * of native memory (the RSS grew by 30 MiB a minute under bench:load on SQLite, the JavaScript
+ * heap flat). Reuse is safe: Kysely runs one query at a time on SQLite's one connection.
  */
-function preparedOnce(sqlite: SQLite.Database): (text: string) => SQLite.Statement {
+export function preparedOnce(sqlite: SQLite.Database): (text: string) => SQLite.Statement {
   const kept = new Map<string, SQLite.Statement>()
+  let chars = 0
   const profile = process.env.NIMBLE_SQL_PROFILE ? sqlProfile(Number(process.env.NIMBLE_SQL_PROFILE)) : null
   profile?.wrapExec(sqlite)
   return (text: string) => {
     let stmt = kept.get(text)
     if (stmt) kept.delete(text)
-    else stmt = profile ? profile.wrap(text, sqlite.prepare(text)) : sqlite.prepare(text)
+    else {
+      stmt = profile ? profile.wrap(text, sqlite.prepare(text)) : sqlite.prepare(text)
+      chars += text.length
+    }
     kept.set(text, stmt)
-    if (kept.size > 500) kept.delete(kept.keys().next().value!)
+    // The least recently used go first (a Map iterates in insertion order; a hit re-inserts).
+    while (kept.size > 1 && (kept.size > PREPARED_MAX || chars > PREPARED_MAX_CHARS)) {
+      const oldest = kept.keys().next().value!
+      kept.delete(oldest)
+      chars -= oldest.length
+    }
     return stmt
   }
 }
+export const PREPARED_MAX = 500
+export const PREPARED_MAX_CHARS = 4 * 2 ** 20
 
 /** Several coordinators may start at once on PostgreSQL: one migrates, the others wait for it. */
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { openStore, type Store } from './db'
+import SQLite from 'better-sqlite3'
+import { openStore, preparedOnce, PREPARED_MAX_CHARS, type Store } from './db'
 import { prepared, preparedIn, preparedRows } from './prepared'
 import { tempDir } from '../testing/harness'
 
@@ -98,5 +99,33 @@ describe('prepared queries', () => {
     // A row of the wrong width is refused, and nothing of that call is written.
     await expect(add.run(db, [['g', 'G', 1], ['h', 'H']], 9)).rejects.toThrow(/a row of 2 values where 3 are expected/)
     expect(await db.selectFrom('devices').select('id').where('id', 'in', ['g', 'h']).execute()).toEqual([])
+  })
+
+})
+
+describe("SQLite's statement cache (store/db.ts)", () => {
+  it('reuses a statement by its text, and keeps at most PREPARED_MAX_CHARS of SQL text however many long statements pass through', () => {
+    const sqlite = new SQLite(':memory:')
+    sqlite.exec('CREATE TABLE t (a INTEGER, b TEXT)')
+    const prepare = preparedOnce(sqlite)
+    const insert = (n: number) => `INSERT INTO t (a, b) VALUES ${Array.from({ length: n }, () => '(?, ?)').join(', ')}`
+    const first = prepare(insert(3))
+    expect(prepare(insert(3))).toBe(first)
+    // Inserts of 2,000 to 2,399 rows: 400 texts of about 16 KB, 6 MiB in all.
+    const texts = Array.from({ length: 400 }, (_, k) => insert(2000 + k))
+    const stmts = texts.map((t) => prepare(t))
+    expect(texts.reduce((n, t) => n + t.length, 0)).toBeGreaterThan(PREPARED_MAX_CHARS)
+    // The most recent ones are still kept, and as many as fit in the budget.
+    let kept = 0
+    let chars = 0
+    for (let k = texts.length - 1; k >= 0 && prepare(texts[k]) === stmts[k]; k--) {
+      kept++
+      chars += texts[k].length
+    }
+    expect(kept).toBeGreaterThan(100)
+    expect(chars).toBeLessThanOrEqual(PREPARED_MAX_CHARS)
+    // The oldest were let go: preparing one again makes a new statement.
+    expect(prepare(texts[0])).not.toBe(stmts[0])
+    sqlite.close()
   })
 })
