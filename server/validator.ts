@@ -26,7 +26,7 @@ import { isCanary, judgeCanary } from './canary'
 import { armed, failpoint } from './failpoint'
 import { prepared, preparedIn } from './store/prepared'
 import { inChunks } from './store/chunks'
-import { canRecompute } from './recompute'
+import { canRecompute, recompute } from './recompute'
 import type { Kysely } from 'kysely'
 import type { Database, TaskRow } from './store/schema'
 
@@ -88,6 +88,17 @@ function splitLease(row: LeaseRow) {
 /** The columns of `tasks` in a lease row: every column but the instance's and the device's. */
 let taskColumns: string[] | null = null
 const LEASE_COLUMNS = new Set(['i_id', 'i_device_id', 'i_task_id', 'i_state', 'i_leased_at', 'd_banned_at', 'd_ban_reason', 'd_trust_streak', 'd_tasks_invalid', 'd_trust_expired'])
+
+/** A training result that did not move from its starting weights (`check`). */
+class Unmoved extends NimbleError {
+  constructor(
+    message: string,
+    readonly tensors: NamedTensor[],
+    readonly baseHash: string,
+  ) {
+    super({ code: 'invalid_result', message })
+  }
+}
 
 type Submitted = { jobId: string; round: number; flops: number; observedMs: number; accepted: boolean }
 /** A result waiting for its turn's batch; `at`: when it arrived (its finish time, and the device-time paid for, end there). */
@@ -218,9 +229,33 @@ export class Validator {
   private check(task: Pick<TaskRow, 'id' | 'payload_json'>, bytes: Uint8Array): NamedTensor[] {
     const payload = taskPayload<{ kind: string; model: ModelSpec; shapes?: { name: string; shape: number[] }[]; weights?: { hash: string } }>(this.ctx.db, task)
     const tensors = checkResult(payload.shapes ?? weightShapes(payload.model), bytes)
-    const lazy = payload.kind === 'train' && payload.weights ? lazyUpdate(tensors, unpackTensors(this.ctx.blobs.readArrayBuffer(payload.weights.hash))) : null
-    if (lazy) throw new NimbleError({ code: 'invalid_result', message: lazy })
+    const lazy = payload.kind === 'train' && payload.weights ? lazyUpdate(tensors, this.baseOf(payload.weights.hash)) : null
+    if (lazy) throw new Unmoved(lazy, tensors, payload.weights!.hash)
     return tensors
+  }
+
+  private baseOf(hash: string): NamedTensor[] {
+    return unpackTensors(this.ctx.blobs.readArrayBuffer(hash))
+  }
+
+  /**
+   * A training result that did not move from its starting weights is what a lazy device sends,
+   * but also what honest training gives once a shard is learnt (a saturated softmax and dead
+   * ReLUs have gradients of exactly zero: a chaos run's 136th round of Iris had one). When the
+   * coordinator can run the task itself (cheap tasks), it does: if its own run barely moves
+   * either, the result is honest. Otherwise it stays refused.
+   */
+  private async honestlyUnmoved(task: TaskRow, e: Unmoved): Promise<boolean> {
+    if (!canRecompute(this.ctx, task)) return false
+    try {
+      const mine = await recompute(this.ctx, task)
+      const moved = lazyUpdate(mine, this.baseOf(e.baseHash)) === null
+      this.ctx.log.info({ task: task.id }, `task ${task.id}: a result that did not move from its starting weights; the coordinator's own run ${moved ? 'did move: refused' : 'did not either: accepted'}`)
+      return !moved
+    } catch (err) {
+      this.ctx.log.warn({ err, task: task.id }, 'recomputing a task whose result did not move failed; the result is refused')
+      return false
+    }
   }
 
   /** One result on its own: the lease, the checks, then the verifier's settle() for its task. */
@@ -243,9 +278,12 @@ export class Validator {
     try {
       tensors = this.check(task, bytes)
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e)
-      await this.refuse(inst, task, message, true)
-      throw e
+      if (e instanceof Unmoved && (await this.honestlyUnmoved(task, e))) tensors = e.tensors
+      else {
+        const message = e instanceof Error ? e.message : String(e)
+        await this.refuse(inst, task, message, true)
+        throw e
+      }
     }
     const ref = this.ctx.blobs.put(bytes)
     if (isCanary(task)) {

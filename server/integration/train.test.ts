@@ -17,12 +17,12 @@ beforeAll(async () => {
 
 afterAll(stopAll)
 
-async function trainAndScore(model: object, epochs: number) {
+async function trainAndScore(model: object, epochs: number, extra: object = {}) {
   const ds = await coord.api.call('POST', '/api/datasets', iris.train, { 'x-filename': 'iris.csv' })
   expect(ds.status).toBe(201)
   expect(ds.body.rows).toBe(120)
   expect(ds.body.columns.map((c: { type: string }) => c.type)).toEqual(['numeric', 'numeric', 'numeric', 'numeric', 'categorical'])
-  const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model, epochs })
+  const job = await coord.api.call('POST', '/api/jobs', { type: 'train', datasetId: ds.body.id, target: 'species', model, epochs, ...extra })
   expect(job.status).toBe(201)
   const done = await waitUntil(
     async () => {
@@ -57,6 +57,15 @@ describe('distributed training on Iris', () => {
     const { job, accuracy } = await trainAndScore({ template: 'mlp', hidden: [16] }, 40)
     expect(accuracy).toBeGreaterThanOrEqual(0.9)
     expect(job.test.accuracy).toBeGreaterThan(0.8)
+  }, 200_000)
+
+  it('accepts honest results that do not move the weights: the coordinator runs the task itself and finds it does not move either', async () => {
+    // A learning rate this small leaves every float32 weight where it was: each result looks like
+    // a lazy device's (no update), and each had been refused until the job failed.
+    const { job } = await trainAndScore({ template: 'logistic' }, 3, { learningRate: 1e-12 })
+    expect(job.status).toBe('succeeded')
+    expect(job.tasks.done).toBe(job.tasks.total)
+    expect(job.verification.rejected).toBe(0)
   }, 200_000)
 
   it('stops a job at its budget, keeping the best weights, and charges the device-time it saw', async () => {
