@@ -14,6 +14,7 @@ import { unpackTensors, type NamedTensor } from '../lib/protocol'
 import { compareResults } from '../lib/verify/compare'
 import type { Ctx } from './context'
 import { transition } from './log'
+import { taskPayload } from './payloads'
 import type { TaskRow } from './store/schema'
 import { recordTrust } from './trust'
 
@@ -24,15 +25,18 @@ export function isCanary(task: Pick<TaskRow, 'verdict' | 'round'>): boolean {
   return task.verdict === 'canary' && task.round >= CANARY_ROUND
 }
 
+/** What planting a task as a canary copies of it; its payload is read when it is planted (a small share of tasks). */
+export type PlantableTask = Pick<TaskRow, 'id' | 'job_id' | 'round' | 'shard' | 'rows' | 'flops' | 'verdict'>
+
 /** Plants `task` (just accepted with `answerHash`) as a canary when `draw` < NIMBLE_CANARY_RATE. */
-export async function maybePlantCanary(ctx: Ctx, task: TaskRow, answerHash: string, draw: number): Promise<void> {
+export async function maybePlantCanary(ctx: Ctx, task: PlantableTask, answerHash: string, draw: number): Promise<void> {
   if (draw >= ctx.config.NIMBLE_CANARY_RATE || isCanary(task)) return
-  const kind = (JSON.parse(task.payload_json) as { kind: string }).kind
-  if (kind === 'stage') return
+  const row = await ctx.db.selectFrom('tasks').select('payload_json').where('id', '=', task.id).executeTakeFirst()
+  if (!row || taskPayload<{ kind: string }>(ctx.db, { id: task.id, payload_json: row.payload_json }).kind === 'stage') return
   const now = ctx.now()
   const r = await ctx.db
     .insertInto('tasks')
-    .values({ job_id: task.job_id, round: task.round + CANARY_ROUND, shard: task.shard, rows: task.rows, state: 'ready', payload_json: task.payload_json, flops: task.flops, attempts: 0, result_hash: answerHash, verdict: 'canary', replicas: 1, created_at: now, updated_at: now })
+    .values({ job_id: task.job_id, round: task.round + CANARY_ROUND, shard: task.shard, rows: task.rows, state: 'ready', payload_json: row.payload_json, flops: task.flops, attempts: 0, result_hash: answerHash, verdict: 'canary', replicas: 1, created_at: now, updated_at: now })
     .onConflict((oc) => oc.columns(['job_id', 'round', 'shard']).doNothing())
     .executeTakeFirst()
   if (Number(r.numInsertedOrUpdatedRows ?? 0) < 1) return
@@ -42,7 +46,7 @@ export async function maybePlantCanary(ctx: Ctx, task: TaskRow, answerHash: stri
 
 /** Judges a canary's result against the known answer. Returns whether it agreed. */
 export async function judgeCanary(ctx: Ctx, task: TaskRow, inst: { id: number; device_id: string }, result: NamedTensor[], resultHash: string): Promise<boolean> {
-  const payload = JSON.parse(task.payload_json) as { kind: string; weights?: { hash: string } }
+  const payload = taskPayload<{ kind: string; weights?: { hash: string } }>(ctx.db, task)
   const base = payload.kind === 'train' && payload.weights ? unpackTensors(ctx.blobs.readArrayBuffer(payload.weights.hash)) : null
   const known = unpackTensors(ctx.blobs.readArrayBuffer(task.result_hash!))
   const cmp = compareResults(result, known, base)

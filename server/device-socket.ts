@@ -35,6 +35,7 @@ import type { Validator } from './validator'
 import { networkOf } from '../lib/verify/trust'
 import { banOf } from './trust'
 import { StatsReader } from './device-stats'
+import { taskPayload } from './payloads'
 
 const KNOWN_EVENTS = new Set<string>(DEVICE_CLIENT_EVENTS)
 
@@ -108,13 +109,13 @@ async function lowerBudget(ctx: Ctx, session: DeviceSession, instanceId: number)
   const row = await ctx.db
     .selectFrom('instances')
     .innerJoin('tasks', 'tasks.id', 'instances.task_id')
-    .select('tasks.payload_json')
+    .select(['tasks.id', 'tasks.payload_json'])
     .where('instances.id', '=', instanceId)
     .where('instances.device_id', '=', session.id)
     .executeTakeFirst()
   if (!row) return
   const before = session.profile.memoryBudget
-  const after = budgetAfterOom(before, taskMemory(JSON.parse(row.payload_json)))
+  const after = budgetAfterOom(before, taskMemory(taskPayload(ctx.db, row)))
   if (after === before) return
   session.profile = { ...session.profile, memoryBudget: after }
   await ctx.db.updateTable('devices').set({ profile_json: JSON.stringify(session.profile) }).where('id', '=', session.id).execute()

@@ -29,7 +29,7 @@ import { hasRoom, type DeviceSession, type Registry } from './registry'
 import { inChunks } from './store/chunks'
 import { passProfiler } from './pass-profile'
 import { prepared, preparedIn, preparedRows } from './store/prepared'
-import { keptPayload, taskPayload } from './payloads'
+import { payloadsOfTasks, taskPayload } from './payloads'
 
 type Payload = {
   kind: string
@@ -45,6 +45,16 @@ type Payload = {
   microBatch?: number
 }
 
+/** A job with ready tasks, as the scheduler weighs its tasks. */
+type ReadyJob = {
+  id: string
+  priority: number
+  deadline: number | null
+  budget: number | null
+  round: number
+  total_rounds: number
+}
+
 type ReadyRow = {
   id: number
   flops: number
@@ -54,29 +64,26 @@ type ReadyRow = {
   shard: number
   rows: number
   created_at: number
-  priority: number
-  deadline: number | null
-  budget: number | null
-  job_round: number
-  total_rounds: number
+  /** Its job (one object for all of the job's rows). */
+  job: ReadyJob
 }
 
 // The statements of every pass, built once (store/prepared.ts).
 /** Jobs with ready tasks. */
-const readyJobs = prepared<{ job_id: string }>((_$, db) => db.selectFrom('tasks').select('job_id').distinct().where('state', '=', 'ready'))
+const readyJobs = prepared<ReadyJob>((_$, db) =>
+  db
+    .selectFrom('jobs')
+    .select(['id', 'priority', 'deadline', 'budget', 'round', 'total_rounds'])
+    .where('id', 'in', (eb) => eb.selectFrom('tasks').select('job_id').distinct().where('state', '=', 'ready')),
+)
 /**
  * (job, n): the job's n oldest ready tasks, through the (state, job_id, id) index (a window
- * function over every ready row cost tens of ms per pass with a few thousand queued).
+ * function over every ready row cost tens of ms per pass with a few thousand queued). Without
+ * the job's columns: joined row by row they made the read about twice as long (1.8 against
+ * 3.3 µs a row, 8,000 rows).
  */
-const readyOfJob = prepared<ReadyRow>(($, db) =>
-  db
-    .selectFrom('tasks as t')
-    .innerJoin('jobs as j', 'j.id', 't.job_id')
-    .select(['t.id', 't.flops', 't.attempts', 't.job_id', 't.round', 't.shard', 't.rows', 't.created_at', 'j.priority', 'j.deadline', 'j.budget', 'j.round as job_round', 'j.total_rounds'])
-    .where('t.state', '=', 'ready')
-    .where('t.job_id', '=', $(0))
-    .orderBy('t.id')
-    .limit($(1)),
+const readyOfJob = prepared<Omit<ReadyRow, 'job'>>(($, db) =>
+  db.selectFrom('tasks').select(['id', 'flops', 'attempts', 'job_id', 'round', 'shard', 'rows', 'created_at']).where('state', '=', 'ready').where('job_id', '=', $(0)).orderBy('id').limit($(1)),
 )
 /** Leases running per job, and what they will cost at their expected time. */
 const runningByJob = prepared<{ job_id: string; n: number; pending: number | null }>((_$, db) =>
@@ -86,7 +93,6 @@ const runningByJob = prepared<{ job_id: string; n: number; pending: number | nul
     .where('state', '=', 'leased')
     .groupBy('job_id'),
 )
-const payloadsOf = preparedIn<{ id: number; payload_json: string }>((ids, db) => db.selectFrom('tasks').select(['id', 'payload_json']).where('id', 'in', ids))
 /** (tasks, then now): the claim, on one coordinator. */
 const claim = preparedIn<{ id: number }>((ids, db, arg) =>
   db
@@ -142,11 +148,30 @@ export function devicePrice(ctx: Ctx, d: Pick<DeviceSession, 'profile' | 'gflops
  * A training round should end by its share of the time left before the job's deadline;
  * other tasks by the deadline itself.
  */
-export function taskDeadline(row: Pick<ReadyRow, 'deadline' | 'job_round' | 'total_rounds'>, kind: string, now: number): number | undefined {
-  if (row.deadline === null) return undefined
-  const left = Math.max(0, row.deadline - now)
+export function taskDeadline(job: Pick<ReadyJob, 'deadline' | 'round' | 'total_rounds'>, kind: string, now: number): number | undefined {
+  if (job.deadline === null) return undefined
+  const left = Math.max(0, job.deadline - now)
   if (kind !== 'train') return now + left
-  return now + left / Math.max(1, row.total_rounds - row.job_round)
+  return now + left / Math.max(1, job.total_rounds - job.round)
+}
+
+/** The keys of each kind of task message (lib/protocol's schemas). */
+const MESSAGE_KEYS = new Map<string, string[]>(TaskSchema.options.map((o) => [o.shape.kind.value, Object.keys(o.shape)]))
+
+/**
+ * A task message from a payload and its lease: the protocol's keys of its kind, and nothing
+ * else of the payload (memory estimate, result shapes, preferred device stay here). It is not
+ * parsed with the protocol's schema here: every device parses each task it receives and
+ * refuses a malformed one with the reason (task:failed), so the parse cost a second time per
+ * lease what the device checks anyway (about 10 µs, 4% of the coordinator's time under
+ * bench:load). The tests parse what it builds for every kind.
+ */
+export function taskMessage(full: Record<string, unknown> & { kind: string }): Task {
+  const keys = MESSAGE_KEYS.get(full.kind)
+  if (!keys) throw new Error(`task ${String(full.taskId)}: its payload is of kind ${JSON.stringify(full.kind)}, which no task message has`)
+  const out: Record<string, unknown> = {}
+  for (const k of keys) if (full[k] !== undefined) out[k] = full[k]
+  return out as Task
 }
 
 /** A connected device as the scheduler sees it. */
@@ -183,23 +208,6 @@ export class Dispatcher {
     private ctx: Ctx,
     private registry: Registry,
   ) {}
-
-  /**
-   * The ready tasks' payloads: those parsed already (server/payloads.ts; a pass reads more ready
-   * tasks than it leases, and the rest come back in the next pass), and the others read by id.
-   */
-  private async payloads(ready: ReadyRow[]): Promise<Map<number, Payload>> {
-    const { db } = this.ctx
-    const out = new Map<number, Payload>()
-    const missing: number[] = []
-    for (const t of ready) {
-      const p = keptPayload<Payload>(db, t.id)
-      if (p) out.set(t.id, p)
-      else missing.push(t.id)
-    }
-    for (const part of inChunks(missing)) for (const r of await payloadsOf.rows(db, part)) out.set(r.id, taskPayload<Payload>(db, r))
-    return out
-  }
 
   /** Assigns as much as it can. Re-entrant calls coalesce into one more pass. */
   async dispatch(): Promise<void> {
@@ -256,9 +264,15 @@ export class Dispatcher {
     const perJob = Math.max(4, idle.length * 4, free * 2)
     // Per job, its oldest ready tasks through the (state, job_id, id) index: a window function
     // over every ready row cost tens of ms per pass with a few thousand queued (bench:load).
-    const jobIds = await readyJobs.rows(db)
+    const jobs = await readyJobs.rows(db)
     // Without payloads: those come below, only for the tasks not parsed already.
-    const perJobRows = await Promise.all(jobIds.map(({ job_id }) => readyOfJob.rows(db, job_id, perJob)))
+    const perJobRows = await Promise.all(
+      jobs.map(async (job) => {
+        const rows = (await readyOfJob.rows(db, job.id, perJob)) as ReadyRow[]
+        for (const r of rows) r.job = job
+        return rows
+      }),
+    )
     const readCap = Math.max(64, idle.length * 16, free * 4)
     const ready: ReadyRow[] = perJobRows
       .flat()
@@ -270,21 +284,22 @@ export class Dispatcher {
     // Only a task leased before has instances: devices it failed on, copies it has. A task never
     // leased (attempts 0, nearly all of them under load) needs neither query.
     const leasedBefore = ready.filter((t) => t.attempts > 0).map((t) => t.id)
-    const [failedOn, leased, spent, replicas, banned, payloads] = await Promise.all([
+    // Banned devices get nothing at all, and the scheduler does not count them in the fleet
+    // (a task preferring one, or avoiding every other device, would wait for it forever).
+    const banned = await bannedAmong(this.ctx, this.registry.all())
+    const [failedOn, leased, spent, replicas, payloads] = await Promise.all([
       leasedBefore.length ? db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', leasedBefore).where('state', 'in', ['failed', 'invalid', 'expired']).execute() : [],
       runningByJob.rows(db),
-      this.spentByJob([...new Set(ready.filter((r) => r.budget !== null).map((r) => r.job_id))]),
+      this.spentByJob(jobs.filter((j) => j.budget !== null).map((j) => j.id)),
       // Copies of one task never go to the same device or wallet twice (verification).
-      replicaAvoid(this.ctx, leasedBefore, idle),
-      // Banned devices get nothing at all, and the scheduler does not count them in the fleet
-      // (a task preferring one, or avoiding every other device, would wait for it forever).
-      bannedAmong(this.ctx, this.registry.all()),
-      this.payloads(ready),
+      replicaAvoid(this.ctx, leasedBefore, idle, banned),
+      // Parsed once (server/payloads.ts): a pass reads more ready tasks than it leases, and the rest come back in the next pass.
+      payloadsOfTasks<Payload>(db, ready.map((t) => t.id)),
     ])
     const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
     const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
     // A job at its budget gets no new lease; what is running may finish.
-    const overBudget = new Set(ready.filter((r) => r.budget !== null && (spent.get(r.job_id) ?? 0) + (pending.get(r.job_id) ?? 0) >= r.budget).map((r) => r.job_id))
+    const overBudget = new Set(jobs.filter((j) => j.budget !== null && (spent.get(j.id) ?? 0) + (pending.get(j.id) ?? 0) >= j.budget).map((j) => j.id))
     for (const jobId of overBudget) if (!pending.has(jobId)) await this.failOverBudget(jobId, spent.get(jobId) ?? 0)
     const avoid = new Map<number, string[]>()
     for (const f of failedOn) avoid.set(f.task_id, [...(avoid.get(f.task_id) ?? []), f.device_id])
@@ -302,8 +317,8 @@ export class Dispatcher {
           avoid: avoid.get(t.id),
           backends: p.model ? requiredBackends(p.model, p.kind as 'train') : undefined,
           prefer: p.prefer,
-          deadline: taskDeadline(t, p.kind, now),
-          priority: t.priority,
+          deadline: taskDeadline(t.job, p.kind, now),
+          priority: t.job.priority,
           jobId: t.job_id,
           createdAt: t.created_at,
         }
@@ -324,7 +339,7 @@ export class Dispatcher {
     // lease that takes it to its budget is its last (checked per lease, not once per pass, so a
     // device with several slots cannot take a job past its budget by a pass's worth).
     const committed = new Map<string, number>()
-    for (const r of ready) if (r.budget !== null && !overBudget.has(r.job_id)) committed.set(r.job_id, (spent.get(r.job_id) ?? 0) + (pending.get(r.job_id) ?? 0))
+    for (const j of jobs) if (j.budget !== null && !overBudget.has(j.id)) committed.set(j.id, (spent.get(j.id) ?? 0) + (pending.get(j.id) ?? 0))
     const atBudget = new Set<string>()
     // Each device as the scheduler sees it, built once for the pass's rounds.
     const slots = new Map(idle.map((d) => [d, slot(d)]))
@@ -352,7 +367,7 @@ export class Dispatcher {
         const cost = committed.get(t.job_id)
         if (cost !== undefined) {
           committed.set(t.job_id, cost + (expectedMs * devicePrice(this.ctx, device)) / 1000)
-          if (committed.get(t.job_id)! >= t.budget!) atBudget.add(t.job_id)
+          if (committed.get(t.job_id)! >= t.job.budget!) atBudget.add(t.job_id)
         }
         const e = result.explain(a.taskId)
         chosen.push({ t, device, expectedMs, explainJson: e ? JSON.stringify(compact(e, names)) : null, why: e?.reason })
@@ -527,7 +542,7 @@ export class Dispatcher {
 
   /** The task as the device receives it. */
   taskMessage(t: Pick<ReadyRow, 'id' | 'job_id' | 'shard' | 'rows' | 'round'>, payload: Payload, instanceId: number, deadline: number): Task {
-    const task = TaskSchema.parse({
+    const task = taskMessage({
       ...payload,
       instanceId,
       taskId: t.id,

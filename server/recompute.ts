@@ -13,13 +13,13 @@ import type { Ctx } from './context'
 import { taskPayload } from './payloads'
 import type { TaskRow } from './store/schema'
 
-export function canRecompute(ctx: Ctx, task: Pick<TaskRow, 'id' | 'flops' | 'payload_json'>): boolean {
-  const kind = taskPayload<{ kind: string }>(ctx.db, task).kind
-  return kind !== 'stage' && task.flops <= ctx.config.NIMBLE_SPOT_MAX_FLOPS
+/** Whether the coordinator runs this task itself when it must: `payload` is the task's, parsed (server/payloads.ts). */
+export function canRecompute(ctx: Ctx, task: Pick<TaskRow, 'flops'>, payload: { kind: string }): boolean {
+  return payload.kind !== 'stage' && task.flops <= ctx.config.NIMBLE_SPOT_MAX_FLOPS
 }
 
 export async function recompute(ctx: Ctx, task: TaskRow): Promise<NamedTensor[]> {
-  const payload = JSON.parse(task.payload_json)
+  const payload = taskPayload<{ kind: string }>(ctx.db, task)
   const parsed = TaskSchema.parse({
     ...payload,
     instanceId: 1,

@@ -3,9 +3,10 @@
  * it. One result per device per task and per wallet (BOINC's "one result per host per
  * workunit"): devices that hold or held a copy of the task, every device of the same payout
  * wallet, and, while other candidates remain, devices on the same network (/24). Banned
- * devices get nothing at all.
+ * devices get nothing at all: callers leave them out (bannedAmong), and they are not counted
+ * as candidates here.
  *
- * Reads: instances of the ready tasks, devices (address, network, banned_at).
+ * Reads: instances of the ready tasks, devices (address, network; banned_at in bannedAmong).
  * Writes: nothing.
  */
 import { replicaConflicts, type Holder } from '../lib/verify/trust'
@@ -13,9 +14,11 @@ import type { Ctx } from './context'
 import { inChunks } from './store/chunks'
 import { preparedIn } from './store/prepared'
 
-export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: string }[]): Promise<Map<number, string[]>> {
+/** For each of these tasks that has any, the devices among `online` that must not get a copy of it; `banned` (bannedAmong) are left out of it all. */
+export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: string }[], banned: ReadonlySet<string>): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>()
-  if (taskIds.length === 0 || online.length === 0) return out
+  const allowed = online.filter((d) => !banned.has(d.id))
+  if (taskIds.length === 0 || allowed.length === 0) return out
   const { db } = ctx
   const copies = await db
     .selectFrom('instances')
@@ -24,12 +27,12 @@ export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: st
     .where('instances.task_id', 'in', taskIds)
     .where('instances.state', 'in', ['pending', 'valid', 'invalid', 'leased'])
     .execute()
-  const rows = await db.selectFrom('devices').select(['id', 'address', 'network', 'banned_at']).where('id', 'in', online.map((d) => d.id)).execute()
-  const banned = rows.filter((r) => r.banned_at !== null).map((r) => r.id)
-  const candidates: Holder[] = rows.filter((r) => r.banned_at === null).map((r) => ({ deviceId: r.id, address: r.address, network: r.network }))
-  for (const id of taskIds) {
-    const holders = copies.filter((c) => c.task_id === id).map((c) => ({ deviceId: c.id, address: c.address, network: c.network }))
-    const avoid = [...replicaConflicts(holders, candidates), ...banned]
+  const candidates: Holder[] = []
+  for (const part of inChunks(allowed.map((d) => d.id))) for (const r of await placesIn.rows(db, part)) candidates.push({ deviceId: r.id, address: r.address, network: r.network })
+  const holdersOf = new Map<number, Holder[]>()
+  for (const c of copies) holdersOf.set(c.task_id, [...(holdersOf.get(c.task_id) ?? []), { deviceId: c.id, address: c.address, network: c.network }])
+  for (const [id, holders] of holdersOf) {
+    const avoid = replicaConflicts(holders, candidates)
     if (avoid.length) out.set(id, avoid)
   }
   return out
@@ -41,4 +44,5 @@ export async function bannedAmong(ctx: Ctx, online: { id: string }[]): Promise<S
   for (const part of inChunks(online.map((d) => d.id))) for (const r of await bannedIn.rows(ctx.db, part)) out.add(r.id)
   return out
 }
+const placesIn = preparedIn<{ id: string; address: string | null; network: string | null }>((ids, db) => db.selectFrom('devices').select(['id', 'address', 'network']).where('id', 'in', ids))
 const bannedIn = preparedIn<{ id: string }>((ids, db) => db.selectFrom('devices').select('id').where('id', 'in', ids).where('banned_at', 'is not', null))

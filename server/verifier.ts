@@ -27,10 +27,10 @@ import { quorum } from '../lib/verify/quorum'
 import { needsReplica, NEW_DEVICE, type TrustState } from '../lib/verify/trust'
 import type { Ctx } from './context'
 import { transition } from './log'
-import { maybePlantCanary } from './canary'
+import { maybePlantCanary, type PlantableTask } from './canary'
 import { canRecompute, recompute } from './recompute'
 import type { Registry } from './registry'
-import { replicaAvoid } from './replicas'
+import { bannedAmong, replicaAvoid } from './replicas'
 import type { TaskRow } from './store/schema'
 import { loadTrust, recordTrust, trustMoved, trustPolicy } from './trust'
 import { prepared, preparedRows } from './store/prepared'
@@ -118,7 +118,8 @@ export type Decision = { needed: number; spot: boolean }
 
 /** A result settled on its own in a batch (`acceptAlone`): the only copy of its task. */
 export type Alone = {
-  task: TaskRow
+  /** The columns accepting it needs (and planting it as a canary). */
+  task: PlantableTask
   instanceId: number
   deviceId: string
   leasedAt: number
@@ -194,7 +195,7 @@ export class Verifier {
     let verdict = needed === 1 ? 'single' : 'agreed'
     const wantsCopy = q.state === 'more' && !(await this.anotherDeviceCanRun(task))
     const spot = q.state === 'accepted' && needed === 1 && (decided ? decided.spot : this.drawSpot())
-    if ((wantsCopy || spot) && canRecompute(this.ctx, task)) {
+    if ((wantsCopy || spot) && canRecompute(this.ctx, task, payload)) {
       const reference = await recompute(this.ctx, task)
       const ok = results.map((r) => agree(r, reference))
       log.info({ task: taskId, agree: ok.filter(Boolean).length, of: ok.length }, `task ${taskId} spot-checked by the coordinator: ${ok.filter(Boolean).length}/${ok.length} agree`)
@@ -300,11 +301,12 @@ export class Verifier {
   private async anotherDeviceCanRun(task: TaskRow): Promise<boolean> {
     if (!this.registry) return true
     const online = this.registry.all()
-    const avoid = new Set((await replicaAvoid(this.ctx, [task.id], online)).get(task.id) ?? [])
+    const banned = await bannedAmong(this.ctx, online)
+    const avoid = new Set([...banned, ...((await replicaAvoid(this.ctx, [task.id], online, banned)).get(task.id) ?? [])])
     // It must also fit there (a pipeline stage may fit only the device that ran it).
-    const payload = JSON.parse(task.payload_json)
+    const payload = taskPayload<Parameters<typeof taskMemory>[0]>(this.ctx.db, task)
     const need = taskMemory(payload)
-    const backends: string[] | undefined = payload.model ? requiredBackends(payload.model, payload.kind) : undefined
+    const backends: string[] | undefined = payload.model ? requiredBackends(payload.model, payload.kind as 'train') : undefined
     return online.some((d) => !avoid.has(d.id) && (d.profile.memoryBudget === 0 || d.profile.memoryBudget >= need) && (!backends || backends.includes(d.profile.backend)))
   }
 

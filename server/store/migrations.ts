@@ -291,4 +291,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('instances_task').execute()
     },
   },
+  '0009_no_node_index': {
+    async up(db: Kysely<any>) {
+      /**
+       * Every lookup by node also asks for one state (leased, or pending): instances_state
+       * (state, deadline) finds those few rows. instances_node was one more index written on
+       * every lease and every verdict (three b-tree writes a task under bench:load).
+       */
+      await db.schema.dropIndex('instances_node').execute()
+    },
+  },
 }
