@@ -11,6 +11,8 @@
  * latency a device sees (its result sent -> its next task received, p50/p99),
  * the raw acked Socket.IO round-trip rate of the same process
  * with the same number of clients (the ceiling), and coordinator RSS over a soak of --soak seconds.
+ * Also the coordinator's CPU time per task and per ceiling round trip (from /proc: steadier than
+ * rates on a shared machine), and how much of a core the simulated devices' own process used.
  * Every device joins before the first task exists (the figure is steady-state throughput with
  * all of them connected); how many joined and how long connecting took are printed too.
  * Diagnostics: NIMBLE_TEST_VERBOSE=1 shows the coordinator's output; with it,
@@ -27,6 +29,7 @@ import { createDatabase, startPostgres, type Service } from '../server/testing/s
 import { openStore } from '../server/store/db'
 import { TINY_RESULT } from '../server/testing/tiny-job'
 import fs from 'node:fs'
+import { execFileSync } from 'node:child_process'
 
 const args = process.argv.slice(2)
 const flag = (name: string, def: string) => {
@@ -112,7 +115,8 @@ async function connectDevices(url: string, n: number, onDone: (latencyMs: number
   return devices
 }
 
-async function echoRate(url: string, n: number, seconds: number): Promise<number> {
+/** The acked round-trip rate, and the coordinator's (`pid`) and this process's CPU over the same window. */
+async function echoRate(url: string, n: number, seconds: number, pid: number): Promise<{ rate: number; cpu: Cpu }> {
   const sockets = Array.from({ length: n }, () => io(`${url}/echo`, { transports: ['websocket'], reconnection: false, forceNew: true }))
   await Promise.all(sockets.map((s) => new Promise((r) => (s.connected ? r(null) : s.once('connect', () => r(null))))))
   let count = 0
@@ -127,12 +131,50 @@ async function echoRate(url: string, n: number, seconds: number): Promise<number
   await sleep(1000)
   const c0 = count
   const t0 = performance.now()
+  const cpu = cpuWindow(pid)
   await sleep(seconds * 1000)
   const rate = (count - c0) / ((performance.now() - t0) / 1000)
+  const used = cpu.end(count - c0)
   running = false
   await Promise.race([Promise.all(loops), sleep(2000)])
   for (const s of sockets) s.close()
-  return rate
+  return { rate, cpu: used }
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** CPU seconds (user + system) process `pid` has used. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK
+}
+
+/**
+ * CPU over a window: the coordinator's (per unit of work: a task, a round trip) and this
+ * process's, the simulated devices (they share the machine's cores with the coordinator).
+ */
+type Cpu = { coordinatorUsPerUnit: number; coordinatorCores: number; devicesCores: number }
+function cpuWindow(pid: number) {
+  const c0 = cpuSeconds(pid)
+  const d0 = process.cpuUsage()
+  const t0 = performance.now()
+  return {
+    end(units: number): Cpu {
+      const s = (performance.now() - t0) / 1000
+      const coordinator = cpuSeconds(pid) - c0
+      const d = process.cpuUsage(d0)
+      return { coordinatorUsPerUnit: (coordinator * 1e6) / Math.max(1, units), coordinatorCores: coordinator / s, devicesCores: (d.user + d.system) / 1e6 / s }
+    },
+  }
 }
 
 function rssMiB(pid: number): number {
@@ -185,8 +227,10 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   const perDevice0 = devices.map((d) => d.tasks)
   const d0 = done
   const t0 = performance.now()
+  const cpuRun = cpuWindow(server.child.pid!)
   await sleep(SECONDS * 1000)
   const rate = (done - d0) / ((performance.now() - t0) / 1000)
+  const cpu = cpuRun.end(done - d0)
   measuring = false
   // Devices that got work during the run: a low count means the dispatcher, not the devices, is the limit.
   const active = devices.filter((d, i) => d.tasks > perDevice0[i]).length
@@ -203,12 +247,13 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   for (const d of devices) d.socket.close()
   await feed('stop')
   await sleep(1000)
-  const ceiling = await echoRate(`http://127.0.0.1:${echoPort}`, WORKERS, Math.min(SECONDS, 10))
+  const echo = await echoRate(`http://127.0.0.1:${echoPort}`, WORKERS, Math.min(SECONDS, 10), server.child.pid!)
+  const ceiling = echo.rate
   const credits = await store.selectFrom('credits').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
   await store.destroy()
   await server.kill('SIGTERM')
   fs.rmSync(dataDir, { recursive: true, force: true })
-  return { db, rate, joined, joinMs, active, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null }
+  return { db, rate, cpu, ceilingCpu: echo.cpu, joined, joinMs, active, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null }
 }
 
 /** RSS samples taken every `everyS` seconds: first, max, last and the trend (MiB per minute), overall and over the second half. */
@@ -236,6 +281,13 @@ try {
         `dispatch latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms; ${r.joined} joined (connect p50 ${r.joinMs.p50.toFixed(0)} ms p99 ${r.joinMs.p99.toFixed(0)} ms), ${r.active} got work during the run; ceiling (acked Socket.IO round trips, same process, ${WORKERS} clients) ${r.ceiling.toFixed(0)}/s ` +
         `=> ${((100 * r.rate) / r.ceiling).toFixed(0)}% of ceiling; ${r.credits} credits, ${r.refused} refused; ` +
         `RSS ${r.rss0} MiB at start, ${r.samples.join('→')} MiB over a ${SOAK}s soak (${r.soakRate.toFixed(0)} tasks/s)`,
+    )
+    // The steadier figure on a shared machine: what one task costs the coordinator, next to what one ceiling round trip does.
+    console.log(
+      `${''.padEnd(9)} coordinator CPU: ${r.cpu.coordinatorUsPerUnit.toFixed(0)} µs per task (${(100 * r.cpu.coordinatorCores).toFixed(0)}% of a core), ` +
+        `${r.ceilingCpu.coordinatorUsPerUnit.toFixed(1)} µs per ceiling round trip (${(100 * r.ceilingCpu.coordinatorCores).toFixed(0)}% of a core); ` +
+        `the simulated devices' process: ${(100 * r.cpu.devicesCores).toFixed(0)}% of a core during the run, ${(100 * r.ceilingCpu.devicesCores).toFixed(0)}% during the ceiling` +
+        (r.db === 'postgres' ? " (PostgreSQL's own processes not counted)" : ''),
     )
     if (r.samples.length >= 3) {
       const m = soakSummary(r.samples, 5)
