@@ -32,7 +32,8 @@ export type PlantableTask = Pick<TaskRow, 'id' | 'job_id' | 'round' | 'shard' | 
 export async function maybePlantCanary(ctx: Ctx, task: PlantableTask, answerHash: string, draw: number): Promise<void> {
   if (draw >= ctx.config.NIMBLE_CANARY_RATE || isCanary(task)) return
   const row = await ctx.db.selectFrom('tasks').select('payload_json').where('id', '=', task.id).executeTakeFirst()
-  if (!row || taskPayload<{ kind: string }>(ctx.db, { id: task.id, payload_json: row.payload_json }).kind === 'stage') return
+  // Parsed here, not through the cache: the task is settled and its payload was just forgotten.
+  if (!row || (JSON.parse(row.payload_json) as { kind: string }).kind === 'stage') return
   const now = ctx.now()
   const r = await ctx.db
     .insertInto('tasks')

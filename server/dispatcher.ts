@@ -294,13 +294,14 @@ export class Dispatcher {
     const leasedBefore = ready.filter((t) => t.attempts > 0).map((t) => t.id)
     // Banned devices get nothing at all, and the scheduler does not count them in the fleet
     // (a task preferring one, or avoiding every other device, would wait for it forever).
-    const banned = await bannedAmong(this.ctx, this.registry.all())
-    const [failedOn, leased, spent, replicas, payloads] = await Promise.all([
+    const bannedRead = bannedAmong(this.ctx, this.registry.all())
+    const [banned, failedOn, leased, spent, replicas, payloads] = await Promise.all([
+      bannedRead,
       leasedBefore.length ? db.selectFrom('instances').select(['task_id', 'device_id']).where('task_id', 'in', leasedBefore).where('state', 'in', ['failed', 'invalid', 'expired']).execute() : [],
       runningByJob.rows(db),
       this.spentByJob(jobs.filter((j) => j.budget !== null).map((j) => j.id)),
       // Copies of one task never go to the same device or wallet twice (verification).
-      replicaAvoid(this.ctx, leasedBefore, idle, banned),
+      bannedRead.then((b) => replicaAvoid(this.ctx, leasedBefore, idle, b)),
       // Parsed once (server/payloads.ts): a pass reads more ready tasks than it leases, and the rest come back in the next pass.
       payloadsOfTasks<Payload>(db, ready.map((t) => t.id)),
     ])
@@ -498,15 +499,18 @@ export class Dispatcher {
 
   /** Tokens already owed by each job: the cost of its accepted instances. */
   private async spentByJob(jobIds: string[]): Promise<Map<string, number>> {
-    if (jobIds.length === 0) return new Map()
-    const rows = await this.ctx.db
-      .selectFrom('instances')
-      .select(['job_id', (eb) => eb.fn.sum<number>('cost').as('spent')])
-      .where('job_id', 'in', jobIds)
-      .where('state', '=', 'valid')
-      .groupBy('job_id')
-      .execute()
-    return new Map(rows.map((r) => [r.job_id, Number(r.spent ?? 0)]))
+    const out = new Map<string, number>()
+    for (const part of inChunks(jobIds)) {
+      const rows = await this.ctx.db
+        .selectFrom('instances')
+        .select(['job_id', (eb) => eb.fn.sum<number>('cost').as('spent')])
+        .where('job_id', 'in', part)
+        .where('state', '=', 'valid')
+        .groupBy('job_id')
+        .execute()
+      for (const r of rows) out.set(r.job_id, Number(r.spent ?? 0))
+    }
+    return out
   }
 
   /**

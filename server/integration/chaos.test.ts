@@ -42,19 +42,26 @@ describe('chaos', () => {
 
     // The same job under chaos.
     const job = await coord.api.call('POST', '/api/jobs', { ...JOB, datasetId: ds.body.id })
+    expect(job.status, JSON.stringify(job.body)).toBe(201)
     const id = job.body.id as string
-    const round = async () => (await coord.api.call('GET', `/api/jobs/${id}`).catch(() => ({ body: { round: 0 } }))).body.round ?? 0
     const events: string[] = []
     let kills = 0
     let restarts = 0
     const t0 = Date.now()
-    // Two worker kills, a coordinator restart, two kills, a restart: interleaved, at seeded moments.
+    // Two worker kills, a coordinator restart, two kills, a restart: interleaved, at seeded
+    // rounds of the first 60% of the job. Each event comes once the job reaches its round, so all
+    // of them land while it still runs however fast this machine trains (with seeded pauses of
+    // seconds instead, a fast run once finished after four of the six: CI).
     const plan = ['kill', 'kill', 'restart', 'kill', 'kill', 'restart']
+    const total = (await coord.api.call('GET', `/api/jobs/${id}`)).body.totalRounds as number
+    expect(total).toBeGreaterThanOrEqual(20)
+    const at = plan.map(() => 2 + Math.floor(random() * (0.6 * total - 2))).sort((a, b) => a - b)
     while (kills < 4 || restarts < 2) {
-      await new Promise((r) => setTimeout(r, 800 + random() * 2200))
-      const status = (await coord.api.call('GET', `/api/jobs/${id}`)).body.status
-      if (status !== 'running' && status !== 'queued') break
-      if (plan[kills + restarts] === 'restart' && (await round()) >= 2) {
+      await new Promise((r) => setTimeout(r, 100))
+      const now = (await coord.api.call('GET', `/api/jobs/${id}`)).body
+      if (now.status !== 'running' && now.status !== 'queued') break
+      if ((now.round ?? 0) < at[kills + restarts]) continue
+      if (plan[kills + restarts] === 'restart') {
         await coord.kill('SIGKILL')
         coord = await startCoordinator({ port: coord.port, dataDir: coord.dataDir, env: ENV })
         restarts++
@@ -70,7 +77,7 @@ describe('chaos', () => {
     }
     const done = await finish(id, 300_000)
     const chaosAcc = await accuracy(id)
-    console.log(`chaos: ${events.join(', ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy calm ${calmAcc.toFixed(3)} chaos ${chaosAcc.toFixed(3)}; tasks ${done.tasks.done}/${done.tasks.total}, reassigned ${done.tasks.reassigned}`)
+    console.log(`chaos: ${events.join(', ')} at rounds ${at.join(', ')} of ${total}; ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy calm ${calmAcc.toFixed(3)} chaos ${chaosAcc.toFixed(3)}; tasks ${done.tasks.done}/${done.tasks.total}, reassigned ${done.tasks.reassigned}`)
     expect(kills).toBe(4)
     expect(restarts).toBe(2)
 
