@@ -162,20 +162,32 @@ function cpuSeconds(pid: number): number {
  * CPU over a window: the coordinator's (per unit of work: a task, a round trip) and this
  * process's, the simulated devices (they share the machine's cores with the coordinator).
  */
-type Cpu = { coordinatorUsPerUnit: number; coordinatorCores: number; devicesCores: number }
+type Cpu = { coordinatorUsPerUnit: number; coordinatorCores: number; devicesCores: number; otherCores: number }
 function cpuWindow(pid: number) {
   const c0 = cpuSeconds(pid)
   const d0 = process.cpuUsage()
+  const m0 = machineBusySeconds()
   const t0 = performance.now()
   return {
     end(units: number): Cpu {
       const s = (performance.now() - t0) / 1000
       const coordinator = cpuSeconds(pid) - c0
       const d = process.cpuUsage(d0)
-      return { coordinatorUsPerUnit: (coordinator * 1e6) / Math.max(1, units), coordinatorCores: coordinator / s, devicesCores: (d.user + d.system) / 1e6 / s }
+      const devices = (d.user + d.system) / 1e6
+      return { coordinatorUsPerUnit: (coordinator * 1e6) / Math.max(1, units), coordinatorCores: coordinator / s, devicesCores: devices / s, otherCores: Math.max(0, machineBusySeconds() - m0 - coordinator - devices) / s }
     },
   }
 }
+
+/** CPU seconds the whole machine has been busy (all cores; /proc/stat: everything but idle and iowait). */
+function machineBusySeconds(): number {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+  return (total - f[3] - f[4]) / CLK_TCK
+}
+
+/** Other work on the machine (more than half a core) while the ceiling ran: it made the ceiling low, and the ratio high. */
+const CEILING_DISTURBED_CORES = 0.5
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -244,7 +256,19 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
     samples.push(rssMiB(server.child.pid!))
   }
   const soakRate = SOAK ? (done - soakStart) / ((performance.now() - ts) / 1000) : NaN
+  // Every device leaves at once: how long until every lease they held is back in the queue.
+  const leased = async () => Number((await store.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'leased').executeTakeFirst())?.n ?? 0)
+  const heldAtClose = await leased()
+  const closedAt = performance.now()
   for (const d of devices) d.socket.close()
+  let releaseMs = NaN
+  while (performance.now() - closedAt < 60_000) {
+    if ((await leased()) === 0) {
+      releaseMs = performance.now() - closedAt
+      break
+    }
+    await sleep(50)
+  }
   await feed('stop')
   await sleep(1000)
   const echo = await echoRate(`http://127.0.0.1:${echoPort}`, WORKERS, Math.min(SECONDS, 10), server.child.pid!)
@@ -253,7 +277,7 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   await store.destroy()
   await server.kill('SIGTERM')
   fs.rmSync(dataDir, { recursive: true, force: true })
-  return { db, rate, cpu, ceilingCpu: echo.cpu, joined, joinMs, active, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null }
+  return { db, rate, cpu, ceilingCpu: echo.cpu, joined, joinMs, active, ceiling, p50: pct(latencies, 50), p99: pct(latencies, 99), refused, credits: Number(credits?.n ?? 0), rss0, samples, soakRate, soak: samples.length >= 3 ? soakSummary(samples, 5) : null, release: { leases: heldAtClose, ms: releaseMs } }
 }
 
 /** RSS samples taken every `everyS` seconds: first, max, last and the trend (MiB per minute), overall and over the second half. */
@@ -286,9 +310,16 @@ try {
     console.log(
       `${''.padEnd(9)} coordinator CPU: ${r.cpu.coordinatorUsPerUnit.toFixed(0)} µs per task (${(100 * r.cpu.coordinatorCores).toFixed(0)}% of a core), ` +
         `${r.ceilingCpu.coordinatorUsPerUnit.toFixed(1)} µs per ceiling round trip (${(100 * r.ceilingCpu.coordinatorCores).toFixed(0)}% of a core); ` +
-        `the simulated devices' process: ${(100 * r.cpu.devicesCores).toFixed(0)}% of a core during the run, ${(100 * r.ceilingCpu.devicesCores).toFixed(0)}% during the ceiling` +
-        (r.db === 'postgres' ? " (PostgreSQL's own processes not counted)" : ''),
+        `the simulated devices' process: ${(100 * r.cpu.devicesCores).toFixed(0)}% of a core during the run, ${(100 * r.ceilingCpu.devicesCores).toFixed(0)}% during the ceiling; ` +
+        `other processes: ${(100 * r.cpu.otherCores).toFixed(0)}% during the run${r.db === 'postgres' ? ' (PostgreSQL among them)' : ''}, ${(100 * r.ceilingCpu.otherCores).toFixed(0)}% during the ceiling`,
     )
+    console.log(
+      `${''.padEnd(9)} all ${WORKERS} devices leaving at once: their ${r.release.leases} leases back in the queue ${Number.isNaN(r.release.ms) ? 'NOT within 60 s' : `in ${(r.release.ms / 1000).toFixed(2)} s`}`,
+    )
+    if (r.ceilingCpu.otherCores > CEILING_DISTURBED_CORES)
+      console.log(
+        `${''.padEnd(9)} warning: other processes used ${(100 * r.ceilingCpu.otherCores).toFixed(0)}% of a core while the ceiling ran: it is low and the ratio high; run again on a quiet machine`,
+      )
     if (r.samples.length >= 3) {
       const m = soakSummary(r.samples, 5)
       console.log(`${''.padEnd(9)} soak RSS: ${m.first} MiB after the run, max ${m.max}, last ${m.last}; least-squares slope ${m.slopePerMin.toFixed(2)} MiB/min (second half ${m.secondHalfSlopePerMin.toFixed(2)} MiB/min)`)

@@ -147,6 +147,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   dispatcher.signTask = (task) => signTaskBlobs(task, secret, task.deadline + 60_000)
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx, registry)
+  dispatcher.onOrphaned = (deviceId, ids) => void leases.releaseDevice(deviceId, ids).catch((e) => log.error({ err: e, device: deviceId }, 'cannot free the leases of a device that left'))
   // A spare copy lost the race: free its device at once.
   validator.onCancelled = (instanceId, deviceId) => {
     const s = registry.get(deviceId)

@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient,
 import type { Ctx } from './context'
 import { parseResults } from './device-socket'
 import { Dispatcher } from './dispatcher'
+import { Leases } from './leases'
 import { Registry, type DeviceSession } from './registry'
 import type { Store } from './store/db'
 import { startDevices } from './testing/devices'
@@ -172,6 +173,32 @@ describe('a dispatch pass', () => {
     expect(sent.has('gone-1')).toBe(false)
     expect(await leasedTo('gone-1')).toEqual([])
     expect((await leasedTo('stays-1')).length).toBe(3)
+  })
+
+  it('a lease committed after its device left is freed at once, not left to lapse at its deadline', async () => {
+    await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
+    await seed(2, 'job2')
+    await addDevices('left-1')
+    // 'left-1' is connected while the pass assigns, and gone by the time its leases are committed.
+    class LeftDuringLease extends Registry {
+      override current(s: DeviceSession) {
+        return s.id === 'left-1' ? false : super.current(s)
+      }
+    }
+    const r = new LeftDuringLease()
+    const left = device('left-1', 2)
+    r.add(left)
+    const dispatcher = new Dispatcher(ctx, r)
+    const leases = new Leases(ctx, r)
+    const freed: Promise<number>[] = []
+    dispatcher.onOrphaned = (id, ids) => void freed.push(leases.releaseDevice(id, ids))
+    await dispatcher.dispatch()
+    expect((await Promise.all(freed)).reduce((a, b) => a + b, 0)).toBe(2)
+    expect(sent.has('left-1')).toBe(false)
+    expect(left.leases.size).toBe(0)
+    expect(await leasedTo('left-1')).toEqual([])
+    const states = await db.selectFrom('instances').select('state').where('device_id', '=', 'left-1').execute()
+    expect(states.map((x) => x.state)).toEqual(['abandoned', 'abandoned'])
   })
 
   it('a banned device gets nothing, and a task that prefers it goes to another device instead of waiting for it', async () => {

@@ -225,7 +225,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       if (previous) {
         registry.remove(id, previous)
         for (const instanceId of previous.leases) previous.link.cancel(instanceId, 'replaced by a new connection')
-        await leases.releaseDevice(id)
+        await leases.releaseDevice(id, previous.leases)
       }
       await ctx.db
         .insertInto('devices')
@@ -381,7 +381,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       if (stats?.trust === 'banned') {
         registry.remove(s.id, s)
         session = null
-        await leases.releaseDevice(s.id)
+        await leases.releaseDevice(s.id, s.leases)
         reject(socket, 'banned', 'this device is banned for invalid results; its pending results were discarded')
         ctx.bus.emit('network:changed')
       }
@@ -419,7 +419,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         .execute()
       // Offline, unless it has already reconnected to another coordinator.
       await ctx.db.updateTable('devices').set({ node_id: null }).where('id', '=', s.id).where('node_id', '=', ctx.cluster.nodeId).execute()
-      await leases.releaseDevice(s.id)
+      await leases.releaseDevice(s.id, s.leases)
       ctx.bus.emit('network:changed')
     }))
   })

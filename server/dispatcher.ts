@@ -18,7 +18,7 @@ import { assign, type Explanation } from '../lib/scheduler/assign'
 import type { DeviceSlot, TaskNeed } from '../lib/scheduler/match'
 import { spares } from '../lib/scheduler/straggler'
 import { classify } from '../lib/scheduler/pricing'
-import { Task as TaskSchema, type ModelSpec, type Task } from '../lib/protocol'
+import { taskMessage, type ModelSpec, type Task } from '../lib/protocol'
 import { trainMemoryBytes } from '../lib/model/shapes'
 import { requiredBackends } from '../lib/model/backends'
 import { transition } from './log'
@@ -31,7 +31,7 @@ import { passProfiler } from './pass-profile'
 import { prepared, preparedIn, preparedRows } from './store/prepared'
 import { payloadsOfTasks, taskPayload } from './payloads'
 
-type Payload = {
+export type Payload = {
   kind: string
   model?: ModelSpec
   memoryBytes?: number
@@ -155,32 +155,13 @@ export function taskDeadline(job: Pick<ReadyJob, 'deadline' | 'round' | 'total_r
   return now + left / Math.max(1, job.total_rounds - job.round)
 }
 
-/** The keys of each kind of task message (lib/protocol's schemas). */
-const MESSAGE_KEYS = new Map<string, string[]>(TaskSchema.options.map((o) => [o.shape.kind.value, Object.keys(o.shape)]))
-
 /**
- * A task message from a payload and its lease: the protocol's keys of its kind, and nothing
- * else of the payload (memory estimate, result shapes, preferred device stay here). It is not
- * parsed with the protocol's schema here: every device parses each task it receives and
- * refuses a malformed one with the reason (task:failed), so the parse cost a second time per
- * lease what the device checks anyway (about 10 µs, 4% of the coordinator's time under
- * bench:load). The tests parse what it builds for every kind.
+ * A ready task's message for a lease, unsigned (the coordinator signs its blob URLs). Stage
+ * tasks take their stage and micro-batch from the payload; other kinds have none.
  */
-export function taskMessage(payload: { kind: string }, lease: TaskLease): Task {
-  const keys = MESSAGE_KEYS.get(payload.kind)
-  if (!keys) throw new Error(`task ${lease.taskId}: its payload is of kind ${JSON.stringify(payload.kind)}, which no task message has`)
-  // Key by key from two fixed-shape objects: spreading the payload and the lease into one
-  // object first took about 5 µs a task.
-  const out: Record<string, unknown> = {}
-  for (const k of keys) {
-    const v = k in lease ? (lease as Record<string, unknown>)[k] : (payload as Record<string, unknown>)[k]
-    if (v !== undefined) out[k] = v
-  }
-  return out as Task
+export function leasedMessage(t: Pick<ReadyRow, 'id' | 'job_id' | 'shard' | 'rows' | 'round'>, payload: Payload, instanceId: number, deadline: number): Task {
+  return taskMessage(payload, { instanceId, taskId: t.id, jobId: t.job_id, shard: t.shard, rows: t.rows, deadline, round: t.round, stage: payload.stage ?? t.round, microBatch: payload.microBatch ?? t.shard })
 }
-
-/** What a task message takes from its lease and task row (each kind keeps the keys its schema has). */
-export type TaskLease = { instanceId: number; taskId: number; jobId: string; shard: number; rows: number; deadline: number; round: number; stage: number; microBatch: number }
 
 /** A connected device as the scheduler sees it. */
 export function slot(d: DeviceSession): DeviceSlot {
@@ -209,6 +190,8 @@ export class Dispatcher {
   readonly decisionMs: number[] = []
   /** Set by the coordinator: puts lease-scoped tokens in the task's blob URLs. */
   signTask: ((task: Task) => Task) | null = null
+  /** Set by the coordinator: frees leases committed for a device that had left meanwhile (see hold). */
+  onOrphaned: ((deviceId: string, instanceIds: number[]) => void) | null = null
   /** Draining for shutdown: no new leases. */
   paused = false
 
@@ -395,7 +378,7 @@ export class Dispatcher {
     for (const [k, { t, device, why }] of chosen.entries()) {
       const lease = leases[k]
       if (lease === null) continue
-      this.hold(device, lease.instanceId)
+      if (!this.hold(device, lease.instanceId)) continue
       assignedTotal.inc()
       transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
       this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
@@ -472,7 +455,7 @@ export class Dispatcher {
         })
         .returning('id')
         .executeTakeFirstOrThrow()
-      this.hold(device, ins.id)
+      if (!this.hold(device, ins.id)) continue
       transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
       const { prefer: _prefer, ...payload } = payloadOf(r)
       this.registry.holds(device.id, taskBlobs(payload).map((b) => b.hash))
@@ -547,14 +530,25 @@ export class Dispatcher {
     })
   }
 
-  private hold(device: DeviceSession, instanceId: number): void {
+  /**
+   * The device takes the lease just committed for it; or, when it left (or was replaced by a
+   * new connection) while the lease was being written, the lease is handed to `onOrphaned`. A
+   * device that leaves frees the leases its session holds (Leases.releaseDevice); one committed
+   * after that would otherwise wait for its deadline.
+   */
+  private hold(device: DeviceSession, instanceId: number): boolean {
+    if (!this.registry.current(device)) {
+      this.onOrphaned?.(device.id, [instanceId])
+      return false
+    }
     device.leases.add(instanceId)
     leasesHeld.observe(device.leases.size)
+    return true
   }
 
   /** The task as the device receives it. */
   taskMessage(t: Pick<ReadyRow, 'id' | 'job_id' | 'shard' | 'rows' | 'round'>, payload: Payload, instanceId: number, deadline: number): Task {
-    const task = taskMessage(payload, { instanceId, taskId: t.id, jobId: t.job_id, shard: t.shard, rows: t.rows, deadline, round: t.round, stage: payload.stage ?? t.round, microBatch: payload.microBatch ?? t.shard })
+    const task = leasedMessage(t, payload, instanceId, deadline)
     return this.signTask ? this.signTask(task) : task
   }
 }

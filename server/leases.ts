@@ -14,6 +14,7 @@ import type { Ctx } from './context'
 import { transition } from './log'
 import { failJobIfExhausted } from './task-attempts'
 import type { Registry } from './registry'
+import { inChunks } from './store/chunks'
 import { recordTrust } from './trust'
 
 export class Leases {
@@ -58,18 +59,21 @@ export class Leases {
     return late.length
   }
 
-  /** A device disconnected: everything it held goes back to the queue. */
-  async releaseDevice(deviceId: string): Promise<number> {
-    // Only leases made here: the device may already hold a new one on another coordinator.
-    const held = await this.ctx.db
-      .selectFrom('instances')
-      .select(['id', 'task_id', 'device_id'])
-      .where('state', '=', 'leased')
-      .where('device_id', '=', deviceId)
-      .where((eb) => eb.or([eb('node_id', '=', this.ctx.cluster.nodeId), eb('node_id', 'is', null)]))
-      .execute()
+  /**
+   * A device disconnected: the leases its session held go back to the queue. They are found by
+   * id (the session's, in memory), not by device: no index leads from a device to its leases
+   * (one more b-tree written at every lease and verdict), and a search of every live lease for
+   * each device made a storm of disconnects quadratic (about 26 ms a device on PostgreSQL when
+   * 1,000 devices left at once with 4,000 leases live). A lease committed after its device left
+   * is freed by the dispatcher (Dispatcher.onOrphaned); any other lapses at its deadline.
+   */
+  async releaseDevice(deviceId: string, instanceIds: Iterable<number>): Promise<number> {
+    const ids = [...instanceIds]
     let n = 0
-    for (const inst of held) if (await this.free(inst, 'abandoned')) n++
+    for (const part of inChunks(ids)) {
+      const held = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('id', 'in', part).where('device_id', '=', deviceId).where('state', '=', 'leased').execute()
+      for (const inst of held) if (await this.free(inst, 'abandoned')) n++
+    }
     if (n) this.ctx.bus.emit('tasks:ready')
     return n
   }

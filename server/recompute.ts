@@ -10,6 +10,7 @@ import { runTask } from '../lib/compute/run-task'
 import { requiredBackends } from '../lib/model/backends'
 import { Task as TaskSchema, unpackTensors, type NamedTensor } from '../lib/protocol'
 import type { Ctx } from './context'
+import { leasedMessage, type Payload } from './dispatcher'
 import { taskPayload } from './payloads'
 import type { TaskRow } from './store/schema'
 
@@ -19,17 +20,9 @@ export function canRecompute(ctx: Ctx, task: Pick<TaskRow, 'flops'>, payload: { 
 }
 
 export async function recompute(ctx: Ctx, task: TaskRow): Promise<NamedTensor[]> {
-  const payload = taskPayload<{ kind: string }>(ctx.db, task)
-  const parsed = TaskSchema.parse({
-    ...payload,
-    instanceId: 1,
-    taskId: task.id,
-    jobId: task.job_id,
-    shard: task.shard,
-    rows: task.rows,
-    deadline: ctx.now() + ctx.config.NIMBLE_LEASE_MS,
-    ...(payload.kind === 'train' ? { round: task.round } : {}),
-  })
+  const payload = taskPayload<Payload>(ctx.db, task)
+  // A lease of its own (instance 1, never stored), checked: what devices parse, the coordinator parses too.
+  const parsed = TaskSchema.parse(leasedMessage(task, payload, 1, ctx.now() + ctx.config.NIMBLE_LEASE_MS))
   const run = async () => unpackTensors((await runTask(parsed, async (ref) => ctx.blobs.readArrayBuffer(ref.hash))).result)
   const needs = parsed.kind === 'train' || parsed.kind === 'infer' ? requiredBackends(parsed.model, parsed.kind) : null
   if (!needs || needs.includes(tf.getBackend() as never)) return run()

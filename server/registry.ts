@@ -76,6 +76,10 @@ export class Registry {
   get(id: string): DeviceSession | undefined {
     return this.sessions.get(id)
   }
+  /** Whether `s` is still connected (not gone, nor replaced by a new connection of its device). */
+  current(s: DeviceSession): boolean {
+    return this.sessions.get(s.id) === s
+  }
   all(): DeviceSession[] {
     return [...this.sessions.values()]
   }

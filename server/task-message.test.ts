@@ -1,11 +1,11 @@
 /**
- * Task messages (dispatcher.ts `taskMessage`): built from a payload without the protocol's
+ * Task messages (lib/protocol/task.ts `taskMessage`): built from a payload without the protocol's
  * parse, so these check what it builds against that parse, for every kind: a message devices
  * accept, with nothing of the payload that is not the protocol's.
  */
 import { describe, expect, it } from 'vitest'
 import { Task } from '../lib/protocol'
-import { taskMessage } from './dispatcher'
+import { taskMessage } from '../lib/protocol'
 
 const HASH = 'a'.repeat(64)
 const ref = (bytes: number) => ({ hash: HASH, bytes, url: `/api/blobs/${HASH}` })

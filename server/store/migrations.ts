@@ -301,4 +301,15 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('instances_node').execute()
     },
   },
+  '0010_one_task_state_index': {
+    async up(db: Kysely<any>) {
+      /**
+       * tasks_state_job (state, job_id, id) serves every lookup of tasks by state: the
+       * dispatcher's per-job reads, the jobs with ready tasks, the counts by state and the
+       * restart's sweep of leased tasks. tasks_state (state, id) was a second index rewritten on
+       * every change of a task's state (twice a task under bench:load, plus its insert).
+       */
+      await db.schema.dropIndex('tasks_state').execute()
+    },
+  },
 }
