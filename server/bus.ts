@@ -15,6 +15,8 @@ export interface BusEvents {
   /** A job's visible state changed. */
   'job:changed': [jobId: string]
   'job:created': [jobId: string]
+  /** Leases ended by the coordinator (their job failed): the devices holding them must drop them. */
+  'leases:cancelled': [leases: { instanceId: number; deviceId: string }[], reason: string]
   /** Devices joined, left or changed. */
   'network:changed': []
   /** Coordinators stopped sending heartbeats (scale-out): what they were in the middle of must be picked up. */

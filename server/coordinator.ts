@@ -147,14 +147,9 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   dispatcher.signTask = (task) => signTaskBlobs(task, secret, task.deadline + 60_000)
   const leases = new Leases(ctx, registry)
   const validator = new Validator(ctx, registry)
-  dispatcher.onOrphaned = (deviceId, ids) => void leases.releaseDevice(deviceId, ids).catch((e) => log.error({ err: e, device: deviceId }, 'cannot free the leases of a device that left'))
   // A spare copy lost the race: free its device at once.
   validator.onCancelled = (instanceId, deviceId) => {
-    const s = registry.get(deviceId)
-    if (s?.leases.delete(instanceId)) {
-      s.link.cancel(instanceId, 'another copy of this task finished first')
-      void dispatcher.dispatch()
-    }
+    if (registry.cancel([{ instanceId, deviceId }], 'another copy of this task finished first')) void dispatcher.dispatch()
   }
   const trainer = new PipelineTrainer(ctx, tensors)
   // Shards are planned for devices in good standing: one that just failed gets no shard sized for it.
@@ -218,6 +213,11 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     background.add(p)
   }
   bus.on('job:created', (id) => inBackground(`planning job ${id}`, planner.ensureRound(id)))
+  // A lease committed for a device that had left meanwhile (Dispatcher.hold): back to the queue.
+  dispatcher.onOrphaned = (deviceId, ids) => inBackground(`freeing the leases of device ${deviceId}, which left`, leases.releaseDevice(deviceId, ids))
+  bus.on('leases:cancelled', (held, reason) => {
+    if (registry.cancel(held, reason)) void dispatcher.dispatch()
+  })
   bus.on('task:done', (jobId, round) => {
     live.pushJob(jobId)
     inBackground(`assimilating job ${jobId} round ${round}`, assimilator.tryRound(jobId, round))
@@ -324,12 +324,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     async cancelJob(who, id) {
       await own(who, 'jobs', id)
       const { leases: held } = await cancelJob(ctx, id)
-      for (const l of held) {
-        const s = registry.get(l.deviceId)
-        if (s?.leases.delete(l.instanceId)) {
-          s.link.cancel(l.instanceId, 'job cancelled')
-        }
-      }
+      registry.cancel(held, 'job cancelled')
       void dispatcher.dispatch()
       return jobView(ctx, id)
     },

@@ -16,6 +16,7 @@ import {
   DeviceHello,
   NimbleError,
   PROTOCOL_VERSION,
+  Task as TaskSchema,
   TaskFailure,
   TaskProgress,
   TaskResultMeta,
@@ -36,6 +37,7 @@ import { networkOf } from '../lib/verify/trust'
 import { banOf } from './trust'
 import { StatsReader } from './device-stats'
 import { taskPayload } from './payloads'
+import { failJobOfTask } from './task-attempts'
 
 const KNOWN_EVENTS = new Set<string>(DEVICE_CLIENT_EVENTS)
 
@@ -120,6 +122,34 @@ async function lowerBudget(ctx: Ctx, session: DeviceSession, instanceId: number)
   session.profile = { ...session.profile, memoryBudget: after }
   await ctx.db.updateTable('devices').set({ profile_json: JSON.stringify(session.profile) }).where('id', '=', session.id).execute()
   ctx.log.warn({ device: session.id, before, after }, `device ${session.id} ran out of memory: budget ${before} -> ${after} bytes`)
+}
+
+/**
+ * Whether the task a device refused is malformed as this coordinator builds it: the protocol's
+ * parse of the message it sends for that lease. Then no device can run it, and the fault is the
+ * coordinator's. Checked here, not believed: a device's word alone would let it dodge the
+ * cool-down every failure earns. Null when the message parses (or the lease is not the device's).
+ */
+async function malformedTask(ctx: Ctx, dispatcher: Dispatcher, instanceId: number, deviceId: string): Promise<{ taskId: number; why: string } | null> {
+  const row = await ctx.db
+    .selectFrom('instances')
+    .innerJoin('tasks', 'tasks.id', 'instances.task_id')
+    .select(['tasks.id', 'tasks.job_id', 'tasks.shard', 'tasks.rows', 'tasks.round', 'tasks.payload_json', 'instances.deadline'])
+    .where('instances.id', '=', instanceId)
+    .where('instances.device_id', '=', deviceId)
+    .where('instances.state', '=', 'leased')
+    .executeTakeFirst()
+  if (!row) return null
+  let message: unknown
+  try {
+    message = dispatcher.taskMessage(row, taskPayload(ctx.db, row), instanceId, row.deadline)
+  } catch (e) {
+    return { taskId: row.id, why: e instanceof Error ? e.message : String(e) }
+  }
+  const parsed = TaskSchema.safeParse(message)
+  if (parsed.success) return null
+  const issue = parsed.error.issues[0]
+  return { taskId: row.id, why: `${issue.path.join('.') || 'task'}: ${issue.message}` }
 }
 
 /** Times a few acked pings (median) and keeps the result on the session and the device row. */
@@ -307,7 +337,11 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
         return { outcome: { ok: true }, held: true }
       } catch (e) {
         const err = errorOf(e)
-        if (err.code === 'internal') ctx.log.error({ err: e, device: s.id, instance: meta.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
+        if (err.code === 'internal') {
+          ctx.log.error({ err: e, device: s.id, instance: meta.instanceId }, `task:result from ${s.id} failed inside the coordinator`)
+          // Not the device's fault: if the lease is still open, its task goes back to the queue now.
+          await leases.abandon(meta.instanceId, s.id).catch((e2) => ctx.log.error({ err: e2, instance: meta.instanceId }, 'cannot free a lease whose result failed inside the coordinator'))
+        }
         if (err.code === 'invalid_result') registry.outcome(s.id, false)
         return { outcome: { ok: false, error: err }, held: true }
       }
@@ -394,11 +428,23 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const s = session
       s.leases.delete(f.data.instanceId)
       ctx.log.warn({ device: s.id, instance: f.data.instanceId, reason: f.data.message.slice(0, 300) }, `device ${s.id} failed instance ${f.data.instanceId}`)
+      const fault = f.data.outOfMemory ? null : await malformedTask(ctx, dispatcher, f.data.instanceId, s.id)
       if (f.data.outOfMemory) await lowerBudget(ctx, s, f.data.instanceId)
       // Same path as a lapsed lease: the task goes back to the queue for someone else.
-      // Running out of memory is handled by the lower budget, not by a cool-down.
-      else registry.outcome(s.id, false)
-      await leases.releaseInstance(f.data.instanceId, s.id, f.data.message)
+      // Running out of memory is handled by the lower budget, not by a cool-down; a task the
+      // coordinator built malformed is not the device's fault.
+      else if (!fault) registry.outcome(s.id, false)
+      if (fault) {
+        // No device can run it: its job fails now, saying why, instead of after every attempt
+        // (and the task is not put back in the queue for another device to refuse meanwhile).
+        ctx.log.error({ device: s.id, instance: f.data.instanceId, task: fault.taskId, why: fault.why }, `task ${fault.taskId}: the coordinator built a malformed task message`)
+        const error = `the coordinator's task message is malformed: ${fault.why}`
+        const failed = await failJobOfTask(ctx, fault.taskId, (t) => `task ${fault.taskId} (round ${t.round}, shard ${t.shard}) cannot run: the coordinator built a task message the protocol refuses (${fault.why}); no device can run it`, {
+          failed: { instanceId: f.data.instanceId, error },
+          logged: { malformed: fault.why },
+        })
+        if (!failed) await leases.releaseInstance(f.data.instanceId, s.id, error)
+      } else await leases.releaseInstance(f.data.instanceId, s.id, f.data.message)
       setTimeout(() => void dispatcher.dispatch(), s.coolUntil - Date.now() + 10).unref()
       void dispatcher.dispatch()
     }))

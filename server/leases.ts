@@ -80,9 +80,22 @@ export class Leases {
 
   /** A device gave up one task (it failed on its side): back to the queue. */
   async releaseInstance(instanceId: number, deviceId: string, reason: string): Promise<boolean> {
+    return this.releaseOne(instanceId, deviceId, 'failed', reason)
+  }
+
+  /**
+   * One lease back to the queue through no fault of its device: the coordinator could not
+   * process its result. The device has let go of it, so it is no longer among the leases its
+   * session would free when it leaves.
+   */
+  async abandon(instanceId: number, deviceId: string): Promise<boolean> {
+    return this.releaseOne(instanceId, deviceId, 'abandoned')
+  }
+
+  private async releaseOne(instanceId: number, deviceId: string, to: 'failed' | 'abandoned', reason?: string): Promise<boolean> {
     const inst = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('id', '=', instanceId).where('device_id', '=', deviceId).where('state', '=', 'leased').executeTakeFirst()
     if (!inst) return false
-    const ok = await this.free(inst, 'failed', reason)
+    const ok = await this.free(inst, to, reason)
     if (ok) this.ctx.bus.emit('tasks:ready')
     return ok
   }

@@ -76,6 +76,18 @@ export class Registry {
   get(id: string): DeviceSession | undefined {
     return this.sessions.get(id)
   }
+  /** Tells the devices holding these leases (connected here) to drop them. Returns how many were held. */
+  cancel(leases: { instanceId: number; deviceId: string }[], reason: string): number {
+    let n = 0
+    for (const l of leases) {
+      const s = this.sessions.get(l.deviceId)
+      if (s?.leases.delete(l.instanceId)) {
+        s.link.cancel(l.instanceId, reason)
+        n++
+      }
+    }
+    return n
+  }
   /** Whether `s` is still connected (not gone, nor replaced by a new connection of its device). */
   current(s: DeviceSession): boolean {
     return this.sessions.get(s.id) === s

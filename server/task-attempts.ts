@@ -15,24 +15,45 @@ export async function failJobIfExhausted(ctx: Ctx, taskId: number): Promise<bool
     .where('state', 'in', ['failed', 'expired', 'invalid'])
     .executeTakeFirst()
   if (Number(bad?.n ?? 0) < ctx.config.NIMBLE_MAX_ATTEMPTS) return false
-  const task = await db.selectFrom('tasks').select(['job_id', 'round', 'shard']).where('id', '=', taskId).executeTakeFirstOrThrow()
   const last = bad?.last ? await db.selectFrom('instances').select(['error', 'state']).where('id', '=', Number(bad.last)).executeTakeFirst() : null
   const why = last?.error ?? (last?.state === 'expired' ? 'the device did not answer before its lease deadline' : 'unknown')
+  return failJobOfTask(ctx, taskId, (task) => `task ${taskId} (round ${task.round}, shard ${task.shard}) failed ${bad!.n} times; last reason: ${why}`, { logged: { attempts: Number(bad!.n) } })
+}
+
+/**
+ * Fails the job of `taskId` (if still queued or running) with `error`, in one transaction: its
+ * ready and leased tasks are cancelled, its live leases too (`leases:cancelled` tells their
+ * devices to drop them), and `failed` (the instance that showed the fault), if given, is
+ * recorded as failed with its reason. Returns whether it failed the job.
+ */
+export async function failJobOfTask(
+  ctx: Ctx,
+  taskId: number,
+  error: (task: { round: number; shard: number }) => string,
+  opts: { failed?: { instanceId: number; error: string }; logged?: Record<string, unknown> } = {},
+): Promise<boolean> {
+  const { db } = ctx
+  const task = await db.selectFrom('tasks').select(['job_id', 'round', 'shard']).where('id', '=', taskId).executeTakeFirstOrThrow()
   const now = ctx.now()
-  const failed = await db.transaction().execute(async (trx) => {
+  const live = await db.transaction().execute(async (trx) => {
     const r = await trx
       .updateTable('jobs')
-      .set({ status: 'failed', error: `task ${taskId} (round ${task.round}, shard ${task.shard}) failed ${bad!.n} times; last reason: ${why}`, updated_at: now })
+      .set({ status: 'failed', error: error(task), updated_at: now })
       .where('id', '=', task.job_id)
       .where('status', 'in', ['queued', 'running'])
       .executeTakeFirst()
-    if (Number(r.numUpdatedRows) !== 1) return false
+    if (Number(r.numUpdatedRows) !== 1) return null
+    if (opts.failed) {
+      await trx.updateTable('instances').set({ state: 'failed', finished_at: now, error: opts.failed.error.slice(0, 500) }).where('id', '=', opts.failed.instanceId).where('state', '=', 'leased').execute()
+    }
+    const held = await trx.selectFrom('instances').select(['id', 'device_id']).where('job_id', '=', task.job_id).where('state', '=', 'leased').execute()
+    await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now }).where('job_id', '=', task.job_id).where('state', '=', 'leased').execute()
     await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', task.job_id).where('state', 'in', ['ready', 'leased']).execute()
-    return true
+    return held.map((l) => ({ instanceId: l.id, deviceId: l.device_id }))
   })
-  if (failed) {
-    transition(ctx.log, 'job', task.job_id, 'running', 'failed', { task: taskId, attempts: Number(bad!.n) })
-    ctx.bus.emit('job:changed', task.job_id)
-  }
-  return failed
+  if (!live) return false
+  transition(ctx.log, 'job', task.job_id, 'running', 'failed', { task: taskId, ...opts.logged })
+  ctx.bus.emit('job:changed', task.job_id)
+  if (live.length) ctx.bus.emit('leases:cancelled', live, `job ${task.job_id} failed`)
+  return true
 }

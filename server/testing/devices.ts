@@ -36,7 +36,12 @@ export async function startDevices(env: Record<string, string> = {}) {
   const server = http.createServer()
   const ioServer = new IOServer(server, { serveClient: false })
   const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
-  const handlers = attachDeviceNamespace(nsp, { ctx, registry, dispatcher: new Dispatcher(ctx, registry), leases: new Leases(ctx, registry), validator: new Validator(ctx, registry) })
+  const dispatcher = new Dispatcher(ctx, registry)
+  const leases = new Leases(ctx, registry)
+  // As the coordinator wires them: leases committed for a device that left, and leases of a failed job.
+  dispatcher.onOrphaned = (deviceId, ids) => void leases.releaseDevice(deviceId, ids).catch(() => {})
+  ctx.bus.on('leases:cancelled', (held, reason) => registry.cancel(held, reason))
+  const handlers = attachDeviceNamespace(nsp, { ctx, registry, dispatcher, leases, validator: new Validator(ctx, registry) })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${DEVICE_NAMESPACE}`
   let socketsClosed: Promise<void> | null = null
