@@ -201,6 +201,54 @@ describe('a dispatch pass', () => {
     expect(states.map((x) => x.state)).toEqual(['abandoned', 'abandoned'])
   })
 
+  it('a straggler gets a spare copy on an idle device, but not once its first copy was accepted while the spare was being chosen', async () => {
+    // Spares on (this file's devices run with them off), for a task overdue by two minutes.
+    const stragglers = { ...ctx, config: { ...ctx.config, NIMBLE_STRAGGLER_FACTOR: 2, NIMBLE_STRAGGLER_MIN_MS: 1000 } }
+    await addDevices('slow-1', 'slow-2', 'idle-1', 'idle-2')
+    const straggling = async (slow: string) => {
+      await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', 'in', ['ready', 'leased']).execute()
+      await seed(1, 'job2')
+      const t = await db.selectFrom('tasks').select('id').where('job_id', '=', 'job2').where('state', '=', 'ready').executeTakeFirstOrThrow()
+      await db.updateTable('tasks').set({ state: 'leased' }).where('id', '=', t.id).execute()
+      const now = Date.now()
+      await db.insertInto('instances').values({ task_id: t.id, job_id: 'job2', device_id: slow, state: 'leased', leased_at: now - 120_000, deadline: now + 60_000, expected_ms: 100, price_per_s: 0, node_id: ctx.cluster.nodeId }).execute()
+      return t.id
+    }
+    // Without a race: the spare goes to the idle device.
+    const first = await straggling('slow-1')
+    const calm = new Registry()
+    calm.add(device('idle-1', 1))
+    await new Dispatcher(stragglers, calm).dispatch()
+    expect(sent.get('idle-1')?.length).toBe(1)
+    expect((await db.selectFrom('instances').select(['task_id', 'spare']).where('device_id', '=', 'idle-1').where('state', '=', 'leased').execute())).toEqual([{ task_id: first, spare: 1 }])
+
+    // The first copy is accepted (task done, as the validator does) after the dispatcher read the
+    // running tasks and before it leases the spare: no spare, nothing left leased on the done task.
+    const second = await straggling('slow-2')
+    let accepted = false
+    const accept = async () => {
+      accepted = true
+      await db.updateTable('tasks').set({ state: 'done' }).where('id', '=', second).execute()
+      await db.updateTable('instances').set({ state: 'valid' }).where('task_id', '=', second).where('state', '=', 'leased').execute()
+    }
+    const racing = new Proxy(db, {
+      get(target, k) {
+        if (k === 'transaction' && !accepted) {
+          const real = target.transaction()
+          return () => ({ execute: async <T,>(fn: Parameters<typeof real.execute<T>>[0]) => (await accept(), real.execute(fn)) })
+        }
+        const v = Reflect.get(target, k, target)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    })
+    const busy = new Registry()
+    busy.add(device('idle-2', 1))
+    await new Dispatcher({ ...stragglers, db: racing }, busy).dispatch()
+    expect(accepted).toBe(true)
+    expect(sent.has('idle-2')).toBe(false)
+    expect(await db.selectFrom('instances').select('state').where('task_id', '=', second).where('state', '=', 'leased').execute()).toEqual([])
+  })
+
   it('a banned device gets nothing, and a task that prefers it goes to another device instead of waiting for it', async () => {
     await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
     await addDevices('banned-1', 'fine-1')

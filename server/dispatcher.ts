@@ -438,24 +438,39 @@ export class Dispatcher {
       const expected = this.registry.expectedMs(device.id, r.flops, sp.expectedMs)
       const deadline = now + config.NIMBLE_LEASE_MS
       const straggler = this.registry.get(r.device_id)?.name ?? r.device_id
-      const ins = await this.ctx.db
-        .insertInto('instances')
-        .values({
-          task_id: r.task_id,
-          job_id: r.job_id,
-          device_id: device.id,
-          state: 'leased',
-          leased_at: now,
-          deadline,
-          expected_ms: expected,
-          price_per_s: devicePrice(this.ctx, device),
-          spare: 1,
-          node_id: this.ctx.cluster.nodeId,
-          explain_json: JSON.stringify({ reason: 'spare', expectedMs: Math.round(expected), cost: (expected / 1000) * devicePrice(this.ctx, device), late: false, straggler, rejected: [] }),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      if (!this.hold(device, ins.id)) continue
+      // Only while the task is still running: its first copy may have been accepted (and its
+      // copies cancelled) since `running` was read, and a spare leased after that was left
+      // leased on a done task, which nothing would cancel. The task's row is locked on
+      // PostgreSQL, so an acceptance either comes first (no spare) or waits for the spare and
+      // then cancels it with the other copies.
+      const ins = await this.ctx.db.transaction().execute(async (trx) => {
+        const still = await trx
+          .selectFrom('tasks')
+          .select('id')
+          .where('id', '=', r.task_id)
+          .where('state', '=', 'leased')
+          .$if(this.ctx.cluster.shared, (q) => q.forUpdate())
+          .executeTakeFirst()
+        if (!still) return null
+        return trx
+          .insertInto('instances')
+          .values({
+            task_id: r.task_id,
+            job_id: r.job_id,
+            device_id: device.id,
+            state: 'leased',
+            leased_at: now,
+            deadline,
+            expected_ms: expected,
+            price_per_s: devicePrice(this.ctx, device),
+            spare: 1,
+            node_id: this.ctx.cluster.nodeId,
+            explain_json: JSON.stringify({ reason: 'spare', expectedMs: Math.round(expected), cost: (expected / 1000) * devicePrice(this.ctx, device), late: false, straggler, rejected: [] }),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      })
+      if (!ins || !this.hold(device, ins.id)) continue
       transition(this.ctx.log, 'instance', ins.id, 'new', 'leased', { task: r.task_id, device: device.id, spare: 1, straggler: r.device_id, runningMs: now - r.leased_at, expectedMs: Math.round(r.expected_ms ?? 0) })
       const { prefer: _prefer, ...payload } = payloadOf(r)
       this.registry.holds(device.id, taskBlobs(payload).map((b) => b.hash))
