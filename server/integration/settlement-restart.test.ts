@@ -53,7 +53,8 @@ async function restartAndCheck(expectedEpochs: number, expectedTotal: bigint): P
   expect(BigInt(r.total)).toBe(expectedTotal)
   const rows = await ledger()
   expect(rows.map((x) => x.epoch)).toEqual(Array.from({ length: expectedEpochs }, (_, i) => i + 1))
-  expect(rows.every((x) => x.state === 'confirmed' && x.tx_hash)).toBe(true)
+  // Named in the failure: which epoch was not confirmed, or confirmed without its transaction.
+  expect(rows.every((x) => x.state === 'confirmed' && x.tx_hash), `ledger: ${JSON.stringify(rows.map(({ epoch, state, tx_hash }) => ({ epoch, state, tx_hash })))}`).toBe(true)
   expect(await chain.chainEpoch()).toBe(BigInt(expectedEpochs))
   for (const row of rows) expect(await chain.rootOf(BigInt(row.epoch))).toBe(row.root)
   // Exactly one RootSet event per epoch on chain.
