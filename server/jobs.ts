@@ -16,6 +16,7 @@ import { createPipelineJob, type PipelinePlan } from './pipeline-job'
 import { planPipelineTraining } from './pipeline-train'
 import type { Registry } from './registry'
 import { transition } from './log'
+import { endJobWork } from './task-attempts'
 import { getModelRow, type ModelInfo } from './models'
 import { buildPlan, type Plan } from './plan-job'
 import type { Best } from './assimilator'
@@ -278,10 +279,7 @@ export async function cancelJob(ctx: Ctx, id: string): Promise<{ leases: { insta
   const leases = await ctx.db.transaction().execute(async (trx) => {
     const r = await trx.updateTable('jobs').set({ status: 'cancelled', updated_at: now }).where('id', '=', id).where('status', 'in', ['queued', 'running']).executeTakeFirst()
     if (Number(r.numUpdatedRows) !== 1) return []
-    const live = await trx.selectFrom('instances').select(['id', 'device_id']).where('job_id', '=', id).where('state', '=', 'leased').execute()
-    await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now }).where('job_id', '=', id).where('state', '=', 'leased').execute()
-    await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', id).where('state', 'in', ['ready', 'leased']).execute()
-    return live.map((l) => ({ instanceId: l.id, deviceId: l.device_id }))
+    return endJobWork(trx, id, now)
   })
   transition(ctx.log, 'job', id, row.status, 'cancelled', { leases: leases.length })
   ctx.bus.emit('job:changed', id)

@@ -4,7 +4,9 @@
  * its job fails with the last reason a device gave.
  */
 import type { Ctx } from './context'
+import type { Kysely } from 'kysely'
 import { transition } from './log'
+import type { Database } from './store/schema'
 
 export async function failJobIfExhausted(ctx: Ctx, taskId: number): Promise<boolean> {
   const { db } = ctx
@@ -46,14 +48,22 @@ export async function failJobOfTask(
     if (opts.failed) {
       await trx.updateTable('instances').set({ state: 'failed', finished_at: now, error: opts.failed.error.slice(0, 500) }).where('id', '=', opts.failed.instanceId).where('state', '=', 'leased').execute()
     }
-    const held = await trx.selectFrom('instances').select(['id', 'device_id']).where('job_id', '=', task.job_id).where('state', '=', 'leased').execute()
-    await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now }).where('job_id', '=', task.job_id).where('state', '=', 'leased').execute()
-    await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', task.job_id).where('state', 'in', ['ready', 'leased']).execute()
-    return held.map((l) => ({ instanceId: l.id, deviceId: l.device_id }))
+    return endJobWork(trx, task.job_id, now)
   })
   if (!live) return false
   transition(ctx.log, 'job', task.job_id, 'running', 'failed', { task: taskId, ...opts.logged })
   ctx.bus.emit('job:changed', task.job_id)
   if (live.length) ctx.bus.emit('leases:cancelled', live, `job ${task.job_id} failed`)
   return true
+}
+
+/**
+ * Inside the transaction that ends a job (cancelled or failed): its live leases and its ready and
+ * leased tasks are cancelled. Returns the leases, which their devices must be told to drop.
+ */
+export async function endJobWork(trx: Kysely<Database>, jobId: string, now: number): Promise<{ instanceId: number; deviceId: string }[]> {
+  const live = await trx.selectFrom('instances').select(['id', 'device_id']).where('job_id', '=', jobId).where('state', '=', 'leased').execute()
+  await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now }).where('job_id', '=', jobId).where('state', '=', 'leased').execute()
+  await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', jobId).where('state', 'in', ['ready', 'leased']).execute()
+  return live.map((l) => ({ instanceId: l.id, deviceId: l.device_id }))
 }
