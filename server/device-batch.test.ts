@@ -37,10 +37,11 @@ afterAll(async () => {
   await devices.close()
 })
 
-/** Queues `n` ready tiny tasks (server/testing/tiny-job.ts: what bench:load runs) of a job. */
+/** Queues `n` ready tiny tasks (server/testing/tiny-job.ts: what bench:load runs) of a job, and says so (as the planner does). */
 async function seed(n: number, jobId = 'job'): Promise<void> {
   await db.insertInto('tasks').values(tinyTasks(jobId, n, shard)).execute()
   shard += n
+  ctx.bus.emit('tasks:ready')
 }
 
 /** A device that records every task message it gets. */

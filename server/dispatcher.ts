@@ -526,21 +526,30 @@ export class Dispatcher {
     return this.ctx.db.transaction().execute(async (trx) => {
       // RETURNING's row order is not promised: leases are matched by task (a pass leases a task once).
       const leased = new Map<number, number>()
-      for (const part of inChunks(list)) {
-        const ids = part.map((c) => c.t.id)
-        // The conditional update is the claim: a task someone else took meanwhile is not ready.
-        const claimed = await (shared ? claimShared : claim).rows(trx, ids, now)
-        const got = new Set(claimed.map((r) => Number(r.id)))
-        const won = part.filter((c) => got.has(c.t.id))
-        // Inserted in the same chunk sizes as the claims, so a partly claimed chunk is split too.
-        for (const rows of inChunks(won)) {
-          const ins = await newLeases.run(
+      // Every chunk's claim at once, then every insert at once: two round trips while the
+      // transaction holds the connection (SQLite's worker thread, store/sqlite-turns.ts), not two per chunk.
+      const parts = inChunks(list)
+      const claimed = await Promise.all(
+        parts.map((part) =>
+          // The conditional update is the claim: a task someone else took meanwhile is not ready.
+          (shared ? claimShared : claim).rows(
+            trx,
+            part.map((c) => c.t.id),
+            now,
+          ),
+        ),
+      )
+      const got = new Set(claimed.flat().map((r) => Number(r.id)))
+      const won = list.filter((c) => got.has(c.t.id))
+      const inserted = await Promise.all(
+        inChunks(won).map((rows) =>
+          newLeases.run(
             trx,
             rows.map(({ t, device, expectedMs, explainJson }) => [t.id, t.job_id, device.id, now, deadline, expectedMs, devicePrice(this.ctx, device), explainJson, this.ctx.cluster.nodeId]),
-          )
-          for (const r of ins.rows) leased.set(Number(r.task_id), Number(r.id))
-        }
-      }
+          ),
+        ),
+      )
+      for (const ins of inserted) for (const r of ins.rows) leased.set(Number(r.task_id), Number(r.id))
       return list.map((c) => (leased.has(c.t.id) ? { instanceId: leased.get(c.t.id)!, deadline } : null))
     })
   }

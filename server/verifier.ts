@@ -36,6 +36,7 @@ import { loadTrust, recordTrust, trustMoved, trustPolicy } from './trust'
 import { prepared, preparedRows } from './store/prepared'
 import { forgetPayloads, taskPayload } from './payloads'
 import { inChunks } from './store/chunks'
+import { atomically, type Checked } from './store/atomic'
 
 /**
  * `v(col, ...) AS (VALUES (...), ...)`: rows for a statement to join on (`WITH v ... UPDATE ... FROM v`),
@@ -247,38 +248,41 @@ export class Verifier {
   async acceptAlone(items: Alone[]): Promise<void> {
     const { db, log } = this.ctx
     const now = this.ctx.now()
-    const earned = await db.transaction().execute(async (trx) => {
-      for (const part of inChunks(items)) {
-        // The result in and valid at once (the per-result path passes through 'pending').
-        const r = await acceptedResults.run(
-          trx,
+    // Counters and earned trust, one statement per chunk of devices, in id order (see bumpDevices).
+    // A device banned since its lease was read (its wallet's other device cheated, say) earns
+    // nothing: the per-result path then refuses its result (banned).
+    const perDevice = new Map<string, number>()
+    for (const a of items) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1)
+    const parts = inChunks(items)
+    const deviceParts = inChunks([...perDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    // Known up front, so sent together (store/atomic.ts): on SQLite one message to its thread,
+    // which checks each statement's rows as it runs them.
+    const statements: (Checked & { raced: string })[] = [
+      // The result in and valid at once (the per-result path passes through 'pending').
+      ...parts.map((part) => ({
+        query: acceptedResults.compile(
+          db,
           part.map((a) => [a.instanceId, a.finishedAt, a.hash, a.elapsedMs, a.bytes, a.loss]),
-        )
-        if (r.rows.length !== part.length) throw new Raced('a lease lapsed or was cancelled meanwhile')
-        const t = await singleDone.run(
-          trx,
+        ),
+        rows: part.length,
+        raced: 'a lease lapsed or was cancelled meanwhile',
+      })),
+      ...parts.map((part) => ({
+        query: singleDone.compile(
+          db,
           part.map((a) => [a.task.id, a.hash]),
           now,
-        )
-        if (t.rows.length !== part.length) throw new Raced('a task was settled or cancelled meanwhile')
-        await credits.run(
-          trx,
-          part.map((a) => [a.instanceId, a.task.id, a.task.job_id, a.deviceId, a.task.flops, now]),
-        )
-      }
-      // Counters and earned trust, one statement per chunk of devices, in id order (see bumpDevices).
-      // A device banned since its lease was read (its wallet's other device cheated, say) earns
-      // nothing: the per-result path then refuses its result (banned).
-      const perDevice = new Map<string, number>()
-      for (const a of items) perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1)
-      const rows: Earned[] = []
-      for (const part of inChunks([...perDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) {
-        const r = await devicesEarned.run(trx, part)
-        if (r.rows.length !== part.length) throw new Raced('a device was banned meanwhile')
-        for (const d of r.rows) rows.push({ ...d, earned: perDevice.get(d.id)! })
-      }
-      return rows
-    })
+        ),
+        rows: part.length,
+        raced: 'a task was settled or cancelled meanwhile',
+      })),
+      ...parts.map((part) => ({ query: credits.compile(db, part.map((a) => [a.instanceId, a.task.id, a.task.job_id, a.deviceId, a.task.flops, now])), raced: '' })),
+      ...deviceParts.map((part) => ({ query: devicesEarned.compile(db, part), rows: part.length, raced: 'a device was banned meanwhile' })),
+    ]
+    const r = await atomically(db, statements)
+    if (!r.ok) throw new Raced(statements[r.failed].raced)
+    const earned: Earned[] = []
+    for (const res of r.results.slice(-deviceParts.length)) for (const d of res.rows as Omit<Earned, 'earned'>[]) earned.push({ ...d, earned: perDevice.get(d.id)! })
     const rounds = new Map<string, { jobId: string; round: number }>()
     for (const a of items) {
       transition(log, 'instance', a.instanceId, 'leased', 'valid', { task: a.task.id, device: a.deviceId, verdict: 'single' })

@@ -6,13 +6,11 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, type MigrationProvider } from 'kysely'
 import type { Database } from './schema'
 import type { SyncMode } from './durability'
 import { migrations } from './migrations'
-import { sqlProfile } from './sql-profile'
 import { SqliteTurnDialect } from './sqlite-turns'
 
 export type Store = Kysely<Database>
@@ -67,65 +65,38 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
     db = postgres(databaseUrl!, opts.poolSize ?? 10, sync === 'group' ? '-c synchronous_commit=off' : undefined)
   } else {
     fs.mkdirSync(dataDir, { recursive: true })
-    const sqlite = new SQLite(sqliteFile(dataDir))
-    sqlite.pragma('journal_mode = WAL')
-    // FULL: each commit survives power loss. NORMAL (WAL): never corrupt; commits reach the disk at the next flush.
-    sqlite.pragma(`synchronous = ${sync === 'each' ? 'FULL' : 'NORMAL'}`)
-    sqlite.pragma('foreign_keys = ON')
-    sqlite.pragma('busy_timeout = 5000')
-    // Savepoints (every explicit transaction inside a turn's, store/sqlite-turns.ts) journal the
-    // pages they change for a rollback; in memory rather than in temporary files.
-    sqlite.pragma('temp_store = MEMORY')
-    // 64 MiB of page cache (SQLite's default is 2 MiB): under load the hot pages (the leaves of the
-    // tasks and instances indexes that a turn's leases and results write) stay in memory instead
-    // of being read back from the file with a system call each.
-    sqlite.pragma('cache_size = -65536')
-    // A checkpoint (WAL pages copied into the database file) every 16,000 pages (64 MiB of WAL)
-    // rather than SQLite's 1,000: under load the same hot pages are written in every turn's commit,
-    // and each checkpoint copies them once however often they changed. Commits took about 40% less
-    // time under bench:load (NIMBLE_SQL_PROFILE); reads did not slow down.
-    sqlite.pragma('wal_autocheckpoint = 16000')
-    // ... and the WAL file cut back to 64 MiB when a checkpoint lets it start over.
-    sqlite.pragma('journal_size_limit = 67108864')
-    db = new Kysely<Database>({ dialect: new SqliteTurnDialect(sqlite, preparedOnce(sqlite)) })
+    const pragmas = [
+      'journal_mode = WAL',
+      // FULL: each commit survives power loss. NORMAL (WAL): never corrupt; commits reach the disk at the next flush.
+      `synchronous = ${sync === 'each' ? 'FULL' : 'NORMAL'}`,
+      'foreign_keys = ON',
+      'busy_timeout = 5000',
+      // Savepoints (every explicit transaction inside a turn's, store/sqlite-engine.mjs) journal the
+      // pages they change for a rollback; in memory rather than in temporary files.
+      'temp_store = MEMORY',
+      // 64 MiB of page cache (SQLite's default is 2 MiB): under load the hot pages (the leaves of the
+      // tasks and instances indexes that a turn's leases and results write) stay in memory instead
+      // of being read back from the file with a system call each.
+      'cache_size = -65536',
+      // A checkpoint (WAL pages copied into the database file) every 16,000 pages (64 MiB of WAL)
+      // rather than SQLite's 1,000: under load the same hot pages are written in every turn's commit,
+      // and each checkpoint copies them once however often they changed. Commits took about 40% less
+      // time under bench:load (NIMBLE_SQL_PROFILE); reads did not slow down.
+      'wal_autocheckpoint = 16000',
+      // ... and the WAL file cut back to 64 MiB when a checkpoint lets it start over.
+      'journal_size_limit = 67108864',
+    ]
+    // The connection lives in a worker thread (store/sqlite-turns.ts).
+    db = new Kysely<Database>({ dialect: new SqliteTurnDialect({ file: sqliteFile(dataDir), pragmas, profileS: Number(process.env.NIMBLE_SQL_PROFILE ?? 0) }) })
   }
-  await migrate(db)
+  try {
+    await migrate(db)
+  } catch (e) {
+    await db.destroy().catch(() => {})
+    throw e
+  }
   return db
 }
-
-/**
- * Kysely prepares every query it runs; compiling the same SQL again cost about a sixth of the
- * coordinator's CPU under load (bench:load profile). Statements are kept by their SQL text, the
- * most recently used first: at most 500 of them and 4 MiB of SQL text in all. A statement's
- * compiled program grows with its text, and a multi-row insert of a count not seen before is a
- * new text: kept by count alone, 500 inserts of a few thousand rows each held hundreds of MiB
- * of native memory (the RSS grew by 30 MiB a minute under bench:load on SQLite, the JavaScript
- * heap flat). Reuse is safe: Kysely runs one query at a time on SQLite's one connection.
- */
-export function preparedOnce(sqlite: SQLite.Database): (text: string) => SQLite.Statement {
-  const kept = new Map<string, SQLite.Statement>()
-  let chars = 0
-  const profile = process.env.NIMBLE_SQL_PROFILE ? sqlProfile(Number(process.env.NIMBLE_SQL_PROFILE)) : null
-  profile?.wrapExec(sqlite)
-  return (text: string) => {
-    let stmt = kept.get(text)
-    if (stmt) kept.delete(text)
-    else {
-      stmt = profile ? profile.wrap(text, sqlite.prepare(text)) : sqlite.prepare(text)
-      chars += text.length
-    }
-    kept.set(text, stmt)
-    // The least recently used go first (a Map iterates in insertion order; a hit re-inserts).
-    while (kept.size > 1 && (kept.size > PREPARED_MAX || chars > PREPARED_MAX_CHARS)) {
-      const oldest = kept.keys().next().value!
-      kept.delete(oldest)
-      chars -= oldest.length
-    }
-    return stmt
-  }
-}
-export const PREPARED_MAX = 500
-export const PREPARED_MAX_CHARS = 4 * 2 ** 20
 
 /** Several coordinators may start at once on PostgreSQL: one migrates, the others wait for it. */
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import SQLite from 'better-sqlite3'
-import { openStore, preparedOnce, PREPARED_MAX_CHARS, type Store } from './db'
+import { openStore, type Store } from './db'
+import { preparedOnce, PREPARED_MAX_CHARS } from './sqlite-engine.mjs'
 import { prepared, preparedIn, preparedRows } from './prepared'
 import { tempDir } from '../testing/harness'
 
@@ -103,7 +104,7 @@ describe('prepared queries', () => {
 
 })
 
-describe("SQLite's statement cache (store/db.ts)", () => {
+describe("SQLite's statement cache (store/sqlite-engine.mjs)", () => {
   it('reuses a statement by its text, and keeps at most PREPARED_MAX_CHARS of SQL text however many long statements pass through', () => {
     const sqlite = new SQLite(':memory:')
     sqlite.exec('CREATE TABLE t (a INTEGER, b TEXT)')

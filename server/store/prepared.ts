@@ -27,6 +27,8 @@ type Compiled = { sql: string; parameters: readonly unknown[] }
 export type Prepared<R> = {
   /** Runs the query: rows, and for writes the rows changed. */
   run(db: Kysely<Database>, ...args: unknown[]): Promise<QueryResult<R>>
+  /** The query as it would run (for store/atomic.ts). */
+  compile(db: Kysely<Database>, ...args: unknown[]): CompiledQuery
   rows(db: Kysely<Database>, ...args: unknown[]): Promise<R[]>
   first(db: Kysely<Database>, ...args: unknown[]): Promise<R | undefined>
   /** Rows a write changed. */
@@ -40,7 +42,8 @@ type Buildable<R> = Compilable<R> | RawBuilder<R>
 export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>) => Buildable<R>): Prepared<R> {
   // SQL differs by dialect: one compiled form per database adapter (a transaction shares its database's).
   const byAdapter = new WeakMap<object, Compiled>()
-  const run = (db: Kysely<Database>, ...args: unknown[]): Promise<QueryResult<R>> => {
+  /** The query with these arguments, compiled for `db` (throws when one is undefined). */
+  const compile = (db: Kysely<Database>, ...args: unknown[]): CompiledQuery => {
     const adapter = db.getExecutor().adapter
     let c = byAdapter.get(adapter)
     if (!c) {
@@ -48,11 +51,21 @@ export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>)
       byAdapter.set(adapter, c)
     }
     const parameters = c.parameters.map((p) => (p instanceof Slot ? args[p.i] : p))
-    for (const p of parameters) if (p === undefined) return Promise.reject(new Error(`prepared query given ${args.length} arguments, it needs more (none may be undefined): ${c.sql}`))
-    return db.executeQuery<R>(CompiledQuery.raw(c.sql, parameters))
+    for (const p of parameters) if (p === undefined) throw new Error(`prepared query given ${args.length} arguments, it needs more (none may be undefined): ${c.sql}`)
+    return CompiledQuery.raw(c.sql, parameters)
+  }
+  const run = (db: Kysely<Database>, ...args: unknown[]): Promise<QueryResult<R>> => {
+    let q: CompiledQuery
+    try {
+      q = compile(db, ...args)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    return db.executeQuery<R>(q)
   }
   return {
     run,
+    compile,
     rows: async (db, ...args) => (await run(db, ...args)).rows,
     first: async (db, ...args) => (await run(db, ...args)).rows[0],
     changed: async (db, ...args) => {
@@ -92,19 +105,32 @@ export function preparedIn<R>(build: (list: any[], db: Kysely<Database>, arg: (k
  *   await add.run(db, [[1, 'x'], [2, 'y']])
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- placeholders, as in prepared()
-export function preparedRows<R>(width: number, build: (rows: any[][], db: Kysely<Database>, arg: (k: number) => any) => Buildable<R>): { run(db: Kysely<Database>, rows: readonly (readonly unknown[])[], ...args: unknown[]): Promise<QueryResult<R>> } {
+export function preparedRows<R>(
+  width: number,
+  build: (rows: any[][], db: Kysely<Database>, arg: (k: number) => any) => Buildable<R>,
+): { run(db: Kysely<Database>, rows: readonly (readonly unknown[])[], ...args: unknown[]): Promise<QueryResult<R>>; compile(db: Kysely<Database>, rows: readonly (readonly unknown[])[], ...args: unknown[]): CompiledQuery } {
   const bySize = new Map<number, Prepared<R>>()
+  const compile = (db: Kysely<Database>, rows: readonly (readonly unknown[])[], ...args: unknown[]): CompiledQuery => {
+    const n = rows.length
+    let p = bySize.get(n)
+    if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, r) => Array.from({ length: width }, (_, c) => $(r * width + c))), db, (k) => $(n * width + k)))))
+    const flat: unknown[] = []
+    for (const row of rows) {
+      if (row.length !== width) throw new Error(`preparedRows: a row of ${row.length} values where ${width} are expected`)
+      for (const v of row) flat.push(v)
+    }
+    return p.compile(db, ...flat, ...args)
+  }
   return {
+    compile,
     run(db, rows, ...args) {
-      const n = rows.length
-      let p = bySize.get(n)
-      if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, r) => Array.from({ length: width }, (_, c) => $(r * width + c))), db, (k) => $(n * width + k)))))
-      const flat: unknown[] = []
-      for (const row of rows) {
-        if (row.length !== width) return Promise.reject(new Error(`preparedRows: a row of ${row.length} values where ${width} are expected`))
-        for (const v of row) flat.push(v)
+      let q: CompiledQuery
+      try {
+        q = compile(db, rows, ...args)
+      } catch (e) {
+        return Promise.reject(e)
       }
-      return p.run(db, ...flat, ...args)
+      return db.executeQuery<R>(q)
     },
   }
 }

@@ -14,10 +14,11 @@ afterEach(async () => {
 })
 
 function open(file = path.join(tempDir('nimble-turns-'), 'x.sqlite')): { db: Kysely<DB>; driver: SqliteTurnDriver; file: string } {
-  const sqlite = new SQLite(file)
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)')
-  const dialect = new SqliteTurnDialect(sqlite, (s) => sqlite.prepare(s))
+  const setup = new SQLite(file)
+  setup.pragma('journal_mode = WAL')
+  setup.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)')
+  setup.close()
+  const dialect = new SqliteTurnDialect({ file })
   const db = new Kysely<DB>({ dialect })
   opened.push(db)
   return { db, driver: dialect.driver, file }
@@ -50,14 +51,26 @@ describe('SQLite turn driver (one commit per turn of the event loop)', () => {
     for (const rows of seen) expect(rows).toHaveLength(50)
   })
 
-  it('reads see the turn’s writes at once; another connection sees them only after the commit', async () => {
+  it('a read outside a transaction sees what is committed, at once, even while a transaction is open; inside one it sees its own writes', async () => {
     const { db, file } = open()
-    const w = db.insertInto('t').values({ v: 'a' }).execute()
-    const read = await db.selectFrom('t').select('v').execute()
-    expect(read.map((r) => r.v)).toEqual(['a'])
-    expect(committedRows(file)).toEqual([])
-    await w
-    expect(committedRows(file)).toEqual(['a'])
+    await db.insertInto('t').values({ v: 'a' }).execute()
+    expect((await db.selectFrom('t').select('v').execute()).map((r) => r.v)).toEqual(['a'])
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let seenInside: string[] = []
+    const tx = db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ v: 'b' }).execute()
+      seenInside = (await trx.selectFrom('t').select('v').execute()).map((r) => r.v)
+      await gate
+    })
+    await new Promise((r) => setTimeout(r, 30))
+    // The transaction is open and holds the mutex: a read does not wait for it, and does not see its write.
+    expect((await db.selectFrom('t').select('v').execute()).map((r) => r.v)).toEqual(['a'])
+    expect(seenInside).toEqual(['a', 'b'])
+    release()
+    await tx
+    expect((await db.selectFrom('t').select('v').execute()).map((r) => r.v)).toEqual(['a', 'b'])
+    expect(committedRows(file)).toEqual(['a', 'b'])
   })
 
   it('a transaction that throws leaves nothing of itself, and the turn’s other writes commit', async () => {
@@ -123,11 +136,9 @@ describe('SQLite turn driver (one commit per turn of the event loop)', () => {
     const file = path.join(dir, 'x.sqlite')
     open(file)
     const script = `
-      import SQLite from 'better-sqlite3'
       import { Kysely } from 'kysely'
       import { SqliteTurnDialect } from ${JSON.stringify(path.resolve('server/store/sqlite-turns.ts'))}
-      const sqlite = new SQLite(${JSON.stringify(file)})
-      const db = new Kysely({ dialect: new SqliteTurnDialect(sqlite, (s) => sqlite.prepare(s)) })
+      const db = new Kysely({ dialect: new SqliteTurnDialect({ file: ${JSON.stringify(file)} }) })
       db.insertInto('t').values({ v: 'unawaited' }).execute()
       await db.insertInto('t').values({ v: 'awaited' }).execute()
       process.kill(process.pid, 'SIGKILL')

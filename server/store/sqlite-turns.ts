@@ -1,46 +1,55 @@
 /**
- * Kysely's driver for better-sqlite3, with one commit per turn of the event loop.
+ * Kysely's driver for SQLite, with the database in a worker thread and one commit per turn of
+ * the event loop.
  *
- * Every SQLite commit appends the pages it changed to the WAL: about a quarter of a
- * millisecond, and a task made five or six of them (lease, result, verdict, credit, trust).
- * Under load that was the largest single cost of the coordinator (bench:load, SQL profile).
- * Here the first write of a turn opens a transaction (BEGIN IMMEDIATE), every write and
- * explicit transaction of that turn joins it, and it commits once, in the turn's check phase
- * (setImmediate). Pages that many tasks touch (a device's row, an index's last leaf) are then
- * written once per turn instead of once per task.
+ * SQLite runs statements synchronously: on the main thread, executing them was about 40% of
+ * the coordinator's time under load (bench:load profile), time in which no device was answered.
+ * Here a worker thread owns the connection (store/sqlite-worker.mjs, running the turn engine of
+ * store/sqlite-engine.mjs, which explains the turn's transaction), and this driver sends it one
+ * message per statement. The main thread then spends a few microseconds per statement, and the
+ * machine's second core does SQLite's work.
  *
- * What callers see does not change:
- * - A write resolves only after the commit that holds it, as before: a caller that awaited a
- *   write and then acts on it (answers a device, sends a transaction on chain, or
- *   SIGKILLs itself at a test's failpoint) finds it in the database after a crash.
- * - An explicit transaction (`db.transaction()`) is a savepoint inside the turn's
- *   transaction: it is atomic (a throw rolls back to the savepoint and nothing of it
- *   commits), runs alone on the one connection (the connection is held from begin to end, as
- *   Kysely's own SQLite driver does), and resolves after the turn's commit.
- * - Reads run at once and see the turn's uncommitted writes (one connection: as they would
- *   have seen them committed a moment earlier). A crash before the commit takes those writes
- *   and every caller of them is still waiting, so nothing was told they exist.
- * Statements that cannot run inside a transaction (PRAGMA, VACUUM, ATTACH) commit the turn
- * first, and run on their own.
+ * What callers see:
+ * - A write on its own resolves only after the commit that holds it (the turn's: the driver
+ *   asks the worker to commit when the main thread's turn ends, `setImmediate`).
+ * - A read outside a transaction runs on the worker's second connection and sees what is
+ *   committed, as a read on another PostgreSQL connection would: not the writes still waiting
+ *   for their turn's commit (nobody has been told of those yet). It never waits for the mutex,
+ *   so a transaction waiting for its statements' answers does not hold up the dispatcher's reads.
+ * - An explicit transaction (`db.transaction()`) runs alone on the connection: the mutex is
+ *   held from begin to commit, and every other statement waits for it, in order. It is a
+ *   savepoint inside the turn's transaction, atomic, and resolves after the turn's commit.
+ * - Writes run in the order they were issued (the worker takes its messages in order). A write
+ *   outside a transaction holds the mutex only until it is sent: the next may be sent before
+ *   the first is answered.
  */
-import type SQLite from 'better-sqlite3'
+import { Worker } from 'node:worker_threads'
 import { CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryCompiler, type QueryResult } from 'kysely'
+import type { Answer, Request } from './sqlite-engine.mjs'
 
-/** Statements that must not run inside the turn's transaction. */
-const OUTSIDE = /^\s*(pragma|vacuum|attach|detach|begin|commit|end|rollback|savepoint|release)\b/i
-
-type Prepare = (sql: string) => SQLite.Statement
+export type SqliteOptions = {
+  /** The database file. */
+  file: string
+  /** Run in order when the connection opens, e.g. 'journal_mode = WAL'. */
+  pragmas?: string[]
+  /** NIMBLE_SQL_PROFILE: print the costliest statements every so many seconds (0: off). */
+  profileS?: number
+}
 
 /** The connection as one holder of the mutex sees it. */
 class TurnConnection implements DatabaseConnection {
-  /** Whether this holder has already given the mutex back (an autocommit-style write does so before it waits for the commit). */
+  /** Whether this holder has given the mutex back (a statement outside a transaction does so once it is sent). */
   released = false
   /** Depth of explicit transactions (savepoints) this holder has open. */
   depth = 0
+  /** A transaction begun and not yet sent: its first statement opens it. */
+  beginPending = false
+  heldAt = 0
+  firstSql: string | undefined
 
   constructor(private driver: SqliteTurnDriver) {}
 
-  async executeQuery<R>(cq: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(cq: CompiledQuery): Promise<QueryResult<R>> {
     return this.driver.run<R>(this, cq)
   }
 
@@ -50,180 +59,280 @@ class TurnConnection implements DatabaseConnection {
   }
 }
 
+/** A plain SELECT (Kysely writes a read as `select …`; a `with … ` may be a write, and takes the mutex). */
+const READ = /^\s*select\b/i
+
+type Waiting = { resolve: (a: Answer & { ok: true }) => void; reject: (e: Error) => void }
+
 export class SqliteTurnDriver implements Driver {
   /** Someone holds the connection; `queue` waits for it in order (handed over one at a time, no herd). */
   private held = false
   private queue: (() => void)[] = []
-  /** A transaction (BEGIN IMMEDIATE) is open for this turn. */
-  private open = false
+  private worker: Worker | null = null
+  private ready: Promise<void> | null = null
+  private pending = new Map<number, Waiting>()
+  private nextId = 1
   private flushQueued = false
-  /** The turn's commit came due while an explicit transaction was open: commit when it ends. */
-  private flushWanted = false
-  private txDepth = 0
-  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
-  /** Commits made (for tests and metrics). */
+  /** Why the worker can no longer answer (it stopped, or the store was destroyed). */
+  private dead: Error | null = null
+  /** Commits made (for tests and metrics), as of the worker's last answer. */
   commits = 0
 
-  constructor(
-    private sqlite: SQLite.Database,
-    private prepare: Prepare,
-  ) {}
+  constructor(private opts: SqliteOptions) {}
 
-  async init(): Promise<void> {}
+  init(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve, reject) => {
+      const w = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
+        // Plain JavaScript: none of the process's flags (its TypeScript loader, --input-type) apply.
+        execArgv: [],
+        workerData: { file: this.opts.file, pragmas: this.opts.pragmas ?? [], profileS: this.opts.profileS ?? 0 },
+      })
+      this.worker = w
+      w.once('message', (m: { ready: boolean; error?: { name: string; message: string; code?: string } }) => {
+        if (!m.ready) {
+          this.stop(asError(m.error!, `cannot open the SQLite database ${this.opts.file}`))
+          void w.terminate()
+          return reject(this.dead)
+        }
+        w.on('message', (a: Answer) => this.answer(a))
+        w.unref()
+        if (process.env.NIMBLE_SQL_WAIT) this.waitProfile(w, Number(process.env.NIMBLE_SQL_WAIT))
+        resolve()
+      })
+      w.on('error', (e) => {
+        this.stop(new Error(`the SQLite worker failed: ${e.message}`))
+        reject(this.dead)
+      })
+      w.on('exit', (code) => {
+        this.stop(new Error(`the SQLite worker stopped (exit code ${code})`))
+        reject(this.dead)
+      })
+    })
+    return this.ready
+  }
 
+  /** The mutex is taken when the connection first writes or begins a transaction: a read outside a transaction never waits for it. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.held) await new Promise<void>((r) => this.queue.push(r))
-    else this.held = true
-    return new TurnConnection(this)
+    const c = new TurnConnection(this)
+    c.released = true
+    return c
   }
 
   async releaseConnection(conn: DatabaseConnection): Promise<void> {
+    this.unlock(conn as TurnConnection)
+  }
+
+  async beginTransaction(conn: DatabaseConnection): Promise<void> {
     const c = conn as TurnConnection
+    if (c.released) await this.relock(c)
+    c.depth++
+    if (c.depth === 1) c.beginPending = true
+    else await this.send({ op: 'begin' })
+  }
+
+  async commitTransaction(conn: DatabaseConnection): Promise<void> {
+    const c = conn as TurnConnection
+    c.depth--
+    if (c.beginPending) {
+      // It ran no statement: nothing to commit.
+      c.beginPending = false
+      return this.unlock(c)
+    }
+    const released = this.send({ op: 'commit' })
+    // Answered once the turn holding the transaction has committed.
+    const committed = c.depth === 0 ? this.send({ op: 'sync' }) : null
+    // Others may use the connection while this transaction's commit is pending: their statements reach the worker after the RELEASE.
+    if (c.depth === 0) this.unlock(c)
+    await Promise.all([released, committed])
+  }
+
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    const c = conn as TurnConnection
+    // Kysely rolls back after a failed commit too: the savepoint is already gone then.
+    if (c.depth === 0) return
+    c.depth--
+    if (c.beginPending) {
+      c.beginPending = false
+      return this.unlock(c)
+    }
+    const rolledBack = this.send({ op: 'rollback' })
+    if (c.depth === 0) this.unlock(c)
+    await rolledBack
+  }
+
+  async destroy(): Promise<void> {
+    const w = this.worker
+    if (!w || this.dead) return
+    try {
+      await this.send({ op: 'close' })
+    } finally {
+      this.stop(new Error('the store is closed'))
+      await w.terminate()
+    }
+  }
+
+  /**
+   * Statements run together in a savepoint by the worker, each checked for its row count as it
+   * goes (store/atomic.ts): answered after the turn's commit, or at once when one fell short
+   * (nothing of them written). Needs the mutex only to be sent, like a write.
+   */
+  async atomic(statements: { query: CompiledQuery; rows?: number }[]): Promise<{ ok: true; results: QueryResult<unknown>[] } | { ok: false; failed: number }> {
+    await this.lock()
+    let answer: Promise<Answer & { ok: true }>
+    try {
+      answer = this.send({ op: 'atomic', statements: statements.map((s) => ({ sql: s.query.sql, params: s.query.parameters as unknown[], rows: s.rows })) })
+    } finally {
+      this.unlockHeld()
+    }
+    const a = await answer
+    if (a.failed != null) return { ok: false, failed: a.failed }
+    return { ok: true, results: a.results!.map((r) => (r.rows ? { rows: r.rows } : { numAffectedRows: r.changes != null ? BigInt(r.changes) : undefined, insertId: r.insertId != null ? BigInt(r.insertId) : undefined, rows: [] })) }
+  }
+
+  /** Runs one statement for `c`. */
+  async run<R>(c: TurnConnection, cq: CompiledQuery): Promise<QueryResult<R>> {
+    let answer: Promise<Answer & { ok: true }>
+    if (c.depth === 0 && READ.test(cq.sql)) {
+      // On the worker's second connection: what is committed, without the mutex.
+      answer = this.send({ op: 'read', sql: cq.sql, params: cq.parameters as unknown[] })
+    } else {
+      if (c.released) await this.relock(c)
+      const begin = c.beginPending
+      c.beginPending = false
+      if (this.waitsOn && c.depth > 0) c.firstSql ??= cq.sql
+      answer = this.send({ op: 'run', sql: cq.sql, params: cq.parameters as unknown[], ...(begin ? { begin } : {}) })
+      // Outside a transaction the statement is on its way, in order: the next holder may send theirs.
+      if (c.depth === 0) this.unlock(c)
+    }
+    const t0 = performance.now()
+    const a = await answer
+    const took = performance.now() - t0
+    this.waits.n++
+    this.waits.ms += took
+    if (took > this.waits.max) this.waits.max = took
+    if (a.rows) return { rows: a.rows as R[] }
+    return {
+      numAffectedRows: a.changes != null ? BigInt(a.changes) : undefined,
+      insertId: a.insertId != null ? BigInt(a.insertId) : undefined,
+      rows: [],
+    }
+  }
+
+  private async lock(): Promise<void> {
+    if (this.held) {
+      const t0 = performance.now()
+      await new Promise<void>((r) => this.queue.push(r))
+      this.waits.lockN++
+      this.waits.lockMs += performance.now() - t0
+    } else this.held = true
+  }
+
+  private waits = { lockN: 0, lockMs: 0, n: 0, ms: 0, max: 0 }
+  private waitsOn = !!process.env.NIMBLE_SQL_WAIT
+  /** Diagnostics (NIMBLE_SQL_WAIT=<seconds>): how long statements waited for the mutex and for their answers, and how busy the worker was. */
+  private waitProfile(w: Worker, everyS: number): void {
+    let elu = w.performance.eventLoopUtilization()
+    setInterval(() => {
+      const next = w.performance.eventLoopUtilization()
+      const busy = w.performance.eventLoopUtilization(next, elu).utilization
+      elu = next
+      const x = this.waits
+      process.stderr.write(`sql wait: worker ${(busy * 100).toFixed(0)}% busy; ${x.lockN} waited ${(x.lockMs / Math.max(1, x.lockN)).toFixed(1)} ms for the mutex; ${x.n} answers took ${(x.ms / Math.max(1, x.n)).toFixed(1)} ms (max ${x.max.toFixed(0)})\n`)
+      this.waits = { lockN: 0, lockMs: 0, n: 0, ms: 0, max: 0 }
+      for (const [k, h] of [...this.holders].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6)) process.stderr.write(`  held ${h.ms.toFixed(0)} ms by ${h.n}× ${k}\n`)
+      this.holders.clear()
+    }, everyS * 1000).unref()
+  }
+
+  private async relock(c: TurnConnection): Promise<void> {
+    await this.lock()
+    c.released = false
+    c.heldAt = performance.now()
+  }
+
+  /** NIMBLE_SQL_WAIT: time the mutex was held, by the first statement of the transaction holding it. */
+  private holders = new Map<string, { n: number; ms: number }>()
+  private unlock(c: TurnConnection): void {
     if (c.released) return
     c.released = true
+    if (this.waitsOn) {
+      const k = (c.firstSql ?? '(none)').slice(0, 100)
+      const h = this.holders.get(k) ?? { n: 0, ms: 0 }
+      h.n++
+      h.ms += performance.now() - c.heldAt
+      this.holders.set(k, h)
+    }
+    this.unlockHeld()
+  }
+
+  /** Gives back the mutex. */
+  private unlockHeld(): void {
     const next = this.queue.shift()
     // Handed straight to the next in line: `held` stays true.
     if (next) next()
     else this.held = false
   }
 
-  async beginTransaction(conn: DatabaseConnection): Promise<void> {
-    const c = conn as TurnConnection
-    this.begin()
-    this.sqlite.exec(`SAVEPOINT nimble_tx_${c.depth}`)
-    c.depth++
-    this.txDepth++
-  }
-
-  async commitTransaction(conn: DatabaseConnection): Promise<void> {
-    const c = conn as TurnConnection
-    c.depth--
-    this.txDepth--
-    this.sqlite.exec(`RELEASE nimble_tx_${c.depth}`)
-    const committed = this.committed()
-    if (this.txDepth === 0 && this.flushWanted) this.flush()
-    // Others may use the connection while this transaction's commit is pending.
-    await this.releaseConnection(c)
-    await committed
-  }
-
-  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    const c = conn as TurnConnection
-    c.depth--
-    this.txDepth--
-    this.sqlite.exec(`ROLLBACK TO nimble_tx_${c.depth}`)
-    this.sqlite.exec(`RELEASE nimble_tx_${c.depth}`)
-    if (this.txDepth === 0 && this.flushWanted) this.flush()
-  }
-
-  async destroy(): Promise<void> {
-    if (this.open) this.flush()
-    this.sqlite.close()
-  }
-
-  /** Runs one statement for `c` (which holds the mutex). */
-  run<R>(c: TurnConnection, cq: CompiledQuery): Promise<QueryResult<R>> {
-    const { sql, parameters } = cq
-    if (OUTSIDE.test(sql)) {
-      if (c.depth > 0) throw new Error(`${sql.trim().split(/\s/)[0]} cannot run inside a transaction`)
-      if (this.open) this.flush()
-      return Promise.resolve(this.exec<R>(this.prepare(sql), parameters))
-    }
-    const stmt = this.prepare(sql)
-    if (stmt.readonly || c.depth > 0) {
-      if (!stmt.readonly) this.begin()
-      try {
-        return Promise.resolve(this.exec<R>(stmt, parameters))
-      } catch (e) {
-        this.lostTurn(e)
-        throw e
-      }
-    }
-    // A write on its own: it joins the turn's transaction and resolves after its commit.
-    this.begin()
-    let result: QueryResult<R>
-    try {
-      result = this.exec<R>(stmt, parameters)
-    } catch (e) {
-      this.lostTurn(e)
-      return Promise.reject(e)
-    }
-    const committed = this.committed()
-    void this.releaseConnection(c)
-    return committed.then(() => result)
-  }
-
-  private exec<R>(stmt: SQLite.Statement, parameters: readonly unknown[]): QueryResult<R> {
-    if (stmt.reader) return { rows: stmt.all(parameters) as R[] }
-    const { changes, lastInsertRowid } = stmt.run(parameters)
-    return { numAffectedRows: changes != null ? BigInt(changes) : undefined, insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined, rows: [] }
-  }
-
-  /**
-   * Some errors (disk full, I/O) make SQLite roll back the whole transaction, not just the
-   * statement: the turn's earlier writes are gone, and their callers hear so.
-   */
-  private lostTurn(e: unknown): void {
-    if (!this.open || this.sqlite.inTransaction) return
-    this.open = false
-    this.flushWanted = false
-    this.txDepth = 0
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) w.reject(e)
-  }
-
-  /** Opens the turn's transaction if none is open, and queues its commit. */
-  private begin(): void {
-    if (this.open) return
-    this.sqlite.exec('BEGIN IMMEDIATE')
-    this.open = true
+  private send(m: Request): Promise<Answer & { ok: true }> {
+    if (this.dead) return Promise.reject(this.dead)
+    const w = this.worker
+    if (!w) return Promise.reject(new Error('the SQLite store is not open'))
+    const id = this.nextId++
+    const p = new Promise<Answer & { ok: true }>((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    // An answer pending keeps the process alive; none pending, the worker does not.
+    if (this.pending.size === 1) w.ref()
+    w.postMessage({ ...m, id })
     if (!this.flushQueued) {
       this.flushQueued = true
       setImmediate(() => {
         this.flushQueued = false
-        this.flush()
+        if (!this.dead) this.worker?.postMessage({ op: 'flush' } satisfies Request)
       })
     }
+    return p
   }
 
-  /** Resolves when the turn's transaction (the one open now) has committed. */
-  private committed(): Promise<void> {
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+  private answer(a: Answer): void {
+    const p = this.pending.get(a.id)
+    if (!p) return
+    this.pending.delete(a.id)
+    if (this.pending.size === 0) this.worker?.unref()
+    this.commits = a.commits
+    if (a.ok) p.resolve(a)
+    else p.reject(asError(a.error))
   }
 
-  /** Commits the turn's transaction, unless an explicit transaction is open (then when it ends). */
-  private flush(): void {
-    if (!this.open) return
-    if (this.txDepth > 0) {
-      this.flushWanted = true
-      return
-    }
-    this.flushWanted = false
-    const waiters = this.waiters
-    this.waiters = []
-    this.open = false
-    try {
-      this.sqlite.exec('COMMIT')
-      this.commits++
-    } catch (e) {
-      // Nothing of the turn is kept: every writer hears why.
-      try {
-        if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK')
-      } catch {}
-      for (const w of waiters) w.reject(e)
-      return
-    }
-    for (const w of waiters) w.resolve()
+  /** Every statement pending, and every one after, fails with `e`. */
+  private stop(e: Error): void {
+    if (this.dead) return
+    this.dead = e
+    const pending = [...this.pending.values()]
+    this.pending.clear()
+    for (const p of pending) p.reject(e)
   }
+}
+
+/** The worker's error as an Error here, with SQLite's code (e.g. SQLITE_CONSTRAINT_UNIQUE). */
+function asError(e: { name: string; message: string; code?: string }, prefix?: string): Error {
+  const err = new Error(prefix ? `${prefix}: ${e.message}` : e.message) as Error & { code?: string }
+  err.name = e.name
+  if (e.code) err.code = e.code
+  return err
+}
+
+const drivers = new WeakMap<object, SqliteTurnDriver>()
+
+/** The turn driver under `db` (a store opened on SQLite), or null (PostgreSQL). */
+export function sqliteDriver(db: Kysely<any>): SqliteTurnDriver | null {
+  return drivers.get(db.getExecutor().adapter) ?? null
 }
 
 /** Kysely's SQLite dialect on the turn driver. */
 export class SqliteTurnDialect implements Dialect {
   readonly driver: SqliteTurnDriver
 
-  constructor(sqlite: SQLite.Database, prepare: Prepare) {
-    this.driver = new SqliteTurnDriver(sqlite, prepare)
+  constructor(opts: SqliteOptions) {
+    this.driver = new SqliteTurnDriver(opts)
   }
 
   createDriver(): Driver {
@@ -235,7 +344,10 @@ export class SqliteTurnDialect implements Dialect {
   }
 
   createAdapter() {
-    return new SqliteAdapter()
+    const adapter = new SqliteAdapter()
+    // So that store/atomic.ts finds the driver from the store.
+    drivers.set(adapter, this.driver)
+    return adapter
   }
 
   createIntrospector(db: Kysely<any>) {

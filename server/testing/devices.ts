@@ -38,9 +38,10 @@ export async function startDevices(env: Record<string, string> = {}) {
   const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
-  // As the coordinator wires them: leases committed for a device that left, and leases of a failed job.
+  // As the coordinator wires them: leases committed for a device that left, leases of a failed job, and new work.
   dispatcher.onOrphaned = (deviceId, ids) => void leases.releaseDevice(deviceId, ids).catch(() => {})
   ctx.bus.on('leases:cancelled', (held, reason) => registry.cancel(held, reason))
+  ctx.bus.on('tasks:ready', () => void dispatcher.dispatch())
   const handlers = attachDeviceNamespace(nsp, { ctx, registry, dispatcher, leases, validator: new Validator(ctx, registry) })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${DEVICE_NAMESPACE}`
