@@ -4,7 +4,7 @@ import { tier } from '../lib/verify/trust'
 import type { Ctx } from './context'
 import { trustOf, trustPolicy } from './trust'
 import { preparedIn } from './store/prepared'
-import { inChunks } from './store/chunks'
+import { inChunksAtOnce } from './store/chunks'
 
 // Read for every device about once every two seconds under load: one statement for all the
 // devices due in a turn (on PostgreSQL each statement is a round trip), built once.
@@ -27,10 +27,8 @@ const records = preparedIn((ids, db) =>
 export async function devicesStats(ctx: Ctx, deviceIds: string[]): Promise<Map<string, DeviceStats>> {
   const policy = trustPolicy(ctx.config)
   const out = new Map<string, DeviceStats>()
-  for (const part of inChunks([...new Set(deviceIds)])) {
-    for (const d of await records.rows(ctx.db, part)) {
-      out.set(d.id, { tasksDone: d.tasks_valid, tasksRejected: d.tasks_invalid, tasksPending: Number(d.pending ?? 0), trust: tier(trustOf(d), policy) })
-    }
+  for (const d of await inChunksAtOnce([...new Set(deviceIds)], (part) => records.rows(ctx.db, part))) {
+    out.set(d.id, { tasksDone: d.tasks_valid, tasksRejected: d.tasks_invalid, tasksPending: Number(d.pending ?? 0), trust: tier(trustOf(d), policy) })
   }
   return out
 }

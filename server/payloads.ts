@@ -6,7 +6,7 @@
  * At most LIMIT payloads are kept; past that the cache starts again.
  */
 import type { Kysely } from 'kysely'
-import { inChunks } from './store/chunks'
+import { inChunksAtOnce } from './store/chunks'
 import { preparedIn } from './store/prepared'
 import type { Database } from './store/schema'
 
@@ -51,7 +51,7 @@ export async function payloadsOfTasks<T = unknown>(db: Kysely<Database>, taskIds
     if (p === undefined) missing.push(id)
     else out.set(id, p)
   }
-  for (const part of inChunks(missing)) for (const r of await payloadsOf.rows(db, part)) out.set(r.id, taskPayload<T>(db, r))
+  for (const r of await inChunksAtOnce(missing, (part) => payloadsOf.rows(db, part))) out.set(r.id, taskPayload<T>(db, r))
   return out
 }
 

@@ -11,7 +11,7 @@
  */
 import { replicaConflicts, type Holder } from '../lib/verify/trust'
 import type { Ctx } from './context'
-import { inChunks } from './store/chunks'
+import { inChunksAtOnce } from './store/chunks'
 import { preparedIn } from './store/prepared'
 
 /** For each of these tasks that has any, the devices among `online` that must not get a copy of it; `banned` (bannedAmong) are left out of it all. */
@@ -28,7 +28,7 @@ export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: st
     .where('instances.state', 'in', ['pending', 'valid', 'invalid', 'leased'])
     .execute()
   const candidates: Holder[] = []
-  for (const part of inChunks(allowed.map((d) => d.id))) for (const r of await placesIn.rows(db, part)) candidates.push({ deviceId: r.id, address: r.address, network: r.network })
+  for (const r of await inChunksAtOnce(allowed.map((d) => d.id), (part) => placesIn.rows(db, part))) candidates.push({ deviceId: r.id, address: r.address, network: r.network })
   const holdersOf = new Map<number, Holder[]>()
   for (const c of copies) holdersOf.set(c.task_id, [...(holdersOf.get(c.task_id) ?? []), { deviceId: c.id, address: c.address, network: c.network }])
   for (const [id, holders] of holdersOf) {
@@ -41,7 +41,7 @@ export async function replicaAvoid(ctx: Ctx, taskIds: number[], online: { id: st
 /** The devices among `online` that are banned. */
 export async function bannedAmong(ctx: Ctx, online: { id: string }[]): Promise<Set<string>> {
   const out = new Set<string>()
-  for (const part of inChunks(online.map((d) => d.id))) for (const r of await bannedIn.rows(ctx.db, part)) out.add(r.id)
+  for (const r of await inChunksAtOnce(online.map((d) => d.id), (part) => bannedIn.rows(ctx.db, part))) out.add(r.id)
   return out
 }
 const placesIn = preparedIn<{ id: string; address: string | null; network: string | null }>((ids, db) => db.selectFrom('devices').select(['id', 'address', 'network']).where('id', 'in', ids))

@@ -25,7 +25,7 @@ import { Raced, Verifier, type Alone, type Decision } from './verifier'
 import { isCanary, judgeCanary } from './canary'
 import { armed, failpoint } from './failpoint'
 import { prepared, preparedIn } from './store/prepared'
-import { inChunks } from './store/chunks'
+import { inChunksAtOnce } from './store/chunks'
 import { canRecompute, recompute } from './recompute'
 import type { Kysely } from 'kysely'
 import type { Database, TaskRow } from './store/schema'
@@ -182,9 +182,7 @@ export class Validator {
   private async submitBatch(batch: Submission[]): Promise<void> {
     const { db } = this.ctx
     const rows = new Map<number, LeaseRow>()
-    for (const part of inChunks([...new Set(batch.map((s) => s.meta.instanceId))])) {
-      for (const r of await leasesWithTasks.rows(db, part)) rows.set(r.i_id, r)
-    }
+    for (const r of await inChunksAtOnce([...new Set(batch.map((s) => s.meta.instanceId))], (part) => leasesWithTasks.rows(db, part))) rows.set(r.i_id, r)
     const perTask = new Map<number, number>()
     for (const s of batch) perTask.set(s.meta.taskId, (perTask.get(s.meta.taskId) ?? 0) + 1)
     const candidates = armed('judge')
@@ -195,9 +193,7 @@ export class Validator {
         })
     // A task with a copy already waiting for its quorum is settled with it, one by one.
     const waiting = new Set<number>()
-    for (const part of inChunks(candidates.map((s) => s.meta.taskId))) {
-      for (const w of await pendingOf.rows(db, part)) waiting.add(w.task_id)
-    }
+    for (const w of await inChunksAtOnce(candidates.map((s) => s.meta.taskId), (part) => pendingOf.rows(db, part))) waiting.add(w.task_id)
     const payloads = await payloadsOfTasks<CheckedPayload>(db, candidates.map((s) => s.meta.taskId))
     const alone: { s: Submission; a: Alone }[] = []
     const decided = new Map<Submission, Decision>()
@@ -351,9 +347,7 @@ export class Validator {
   /** The tasks are done: a copy still running elsewhere (a straggler's spare, or the straggler) is no longer needed. */
   private async cancelCopies(...taskIds: number[]): Promise<void> {
     const now = this.ctx.now()
-    for (const part of inChunks(taskIds)) {
-      for (const c of await cancelLeasedIn.rows(this.ctx.db, part, now)) this.cancelled(c.id, c.device_id, c.task_id)
-    }
+    for (const c of await inChunksAtOnce(taskIds, (part) => cancelLeasedIn.rows(this.ctx.db, part, now))) this.cancelled(c.id, c.device_id, c.task_id)
   }
 
   private cancelled(instanceId: number, deviceId: string, taskId: number): void {

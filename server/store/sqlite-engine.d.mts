@@ -3,7 +3,7 @@ import type SQLite from 'better-sqlite3'
 export const PREPARED_MAX: number
 export const PREPARED_MAX_CHARS: number
 export type SqlProfile = { wrapExec(sqlite: SQLite.Database): void; wrap(text: string, stmt: SQLite.Statement): SQLite.Statement }
-export function sqlProfile(everyS: number): SqlProfile
+export function sqlProfile(everyS: number, label?: string): SqlProfile
 export function preparedOnce(sqlite: SQLite.Database, profile?: SqlProfile | null): (text: string) => SQLite.Statement
 
 /** An answer to the main thread. */
@@ -23,6 +23,5 @@ export type Request = {
 export class TurnEngine {
   constructor(sqlite: SQLite.Database, prepare: (text: string) => SQLite.Statement, reply: (answer: Answer) => void, prepareRead?: ((text: string) => SQLite.Statement) | null)
   commits: number
-  onClose: (() => void) | null
   handle(m: Request): void
 }

@@ -73,15 +73,16 @@ export function preparedOnce(sqlite, profile = null) {
  * time under load (bench:load); off unless set.
  *
  * @param {number} everyS
+ * @param {string} [label] which connection (printed with the figures)
  */
-export function sqlProfile(everyS) {
+export function sqlProfile(everyS, label = '') {
   /** @type {Map<string, { n: number; ms: number }>} */
   const totals = new Map()
   const timer = setInterval(
     () => {
       const top = [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)
       const all = [...totals.values()].reduce((a, t) => a + t.ms, 0)
-      process.stderr.write(`sql profile: ${all.toFixed(0)} ms in ${[...totals.values()].reduce((a, t) => a + t.n, 0)} statements over ${everyS} s\n`)
+      process.stderr.write(`sql profile${label ? ` (${label})` : ''}: ${all.toFixed(0)} ms in ${[...totals.values()].reduce((a, t) => a + t.n, 0)} statements over ${everyS} s\n`)
       for (const [text, t] of top) process.stderr.write(`  ${t.ms.toFixed(0).padStart(6)} ms ${String(t.n).padStart(7)}× ${(t.ms / t.n).toFixed(3)} ms  ${text.replace(/\s+/g, ' ').slice(0, 220)}\n`)
       totals.clear()
     },
@@ -164,7 +165,7 @@ export class TurnEngine {
    * @param {import('better-sqlite3').Database} sqlite
    * @param {(text: string) => import('better-sqlite3').Statement} prepare
    * @param {(answer: object) => void} reply
-   * @param {((text: string) => import('better-sqlite3').Statement) | null} [prepareRead] statements on a second connection, for reads outside a transaction
+   * @param {((text: string) => import('better-sqlite3').Statement) | null} [prepareRead] for the reader's thread: reads outside a transaction (elsewhere a `read` runs as any statement)
    */
   constructor(sqlite, prepare, reply, prepareRead = null) {
     this.sqlite = sqlite
@@ -181,13 +182,15 @@ export class TurnEngine {
     this.waiters = []
     /** Commits made (for tests and metrics). */
     this.commits = 0
-    /** @type {(() => void) | null} closes the second connection */
-    this.onClose = null
+    /** NIMBLE_SQL_WAIT: answers say when their request started and ended here. */
+    this.stamps = !!process.env.NIMBLE_SQL_WAIT
+    this.startedAt = 0
   }
 
   /** @param {{ id?: number; op: string; sql?: string; params?: unknown[]; begin?: boolean }} m */
   handle(m) {
     const id = /** @type {number} */ (m.id)
+    if (this.stamps) this.startedAt = performance.timeOrigin + performance.now()
     try {
       switch (m.op) {
         case 'run':
@@ -222,7 +225,6 @@ export class TurnEngine {
         case 'close':
           if (this.open) this.flush()
           this.sqlite.close()
-          this.onClose?.()
           return this.ok(id, {})
         default:
           throw new Error(`unknown store request ${m.op}`)
@@ -317,7 +319,7 @@ export class TurnEngine {
   }
 
   /**
-   * A read outside any transaction, on the second connection: it sees what is committed (as a
+   * A read outside any transaction, on the reader's connection: it sees what is committed (as a
    * read on another PostgreSQL connection would), not the turn's writes still to commit, and it
    * needs no turn of the mutex.
    * @param {number} id
@@ -346,6 +348,7 @@ export class TurnEngine {
    * @param {object} answer
    */
   ok(id, answer) {
+    if (this.stamps) return this.reply({ id, ok: true, commits: this.commits, ...answer, at: [this.startedAt, performance.timeOrigin + performance.now()] })
     this.reply({ id, ok: true, commits: this.commits, ...answer })
   }
 

@@ -1,19 +1,20 @@
 /**
- * Kysely's driver for SQLite, with the database in a worker thread and one commit per turn of
+ * Kysely's driver for SQLite, with the database in worker threads and one commit per turn of
  * the event loop.
  *
  * SQLite runs statements synchronously: on the main thread, executing them was about 40% of
  * the coordinator's time under load (bench:load profile), time in which no device was answered.
- * Here a worker thread owns the connection (store/sqlite-worker.mjs, running the turn engine of
- * store/sqlite-engine.mjs, which explains the turn's transaction), and this driver sends it one
- * message per statement. The main thread then spends a few microseconds per statement, and the
+ * Here two worker threads hold the connections (store/sqlite-worker.mjs, running the turn
+ * engine of store/sqlite-engine.mjs, which explains the turn's transaction): the writer, for
+ * writes and transactions, and the reader, for reads outside a transaction. This driver sends
+ * one message per statement; the main thread then spends a few microseconds on it, and the
  * machine's second core does SQLite's work.
  *
  * What callers see:
  * - A write on its own resolves only after the commit that holds it (the turn's: the driver
  *   asks the worker to commit when the main thread's turn ends, `setImmediate`).
- * - A read outside a transaction runs on the worker's second connection and sees what is
- *   committed, as a read on another PostgreSQL connection would: not the writes still waiting
+ * - A read outside a transaction runs on a second connection, in a thread of its own, and sees
+ *   what is committed, as a read on another PostgreSQL connection would: not the writes still waiting
  *   for their turn's commit (nobody has been told of those yet). It never waits for the mutex,
  *   so a transaction waiting for its statements' answers does not hold up the dispatcher's reads.
  * - An explicit transaction (`db.transaction()`) runs alone on the connection: the mutex is
@@ -68,7 +69,10 @@ export class SqliteTurnDriver implements Driver {
   /** Someone holds the connection; `queue` waits for it in order (handed over one at a time, no herd). */
   private held = false
   private queue: (() => void)[] = []
+  /** The thread that writes (and reads inside transactions). */
   private worker: Worker | null = null
+  /** The thread that reads outside transactions (null: the writer does). */
+  private reader: Worker | null = null
   private ready: Promise<void> | null = null
   private pending = new Map<number, Waiting>()
   private nextId = 1
@@ -81,14 +85,27 @@ export class SqliteTurnDriver implements Driver {
   constructor(private opts: SqliteOptions) {}
 
   init(): Promise<void> {
-    this.ready ??= new Promise<void>((resolve, reject) => {
+    this.ready ??= (async () => {
+      const first = await this.start('write')
+      this.worker = first.worker
+      // Reads outside a transaction get a thread of their own when the file is in WAL mode
+      // (else a reader would be locked out while a commit writes the file: every statement then
+      // goes to the writer).
+      if (first.wal) this.reader = (await this.start('read')).worker
+      if (process.env.NIMBLE_SQL_WAIT) this.waitProfile(this.worker, Number(process.env.NIMBLE_SQL_WAIT))
+    })()
+    return this.ready
+  }
+
+  /** Starts a worker thread on the file (store/sqlite-worker.mjs); resolves once its connection is open. */
+  private start(role: 'write' | 'read'): Promise<{ worker: Worker; wal: boolean }> {
+    return new Promise((resolve, reject) => {
       const w = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
         // Plain JavaScript: none of the process's flags (its TypeScript loader, --input-type) apply.
         execArgv: [],
-        workerData: { file: this.opts.file, pragmas: this.opts.pragmas ?? [], profileS: this.opts.profileS ?? 0 },
+        workerData: { file: this.opts.file, pragmas: this.opts.pragmas ?? [], profileS: this.opts.profileS ?? 0, role },
       })
-      this.worker = w
-      w.once('message', (m: { ready: boolean; error?: { name: string; message: string; code?: string } }) => {
+      w.once('message', (m: { ready: boolean; wal?: boolean; error?: { name: string; message: string; code?: string } }) => {
         if (!m.ready) {
           this.stop(asError(m.error!, `cannot open the SQLite database ${this.opts.file}`))
           void w.terminate()
@@ -96,19 +113,17 @@ export class SqliteTurnDriver implements Driver {
         }
         w.on('message', (a: Answer) => this.answer(a))
         w.unref()
-        if (process.env.NIMBLE_SQL_WAIT) this.waitProfile(w, Number(process.env.NIMBLE_SQL_WAIT))
-        resolve()
+        resolve({ worker: w, wal: !!m.wal })
       })
       w.on('error', (e) => {
-        this.stop(new Error(`the SQLite worker failed: ${e.message}`))
+        this.stop(new Error(`the SQLite ${role === 'read' ? 'reader' : 'writer'} thread failed: ${e.message}`))
         reject(this.dead)
       })
       w.on('exit', (code) => {
-        this.stop(new Error(`the SQLite worker stopped (exit code ${code})`))
+        this.stop(new Error(`the SQLite ${role === 'read' ? 'reader' : 'writer'} thread stopped (exit code ${code})`))
         reject(this.dead)
       })
     })
-    return this.ready
   }
 
   /** The mutex is taken when the connection first writes or begins a transaction: a read outside a transaction never waits for it. */
@@ -162,12 +177,13 @@ export class SqliteTurnDriver implements Driver {
 
   async destroy(): Promise<void> {
     const w = this.worker
+    const r = this.reader
     if (!w || this.dead) return
     try {
-      await this.send({ op: 'close' })
+      await Promise.all([this.send({ op: 'close' }), r ? this.send({ op: 'close' }, r) : null])
     } finally {
       this.stop(new Error('the store is closed'))
-      await w.terminate()
+      await Promise.all([w.terminate(), r?.terminate()])
     }
   }
 
@@ -193,7 +209,7 @@ export class SqliteTurnDriver implements Driver {
   async run<R>(c: TurnConnection, cq: CompiledQuery): Promise<QueryResult<R>> {
     let answer: Promise<Answer & { ok: true }>
     if (c.depth === 0 && READ.test(cq.sql)) {
-      // On the worker's second connection: what is committed, without the mutex.
+      // On the reader's thread: what is committed, without the mutex.
       answer = this.send({ op: 'read', sql: cq.sql, params: cq.parameters as unknown[] })
     } else {
       if (c.released) await this.relock(c)
@@ -229,6 +245,8 @@ export class SqliteTurnDriver implements Driver {
 
   private waits = { lockN: 0, lockMs: 0, n: 0, ms: 0, max: 0 }
   private waitsOn = !!process.env.NIMBLE_SQL_WAIT
+  private sentAt = new Map<number, [number, string]>()
+  private legs: Record<string, { n: number; queued: number; ran: number; back: number }> = {}
   /** Diagnostics (NIMBLE_SQL_WAIT=<seconds>): how long statements waited for the mutex and for their answers, and how busy the worker was. */
   private waitProfile(w: Worker, everyS: number): void {
     let elu = w.performance.eventLoopUtilization()
@@ -241,6 +259,8 @@ export class SqliteTurnDriver implements Driver {
       this.waits = { lockN: 0, lockMs: 0, n: 0, ms: 0, max: 0 }
       for (const [k, h] of [...this.holders].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6)) process.stderr.write(`  held ${h.ms.toFixed(0)} ms by ${h.n}× ${k}\n`)
       this.holders.clear()
+      for (const [k, x] of Object.entries(this.legs)) process.stderr.write(`  ${k}: ${x.n}, ms each: ${(x.queued / x.n).toFixed(1)} before the worker took it, ${(x.ran / x.n).toFixed(1)} there (a write's includes waiting for its commit), ${(x.back / x.n).toFixed(1)} before the main thread took the answer\n`)
+      this.legs = {}
     }, everyS * 1000).unref()
   }
 
@@ -273,16 +293,18 @@ export class SqliteTurnDriver implements Driver {
     else this.held = false
   }
 
-  private send(m: Request): Promise<Answer & { ok: true }> {
+  /** Sends `m` to its thread (`to`; else a read to the reader, all else to the writer). */
+  private send(m: Request, to?: Worker): Promise<Answer & { ok: true }> {
     if (this.dead) return Promise.reject(this.dead)
-    const w = this.worker
+    const w = to ?? (m.op === 'read' && this.reader ? this.reader : this.worker)
     if (!w) return Promise.reject(new Error('the SQLite store is not open'))
     const id = this.nextId++
+    if (this.waitsOn) this.sentAt.set(id, [performance.timeOrigin + performance.now(), m.op])
     const p = new Promise<Answer & { ok: true }>((resolve, reject) => this.pending.set(id, { resolve, reject }))
-    // An answer pending keeps the process alive; none pending, the worker does not.
-    if (this.pending.size === 1) w.ref()
+    // An answer pending keeps the process alive; none pending, the threads do not.
+    if (this.pending.size === 1) this.refThreads(true)
     w.postMessage({ ...m, id })
-    if (!this.flushQueued) {
+    if (w === this.worker && !this.flushQueued) {
       this.flushQueued = true
       setImmediate(() => {
         this.flushQueued = false
@@ -296,10 +318,26 @@ export class SqliteTurnDriver implements Driver {
     const p = this.pending.get(a.id)
     if (!p) return
     this.pending.delete(a.id)
-    if (this.pending.size === 0) this.worker?.unref()
-    this.commits = a.commits
+    if (this.pending.size === 0) this.refThreads(false)
+    // The writer's count (the reader never commits).
+    if (a.commits > this.commits) this.commits = a.commits
+    const at = (a as { at?: [number, number] }).at
+    const sent = this.sentAt.get(a.id)
+    if (at && sent) {
+      this.sentAt.delete(a.id)
+      const k = sent[1] === 'read' ? 'read' : 'other'
+      const x = (this.legs[k] ??= { n: 0, queued: 0, ran: 0, back: 0 })
+      x.n++
+      x.queued += at[0] - sent[0]
+      x.ran += at[1] - at[0]
+      x.back += performance.timeOrigin + performance.now() - at[1]
+    }
     if (a.ok) p.resolve(a)
     else p.reject(asError(a.error))
+  }
+
+  private refThreads(on: boolean): void {
+    for (const w of [this.worker, this.reader]) if (w) on ? w.ref() : w.unref()
   }
 
   /** Every statement pending, and every one after, fails with `e`. */

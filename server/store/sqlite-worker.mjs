@@ -1,32 +1,30 @@
 // @ts-check
 /**
- * The SQLite worker thread: opens the database file given in `workerData` ({ file, pragmas,
- * profileS }), answers `{ ready: true }` (or `{ ready: false, error }`), then runs every request
- * the main thread sends through the turn engine, reads outside a transaction on a second connection (store/sqlite-engine.mjs), in the order sent.
+ * A SQLite worker thread. It opens the database file given in `workerData` ({ file, pragmas,
+ * profileS, role }), answers `{ ready: true, wal }` (or `{ ready: false, error }`), then runs
+ * every request the main thread sends through the turn engine (store/sqlite-engine.mjs), in
+ * the order sent.
+ * - role 'write': the connection that writes, and reads inside transactions.
+ * - role 'read': a second connection, on a thread of its own, for reads outside a transaction
+ *   (WAL: it reads the last commit while the writer holds the turn's transaction open). They
+ *   then neither wait behind the writer's queue nor add to it.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { preparedOnce, sqlProfile, TurnEngine } from './sqlite-engine.mjs'
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort)
-const { file, pragmas, profileS } = /** @type {{ file: string; pragmas: string[]; profileS: number }} */ (workerData)
+const { file, pragmas, profileS, role } = /** @type {{ file: string; pragmas: string[]; profileS: number; role: 'write' | 'read' }} */ (workerData)
 
 let engine
 try {
   const sqlite = new SQLite(file)
   for (const p of pragmas) sqlite.pragma(p)
-  const profile = profileS > 0 ? sqlProfile(profileS) : null
+  const profile = profileS > 0 ? sqlProfile(profileS, role) : null
   profile?.wrapExec(sqlite)
-  // Reads outside a transaction run on a second connection (WAL: it reads the last commit while
-  // the first holds the turn's transaction open).
-  // Without WAL a reader would be locked out while a commit writes the file: then every
-  // statement runs on the one connection.
-  const wal = sqlite.pragma('journal_mode', { simple: true }) === 'wal'
-  const reader = wal ? new SQLite(file) : null
-  if (reader) for (const p of pragmas) reader.pragma(p)
-  engine = new TurnEngine(sqlite, preparedOnce(sqlite, profile), (answer) => port.postMessage(answer), reader ? preparedOnce(reader, profile) : null)
-  engine.onClose = () => reader?.close()
-  port.postMessage({ ready: true })
+  const prepare = preparedOnce(sqlite, profile)
+  engine = new TurnEngine(sqlite, prepare, (answer) => port.postMessage(answer), role === 'read' ? prepare : null)
+  port.postMessage({ ready: true, wal: sqlite.pragma('journal_mode', { simple: true }) === 'wal' })
 } catch (e) {
   const err = /** @type {{ name?: string; message?: string; code?: string }} */ (e)
   port.postMessage({ ready: false, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), code: err?.code } })
