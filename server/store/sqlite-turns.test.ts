@@ -131,6 +131,14 @@ describe('SQLite turn driver (one commit per turn of the event loop)', () => {
     await w
   })
 
+  it('a file it cannot open fails the first query with a clear error, and every query after it', async () => {
+    const dir = tempDir('nimble-turns-bad-')
+    const db = new Kysely<DB>({ dialect: new SqliteTurnDialect({ file: dir }) }) // a directory, not a file
+    await expect(db.selectFrom('t').select('v').execute()).rejects.toThrow(/cannot open the SQLite database .*nimble-turns-bad-/)
+    await expect(db.insertInto('t').values({ v: 'x' }).execute()).rejects.toThrow(/cannot open the SQLite database/)
+    await db.destroy()
+  })
+
   it('a process killed right after its write resolved keeps the write', () => {
     const dir = tempDir('nimble-turns-kill-')
     const file = path.join(dir, 'x.sqlite')

@@ -176,14 +176,15 @@ export class SqliteTurnDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    const w = this.worker
-    const r = this.reader
-    if (!w || this.dead) return
+    const threads = [this.worker, this.reader].filter((w): w is Worker => w !== null)
+    this.worker = this.reader = null
+    for (const w of threads) w.ref()
     try {
-      await Promise.all([this.send({ op: 'close' }), r ? this.send({ op: 'close' }, r) : null])
+      // Each commits what its turn holds and closes its connection (unless it already failed).
+      if (!this.dead) await Promise.all(threads.map((w) => this.send({ op: 'close' }, w)))
     } finally {
       this.stop(new Error('the store is closed'))
-      await Promise.all([w.terminate(), r?.terminate()])
+      await Promise.all(threads.map((w) => w.terminate()))
     }
   }
 
