@@ -250,6 +250,37 @@ describe('a dispatch pass', () => {
     expect(await db.selectFrom('instances').select('state').where('task_id', '=', second).where('state', '=', 'leased').execute()).toEqual([])
   })
 
+  it('a task cancelled after the pass read it is not leased, and the pass leases the others it chose', async () => {
+    await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
+    await seed(4, 'job2')
+    await addDevices('claims-1')
+    // Its job's owner cancels one of the tasks right after the pass has read them.
+    let victim: number | null = null
+    const cancelling = new Proxy(db, {
+      get(target, k) {
+        if (k === 'executeQuery')
+          return async (q: { sql: string }) => {
+            const r = await target.executeQuery(q as never)
+            if (victim === null && /from "tasks" where "state" = \? and "job_id" = \?/.test(q.sql)) {
+              victim = Number((r.rows as { id: number }[])[0].id)
+              await db.updateTable('tasks').set({ state: 'cancelled' }).where('id', '=', victim).execute()
+            }
+            return r
+          }
+        const v = Reflect.get(target, k, target)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    })
+    const r = new Registry()
+    r.add(device('claims-1', 4))
+    await new Dispatcher({ ...ctx, db: cancelling }, r).dispatch()
+    expect(victim).not.toBeNull()
+    expect(sent.get('claims-1')?.length).toBe(3)
+    expect(await db.selectFrom('instances').select('id').where('task_id', '=', victim!).execute()).toEqual([])
+    expect((await db.selectFrom('tasks').select('state').where('id', '=', victim!).executeTakeFirstOrThrow()).state).toBe('cancelled')
+    expect((await leasedTo('claims-1')).length).toBe(3)
+  })
+
   it('a banned device gets nothing, and a task that prefers it goes to another device instead of waiting for it', async () => {
     await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
     await addDevices('banned-1', 'fine-1')

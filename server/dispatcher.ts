@@ -26,6 +26,7 @@ import { assignments as assignedTotal, dispatchDecision, dispatchPass, leasesHel
 import { bannedAmong, replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import { hasRoom, type DeviceSession, type Registry } from './registry'
+import { atomically } from './store/atomic'
 import { inChunks } from './store/chunks'
 import { passProfiler } from './pass-profile'
 import { prepared, preparedIn, preparedRows } from './store/prepared'
@@ -523,6 +524,27 @@ export class Dispatcher {
     const now = this.ctx.now()
     const deadline = now + this.ctx.config.NIMBLE_LEASE_MS
     const shared = this.ctx.cluster.shared
+    const rowOf = ({ t, device, expectedMs, explainJson }: Claim) => [t.id, t.job_id, device.id, now, deadline, expectedMs, devicePrice(this.ctx, device), explainJson, this.ctx.cluster.nodeId]
+    if (!shared) {
+      // One coordinator: every claim is expected to win (nothing else leases ready tasks, and
+      // passes run one at a time), so the claims and inserts are sent as one unit
+      // (store/atomic.ts: on SQLite one message to its writer thread, which does not hold the
+      // connection across round trips). A claim that finds a task no longer ready (its job was
+      // cancelled meanwhile) undoes them all, and the pass leases chunk by chunk below.
+      const parts = inChunks(list)
+      const r = await atomically(
+        this.ctx.db,
+        parts.flatMap((part) => [
+          { query: claim.compile(this.ctx.db, part.map((c) => c.t.id), now), rows: part.length },
+          { query: newLeases.compile(this.ctx.db, part.map(rowOf)) },
+        ]),
+      )
+      if (r.ok) {
+        const leased = new Map<number, number>()
+        for (const res of r.results.filter((_, i) => i % 2 === 1)) for (const row of res.rows as { id: number; task_id: number }[]) leased.set(Number(row.task_id), Number(row.id))
+        return list.map((c) => (leased.has(c.t.id) ? { instanceId: leased.get(c.t.id)!, deadline } : null))
+      }
+    }
     return this.ctx.db.transaction().execute(async (trx) => {
       // RETURNING's row order is not promised: leases are matched by task (a pass leases a task once).
       const leased = new Map<number, number>()
@@ -545,7 +567,7 @@ export class Dispatcher {
         inChunks(won).map((rows) =>
           newLeases.run(
             trx,
-            rows.map(({ t, device, expectedMs, explainJson }) => [t.id, t.job_id, device.id, now, deadline, expectedMs, devicePrice(this.ctx, device), explainJson, this.ctx.cluster.nodeId]),
+            rows.map(rowOf),
           ),
         ),
       )

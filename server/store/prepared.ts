@@ -84,15 +84,18 @@ export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>)
  *   for (const part of inChunks(ids)) rows.push(...(await tasksIn.rows(db, part)))
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- placeholders, as in prepared()
-export function preparedIn<R>(build: (list: any[], db: Kysely<Database>, arg: (k: number) => any) => Buildable<R>): { rows(db: Kysely<Database>, list: readonly unknown[], ...args: unknown[]): Promise<R[]> } {
+export function preparedIn<R>(
+  build: (list: any[], db: Kysely<Database>, arg: (k: number) => any) => Buildable<R>,
+): { rows(db: Kysely<Database>, list: readonly unknown[], ...args: unknown[]): Promise<R[]>; compile(db: Kysely<Database>, list: readonly unknown[], ...args: unknown[]): CompiledQuery } {
   const bySize = new Map<number, Prepared<R>>()
+  const of = (n: number): Prepared<R> => {
+    let p = bySize.get(n)
+    if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, i) => $(i)), db, (k) => $(n + k)))))
+    return p
+  }
   return {
-    rows(db, list, ...args) {
-      const n = list.length
-      let p = bySize.get(n)
-      if (!p) bySize.set(n, (p = prepared(($, db) => build(Array.from({ length: n }, (_, i) => $(i)), db, (k) => $(n + k)))))
-      return p.rows(db, ...list, ...args)
-    },
+    rows: (db, list, ...args) => of(list.length).rows(db, ...list, ...args),
+    compile: (db, list, ...args) => of(list.length).compile(db, ...list, ...args),
   }
 }
 

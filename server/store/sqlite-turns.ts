@@ -221,12 +221,14 @@ export class SqliteTurnDriver implements Driver {
       // Outside a transaction the statement is on its way, in order: the next holder may send theirs.
       if (c.depth === 0) this.unlock(c)
     }
-    const t0 = performance.now()
+    const t0 = this.waitsOn ? performance.now() : 0
     const a = await answer
-    const took = performance.now() - t0
-    this.waits.n++
-    this.waits.ms += took
-    if (took > this.waits.max) this.waits.max = took
+    if (this.waitsOn) {
+      const took = performance.now() - t0
+      this.waits.n++
+      this.waits.ms += took
+      if (took > this.waits.max) this.waits.max = took
+    }
     if (a.rows) return { rows: a.rows as R[] }
     return {
       numAffectedRows: a.changes != null ? BigInt(a.changes) : undefined,
