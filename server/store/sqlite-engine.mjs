@@ -246,19 +246,10 @@ export class TurnEngine {
       return this.ok(id, this.exec(this.prepare(sql), params))
     }
     const stmt = this.prepare(sql)
-    if (stmt.readonly || this.depth > 0) {
-      if (!stmt.readonly) this.begin()
-      let answer
-      try {
-        answer = this.exec(stmt, params)
-      } catch (e) {
-        this.lostTurn(e)
-        throw e
-      }
-      return this.ok(id, answer)
-    }
-    // A write on its own: it joins the turn's transaction and is answered after its commit.
-    this.begin()
+    // A read, or a write inside a transaction, is answered at once; a write on its own joins
+    // the turn's transaction and is answered after its commit.
+    const now = stmt.readonly || this.depth > 0
+    if (!stmt.readonly) this.begin()
     let answer
     try {
       answer = this.exec(stmt, params)
@@ -266,6 +257,7 @@ export class TurnEngine {
       this.lostTurn(e)
       throw e
     }
+    if (now) return this.ok(id, answer)
     this.waiters.push({ id, answer })
   }
 
