@@ -41,7 +41,7 @@ import type { Config } from './config'
 import type { Ctx } from './context'
 import { createDataset, createImageDataset, datasetView, getDatasetRow, listDatasets } from './datasets'
 import { attachDeviceNamespace } from './device-socket'
-import { Dispatcher } from './dispatcher'
+import { Dispatcher, wireDispatcher } from './dispatcher'
 import { cancelJob, createJob, jobView, listJobs } from './jobs'
 import { estimateJob } from './estimate'
 import { Leases } from './leases'
@@ -188,9 +188,8 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
   const live = attachLiveNamespace(liveNsp, { ctx, registry, authenticate: (cred) => authenticate(ctx, ownerKey.key, cred) })
   assimilator.onPoint = (jobId, point) => liveNsp.to(`job:${jobId}`).emit('job:round', { jobId, point })
 
+  // Devices on other coordinators may be idle too (a no-op without the Redis adapter).
   bus.on('tasks:ready', () => {
-    void dispatcher.dispatch()
-    // Devices on other coordinators may be idle too (a no-op without the Redis adapter).
     if (closeRedis) io.serverSideEmit('nimble:tasks-ready')
   })
   io.on('nimble:tasks-ready', () => void dispatcher.dispatch())
@@ -213,11 +212,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     background.add(p)
   }
   bus.on('job:created', (id) => inBackground(`planning job ${id}`, planner.ensureRound(id)))
-  // A lease committed for a device that had left meanwhile (Dispatcher.hold): back to the queue.
-  dispatcher.onOrphaned = (deviceId, ids) => inBackground(`freeing the leases of device ${deviceId}, which left`, leases.releaseDevice(deviceId, ids))
-  bus.on('leases:cancelled', (held, reason) => {
-    if (registry.cancel(held, reason)) void dispatcher.dispatch()
-  })
+  wireDispatcher(ctx, registry, dispatcher, leases, inBackground)
   bus.on('task:done', (jobId, round) => {
     live.pushJob(jobId)
     inBackground(`assimilating job ${jobId} round ${round}`, assimilator.tryRound(jobId, round))

@@ -261,7 +261,7 @@ describe('a dispatch pass', () => {
         if (k === 'executeQuery')
           return async (q: { sql: string }) => {
             const r = await target.executeQuery(q as never)
-            if (victim === null && /from "tasks" where "state" = \? and "job_id" = \?/.test(q.sql)) {
+            if (victim === null && /from "tasks" where "state" = (\?|\$\d+) and "job_id" = (\?|\$\d+)/.test(q.sql)) {
               victim = Number((r.rows as { id: number }[])[0].id)
               await db.updateTable('tasks').set({ state: 'cancelled' }).where('id', '=', victim).execute()
             }

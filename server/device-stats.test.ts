@@ -11,7 +11,8 @@ import { loadConfig } from './config'
 import type { Ctx } from './context'
 import { devicesStats, StatsReader } from './device-stats'
 import { createLogger } from './log'
-import { openStore, type Store } from './store/db'
+import type { Store } from './store/db'
+import { openOwnStore } from './testing/store'
 import { tempDir } from './testing/harness'
 
 let db: Store
@@ -19,9 +20,7 @@ let ctx: Ctx
 const dir = tempDir('nimble-device-stats-')
 
 beforeAll(async () => {
-  const server = process.env.NIMBLE_TEST_DATABASE_URL
-  const url = server ? await (await import('./testing/services')).createDatabase(server) : undefined
-  db = await openStore(dir, url)
+  db = await openOwnStore(dir)
   const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', NIMBLE_TRUST_AFTER: '3' })
   ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
   const now = Date.now()

@@ -184,6 +184,26 @@ function compact(e: Explanation, names: Map<string, string>) {
 
 const passProfile = process.env.NIMBLE_PASS_PROFILE ? passProfiler() : null
 
+/**
+ * What the dispatcher acts on, as the coordinator wires it (the device test harness too, so its
+ * tests see the same): a lease committed for a device that had left is freed (`background`
+ * tracks that work), cancelled leases are dropped on their devices (whose slots then take new
+ * work), and new tasks start a pass.
+ */
+export function wireDispatcher(
+  ctx: Ctx,
+  registry: Registry,
+  dispatcher: Dispatcher,
+  leases: { releaseDevice(deviceId: string, ids: Iterable<number>): Promise<number> },
+  background: (what: string, work: Promise<unknown>) => void,
+): void {
+  dispatcher.onOrphaned = (deviceId, ids) => background(`freeing the leases of device ${deviceId}, which left`, leases.releaseDevice(deviceId, ids))
+  ctx.bus.on('leases:cancelled', (held, reason) => {
+    if (registry.cancel(held, reason)) void dispatcher.dispatch()
+  })
+  ctx.bus.on('tasks:ready', () => void dispatcher.dispatch())
+}
+
 export class Dispatcher {
   private running = false
   private again = false

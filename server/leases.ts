@@ -64,8 +64,8 @@ export class Leases {
    * id (the session's, in memory), not by device: no index leads from a device to its leases
    * (one more b-tree written at every lease and verdict), and a search of every live lease for
    * each device made a storm of disconnects quadratic in the fleet (D devices x L live leases).
-   * A lease committed after its device left
-   * is freed by the dispatcher (Dispatcher.onOrphaned); any other lapses at its deadline.
+   * A lease committed after its device left is freed by the dispatcher (Dispatcher.onOrphaned);
+   * any other lapses at its deadline.
    */
   async releaseDevice(deviceId: string, instanceIds: Iterable<number>): Promise<number> {
     const ids = [...instanceIds]

@@ -62,8 +62,7 @@ export async function failJobOfTask(
  * leased tasks are cancelled. Returns the leases, which their devices must be told to drop.
  */
 export async function endJobWork(trx: Kysely<Database>, jobId: string, now: number): Promise<{ instanceId: number; deviceId: string }[]> {
-  const live = await trx.selectFrom('instances').select(['id', 'device_id']).where('job_id', '=', jobId).where('state', '=', 'leased').execute()
-  await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now }).where('job_id', '=', jobId).where('state', '=', 'leased').execute()
+  const live = await trx.updateTable('instances').set({ state: 'cancelled', finished_at: now }).where('job_id', '=', jobId).where('state', '=', 'leased').returning(['id', 'device_id']).execute()
   await trx.updateTable('tasks').set({ state: 'cancelled', updated_at: now }).where('job_id', '=', jobId).where('state', 'in', ['ready', 'leased']).execute()
   return live.map((l) => ({ instanceId: l.id, deviceId: l.device_id }))
 }

@@ -15,7 +15,8 @@ import { loadConfig } from './config'
 import type { Ctx } from './context'
 import { createLogger } from './log'
 import { validations } from './metrics'
-import { openStore, type Store } from './store/db'
+import type { Store } from './store/db'
+import { openOwnStore } from './testing/store'
 import { tempDir } from './testing/harness'
 import { Validator } from './validator'
 import { Raced, Verifier } from './verifier'
@@ -32,9 +33,7 @@ afterEach(async () => {
 /** A store with one job, `devices` connected, and one leased task per entry of `leases` (device id). */
 async function world(devices: string[], leases: string[]) {
   const dir = tempDir('nimble-batch-')
-  const server = process.env.NIMBLE_TEST_DATABASE_URL
-  const url = server ? await (await import('./testing/services')).createDatabase(server) : undefined
-  const db: Store = await openStore(dir, url)
+  const db: Store = await openOwnStore(dir)
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
   cleanups.push(() => db.destroy())
   const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' })

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStore, type Store } from './db'
+import type { Store } from './db'
+import { openOwnStore } from '../testing/store'
 import { atomically } from './atomic'
 import { prepared } from './prepared'
 import { tempDir } from '../testing/harness'
@@ -13,9 +14,7 @@ let db: Store
 let dir: string
 beforeAll(async () => {
   dir = tempDir('nimble-atomic-')
-  const server = process.env.NIMBLE_TEST_DATABASE_URL
-  const url = server ? await (await import('../testing/services')).createDatabase(server) : undefined
-  db = await openStore(dir, url)
+  db = await openOwnStore(dir)
   await db.insertInto('devices').values(['a', 'b', 'c'].map((id) => ({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 1, last_seen: 1 }))).execute()
 })
 afterAll(async () => {

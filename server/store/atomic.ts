@@ -14,15 +14,11 @@
  */
 import type { CompiledQuery, QueryResult } from 'kysely'
 import type { Store } from './db'
+import { rowCount } from './prepared'
 import { sqliteDriver } from './sqlite-turns'
 
 export type Checked = { query: CompiledQuery; rows?: number }
 export type AtomicResult = { ok: true; results: QueryResult<unknown>[] } | { ok: false; failed: number }
-
-/** Rows a statement returned, or for a write without RETURNING the rows it changed. */
-export function rowCount(r: QueryResult<unknown>): number {
-  return r.rows.length > 0 || r.numAffectedRows === undefined ? r.rows.length : Number(r.numAffectedRows)
-}
 
 class FellShort extends Error {
   constructor(readonly index: number) {

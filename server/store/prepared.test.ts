@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import SQLite from 'better-sqlite3'
-import { openStore, type Store } from './db'
+import type { Store } from './db'
+import { openOwnStore } from '../testing/store'
 import { preparedOnce, PREPARED_MAX_CHARS } from './sqlite-engine.mjs'
 import { prepared, preparedIn, preparedRows } from './prepared'
 import { tempDir } from '../testing/harness'
@@ -12,9 +13,7 @@ let db: Store
 let dir: string
 beforeAll(async () => {
   dir = tempDir('nimble-prepared-')
-  const server = process.env.NIMBLE_TEST_DATABASE_URL
-  const url = server ? await (await import('../testing/services')).createDatabase(server) : undefined
-  db = await openStore(dir, url)
+  db = await openOwnStore(dir)
   const now = 1
   await db.insertInto('devices').values(['a', 'b'].map((id) => ({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: now, last_seen: now }))).execute()
 })

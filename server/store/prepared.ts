@@ -54,26 +54,30 @@ export function prepared<R>(build: ($: (i: number) => any, db: Kysely<Database>)
     for (const p of parameters) if (p === undefined) throw new Error(`prepared query given ${args.length} arguments, it needs more (none may be undefined): ${c.sql}`)
     return CompiledQuery.raw(c.sql, parameters)
   }
-  const run = (db: Kysely<Database>, ...args: unknown[]): Promise<QueryResult<R>> => {
-    let q: CompiledQuery
-    try {
-      q = compile(db, ...args)
-    } catch (e) {
-      return Promise.reject(e)
-    }
-    return db.executeQuery<R>(q)
-  }
+  const run = (db: Kysely<Database>, ...args: unknown[]): Promise<QueryResult<R>> => execute<R>(db, () => compile(db, ...args))
   return {
     run,
     compile,
     rows: async (db, ...args) => (await run(db, ...args)).rows,
     first: async (db, ...args) => (await run(db, ...args)).rows[0],
-    changed: async (db, ...args) => {
-      const r = await run(db, ...args)
-      // A write with RETURNING comes back as rows (SQLite runs it as a reader).
-      return r.numAffectedRows !== undefined ? Number(r.numAffectedRows) : r.rows.length
-    },
+    changed: async (db, ...args) => rowCount(await run(db, ...args)),
   }
+}
+
+/** Runs the query `compile` makes; a query that cannot be made (an argument missing) rejects. */
+function execute<R>(db: Kysely<Database>, compile: () => CompiledQuery): Promise<QueryResult<R>> {
+  let q: CompiledQuery
+  try {
+    q = compile()
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  return db.executeQuery<R>(q)
+}
+
+/** Rows a write changed (a write with RETURNING comes back as rows on SQLite), or rows a read returned. */
+export function rowCount(r: QueryResult<unknown>): number {
+  return r.numAffectedRows !== undefined ? Number(r.numAffectedRows) : r.rows.length
 }
 
 /**
@@ -126,14 +130,6 @@ export function preparedRows<R>(
   }
   return {
     compile,
-    run(db, rows, ...args) {
-      let q: CompiledQuery
-      try {
-        q = compile(db, rows, ...args)
-      } catch (e) {
-        return Promise.reject(e)
-      }
-      return db.executeQuery<R>(q)
-    },
+    run: (db, rows, ...args) => execute<R>(db, () => compile(db, rows, ...args)),
   }
 }

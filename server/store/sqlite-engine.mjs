@@ -157,8 +157,10 @@ function errorReply(e) {
 
 /**
  * The turn logic over one connection. `reply(message)` sends an answer to the main thread.
- * Requests: { id, op: 'run' | 'read', sql, params, begin? } | { id, op: 'begin' | 'commit' | 'rollback' | 'sync' | 'close' } | { op: 'flush' }.
- * Answers: { id, ok: true, rows? , changes?, insertId?, commits } | { id, ok: false, error: { name, message, code }, commits }.
+ * Requests: { id, op: 'run' | 'read', sql, params, begin? } | { id, op: 'atomic', statements }
+ * | { id, op: 'begin' | 'commit' | 'rollback' | 'sync' | 'close' } | { op: 'flush' }.
+ * Answers: { id, ok: true, commits, rows? | changes?, insertId? | results? | failed? }
+ * | { id, ok: false, error: { name, message, code }, commits } (types: sqlite-engine.d.mts).
  */
 export class TurnEngine {
   /**
@@ -206,11 +208,9 @@ export class TurnEngine {
           return this.ok(id, {})
         case 'commit':
           if (this.depth === 0) throw new Error('the transaction is gone: SQLite rolled it back when one of its statements failed')
-          this.depth--
-          this.sqlite.exec(`RELEASE nimble_tx_${this.depth}`)
+          this.release()
           this.ok(id, {})
-          if (this.depth === 0 && this.flushWanted) this.flush()
-          return
+          return this.flushIfDue()
         case 'rollback':
           // Nothing open: its first statement failed to open it, or SQLite rolled it back already.
           if (this.depth > 0) this.undo()
@@ -293,10 +293,15 @@ export class TurnEngine {
       this.undo()
       return this.ok(id, { failed })
     }
+    this.release()
+    this.waiters.push({ id, answer: { results } })
+    this.flushIfDue()
+  }
+
+  /** Ends the innermost savepoint, keeping its changes in the turn's transaction. */
+  release() {
     this.depth--
     this.sqlite.exec(`RELEASE nimble_tx_${this.depth}`)
-    this.waiters.push({ id, answer: { results } })
-    if (this.depth === 0 && this.flushWanted) this.flush()
   }
 
   /** Rolls back the innermost savepoint. */
@@ -306,8 +311,13 @@ export class TurnEngine {
       this.sqlite.exec(`ROLLBACK TO nimble_tx_${this.depth}`)
       this.sqlite.exec(`RELEASE nimble_tx_${this.depth}`)
     } finally {
-      if (this.depth === 0 && this.flushWanted) this.flush()
+      this.flushIfDue()
     }
+  }
+
+  /** The turn's commit came due while a transaction was open: once none is, it commits. */
+  flushIfDue() {
+    if (this.depth === 0 && this.flushWanted) this.flush()
   }
 
   /**

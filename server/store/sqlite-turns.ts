@@ -27,6 +27,7 @@
 import { Worker } from 'node:worker_threads'
 import { CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryCompiler, type QueryResult } from 'kysely'
 import type { Answer, Request } from './sqlite-engine.mjs'
+import { SqlWait } from './sql-wait'
 
 export type SqliteOptions = {
   /** The database file. */
@@ -39,12 +40,13 @@ export type SqliteOptions = {
 
 /** The connection as one holder of the mutex sees it. */
 class TurnConnection implements DatabaseConnection {
-  /** Whether this holder has given the mutex back (a statement outside a transaction does so once it is sent). */
-  released = false
+  /** Whether this holder has given the mutex back, or not taken it yet (it is taken to write or begin a transaction; a statement outside a transaction gives it back once sent). */
+  released = true
   /** Depth of explicit transactions (savepoints) this holder has open. */
   depth = 0
   /** A transaction begun and not yet sent: its first statement opens it. */
   beginPending = false
+  /** NIMBLE_SQL_WAIT: when this holder took the mutex, and its first statement. */
   heldAt = 0
   firstSql: string | undefined
 
@@ -81,6 +83,8 @@ export class SqliteTurnDriver implements Driver {
   private dead: Error | null = null
   /** Commits made (for tests and metrics), as of the worker's last answer. */
   commits = 0
+  /** NIMBLE_SQL_WAIT diagnostics (store/sql-wait.ts), or null. */
+  private wait: SqlWait | null = null
 
   constructor(private opts: SqliteOptions) {}
 
@@ -92,13 +96,14 @@ export class SqliteTurnDriver implements Driver {
       // (else a reader would be locked out while a commit writes the file: every statement then
       // goes to the writer).
       if (first.wal) this.reader = (await this.start('read')).worker
-      if (process.env.NIMBLE_SQL_WAIT) this.waitProfile(this.worker, Number(process.env.NIMBLE_SQL_WAIT))
+      if (process.env.NIMBLE_SQL_WAIT) this.wait = new SqlWait(this.worker, Number(process.env.NIMBLE_SQL_WAIT))
     })()
     return this.ready
   }
 
   /** Starts a worker thread on the file (store/sqlite-worker.mjs); resolves once its connection is open. */
   private start(role: 'write' | 'read'): Promise<{ worker: Worker; wal: boolean }> {
+    const thread = `the SQLite ${role === 'read' ? 'reader' : 'writer'} thread`
     return new Promise((resolve, reject) => {
       const w = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
         // Plain JavaScript: none of the process's flags (its TypeScript loader, --input-type) apply.
@@ -116,11 +121,11 @@ export class SqliteTurnDriver implements Driver {
         resolve({ worker: w, wal: !!m.wal })
       })
       w.on('error', (e) => {
-        this.stop(new Error(`the SQLite ${role === 'read' ? 'reader' : 'writer'} thread failed: ${e.message}`))
+        this.stop(new Error(`${thread} failed: ${e.message}`))
         reject(this.dead)
       })
       w.on('exit', (code) => {
-        this.stop(new Error(`the SQLite ${role === 'read' ? 'reader' : 'writer'} thread stopped (exit code ${code})`))
+        this.stop(new Error(`${thread} stopped (exit code ${code})`))
         reject(this.dead)
       })
     })
@@ -128,9 +133,7 @@ export class SqliteTurnDriver implements Driver {
 
   /** The mutex is taken when the connection first writes or begins a transaction: a read outside a transaction never waits for it. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    const c = new TurnConnection(this)
-    c.released = true
-    return c
+    return new TurnConnection(this)
   }
 
   async releaseConnection(conn: DatabaseConnection): Promise<void> {
@@ -139,7 +142,7 @@ export class SqliteTurnDriver implements Driver {
 
   async beginTransaction(conn: DatabaseConnection): Promise<void> {
     const c = conn as TurnConnection
-    if (c.released) await this.relock(c)
+    if (c.released) await this.take(c)
     c.depth++
     if (c.depth === 1) c.beginPending = true
     else await this.send({ op: 'begin' })
@@ -203,7 +206,7 @@ export class SqliteTurnDriver implements Driver {
     }
     const a = await answer
     if (a.failed != null) return { ok: false, failed: a.failed }
-    return { ok: true, results: a.results!.map((r) => (r.rows ? { rows: r.rows } : { numAffectedRows: r.changes != null ? BigInt(r.changes) : undefined, insertId: r.insertId != null ? BigInt(r.insertId) : undefined, rows: [] })) }
+    return { ok: true, results: a.results!.map((r) => queryResult(r)) }
   }
 
   /** Runs one statement for `c`. */
@@ -213,78 +216,35 @@ export class SqliteTurnDriver implements Driver {
       // On the reader's thread: what is committed, without the mutex.
       answer = this.send({ op: 'read', sql: cq.sql, params: cq.parameters as unknown[] })
     } else {
-      if (c.released) await this.relock(c)
+      if (c.released) await this.take(c)
       const begin = c.beginPending
       c.beginPending = false
-      if (this.waitsOn && c.depth > 0) c.firstSql ??= cq.sql
+      if (this.wait && c.depth > 0) c.firstSql ??= cq.sql
       answer = this.send({ op: 'run', sql: cq.sql, params: cq.parameters as unknown[], ...(begin ? { begin } : {}) })
       // Outside a transaction the statement is on its way, in order: the next holder may send theirs.
       if (c.depth === 0) this.unlock(c)
     }
-    const t0 = this.waitsOn ? performance.now() : 0
-    const a = await answer
-    if (this.waitsOn) {
-      const took = performance.now() - t0
-      this.waits.n++
-      this.waits.ms += took
-      if (took > this.waits.max) this.waits.max = took
-    }
-    if (a.rows) return { rows: a.rows as R[] }
-    return {
-      numAffectedRows: a.changes != null ? BigInt(a.changes) : undefined,
-      insertId: a.insertId != null ? BigInt(a.insertId) : undefined,
-      rows: [],
-    }
+    return queryResult<R>(await answer)
   }
 
   private async lock(): Promise<void> {
     if (this.held) {
-      const t0 = performance.now()
+      const since = performance.now()
       await new Promise<void>((r) => this.queue.push(r))
-      this.waits.lockN++
-      this.waits.lockMs += performance.now() - t0
+      this.wait?.locked(since)
     } else this.held = true
   }
 
-  private waits = { lockN: 0, lockMs: 0, n: 0, ms: 0, max: 0 }
-  private waitsOn = !!process.env.NIMBLE_SQL_WAIT
-  private sentAt = new Map<number, [number, string]>()
-  private legs: Record<string, { n: number; queued: number; ran: number; back: number }> = {}
-  /** Diagnostics (NIMBLE_SQL_WAIT=<seconds>): how long statements waited for the mutex and for their answers, and how busy the worker was. */
-  private waitProfile(w: Worker, everyS: number): void {
-    let elu = w.performance.eventLoopUtilization()
-    setInterval(() => {
-      const next = w.performance.eventLoopUtilization()
-      const busy = w.performance.eventLoopUtilization(next, elu).utilization
-      elu = next
-      const x = this.waits
-      process.stderr.write(`sql wait: worker ${(busy * 100).toFixed(0)}% busy; ${x.lockN} waited ${(x.lockMs / Math.max(1, x.lockN)).toFixed(1)} ms for the mutex; ${x.n} answers took ${(x.ms / Math.max(1, x.n)).toFixed(1)} ms (max ${x.max.toFixed(0)})\n`)
-      this.waits = { lockN: 0, lockMs: 0, n: 0, ms: 0, max: 0 }
-      for (const [k, h] of [...this.holders].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6)) process.stderr.write(`  held ${h.ms.toFixed(0)} ms by ${h.n}× ${k}\n`)
-      this.holders.clear()
-      for (const [k, x] of Object.entries(this.legs)) process.stderr.write(`  ${k}: ${x.n}, ms each: ${(x.queued / x.n).toFixed(1)} before the worker took it, ${(x.ran / x.n).toFixed(1)} there (a write's includes waiting for its commit), ${(x.back / x.n).toFixed(1)} before the main thread took the answer\n`)
-      this.legs = {}
-    }, everyS * 1000).unref()
-  }
-
-  private async relock(c: TurnConnection): Promise<void> {
+  private async take(c: TurnConnection): Promise<void> {
     await this.lock()
     c.released = false
-    c.heldAt = performance.now()
+    if (this.wait) c.heldAt = performance.now()
   }
 
-  /** NIMBLE_SQL_WAIT: time the mutex was held, by the first statement of the transaction holding it. */
-  private holders = new Map<string, { n: number; ms: number }>()
   private unlock(c: TurnConnection): void {
     if (c.released) return
     c.released = true
-    if (this.waitsOn) {
-      const k = (c.firstSql ?? '(none)').slice(0, 100)
-      const h = this.holders.get(k) ?? { n: 0, ms: 0 }
-      h.n++
-      h.ms += performance.now() - c.heldAt
-      this.holders.set(k, h)
-    }
+    this.wait?.held(c.firstSql, c.heldAt)
     this.unlockHeld()
   }
 
@@ -302,7 +262,7 @@ export class SqliteTurnDriver implements Driver {
     const w = to ?? (m.op === 'read' && this.reader ? this.reader : this.worker)
     if (!w) return Promise.reject(new Error('the SQLite store is not open'))
     const id = this.nextId++
-    if (this.waitsOn) this.sentAt.set(id, [performance.timeOrigin + performance.now(), m.op])
+    this.wait?.sent(id, m.op)
     const p = new Promise<Answer & { ok: true }>((resolve, reject) => this.pending.set(id, { resolve, reject }))
     // An answer pending keeps the process alive; none pending, the threads do not.
     if (this.pending.size === 1) this.refThreads(true)
@@ -324,17 +284,7 @@ export class SqliteTurnDriver implements Driver {
     if (this.pending.size === 0) this.refThreads(false)
     // The writer's count (the reader never commits).
     if (a.commits > this.commits) this.commits = a.commits
-    const at = (a as { at?: [number, number] }).at
-    const sent = this.sentAt.get(a.id)
-    if (at && sent) {
-      this.sentAt.delete(a.id)
-      const k = sent[1] === 'read' ? 'read' : 'other'
-      const x = (this.legs[k] ??= { n: 0, queued: 0, ran: 0, back: 0 })
-      x.n++
-      x.queued += at[0] - sent[0]
-      x.ran += at[1] - at[0]
-      x.back += performance.timeOrigin + performance.now() - at[1]
-    }
+    this.wait?.answered(a.id, (a as { at?: [number, number] }).at)
     if (a.ok) p.resolve(a)
     else p.reject(asError(a.error))
   }
@@ -351,6 +301,12 @@ export class SqliteTurnDriver implements Driver {
     this.pending.clear()
     for (const p of pending) p.reject(e)
   }
+}
+
+/** A thread's answer to a statement as Kysely's result. */
+function queryResult<R>(a: { rows?: unknown[]; changes?: number; insertId?: number | bigint }): QueryResult<R> {
+  if (a.rows) return { rows: a.rows as R[] }
+  return { numAffectedRows: a.changes != null ? BigInt(a.changes) : undefined, insertId: a.insertId != null ? BigInt(a.insertId) : undefined, rows: [] }
 }
 
 /** The worker's error as an Error here, with SQLite's code (e.g. SQLITE_CONSTRAINT_UNIQUE). */

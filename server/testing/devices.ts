@@ -14,11 +14,11 @@ import { Cluster } from '../cluster'
 import { loadConfig } from '../config'
 import type { Ctx } from '../context'
 import { attachDeviceNamespace } from '../device-socket'
-import { Dispatcher } from '../dispatcher'
+import { Dispatcher, wireDispatcher } from '../dispatcher'
 import { Leases } from '../leases'
 import { createLogger } from '../log'
 import { Registry } from '../registry'
-import { openStore } from '../store/db'
+import { openOwnStore } from './store'
 import { tempDir } from './harness'
 import { Validator } from '../validator'
 
@@ -29,7 +29,7 @@ import { Validator } from '../validator'
  */
 export async function startDevices(env: Record<string, string> = {}) {
   const dir = tempDir('nimble-devices-')
-  const db = await openStore(dir)
+  const db = await openOwnStore(dir)
   const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', ...env })
   const registry = new Registry()
   const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
@@ -38,10 +38,7 @@ export async function startDevices(env: Record<string, string> = {}) {
   const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
-  // As the coordinator wires them: leases committed for a device that left, leases of a failed job, and new work.
-  dispatcher.onOrphaned = (deviceId, ids) => void leases.releaseDevice(deviceId, ids).catch(() => {})
-  ctx.bus.on('leases:cancelled', (held, reason) => registry.cancel(held, reason))
-  ctx.bus.on('tasks:ready', () => void dispatcher.dispatch())
+  wireDispatcher(ctx, registry, dispatcher, leases, (_what, work) => void work.catch(() => {}))
   const handlers = attachDeviceNamespace(nsp, { ctx, registry, dispatcher, leases, validator: new Validator(ctx, registry) })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${DEVICE_NAMESPACE}`

@@ -6,7 +6,7 @@
  */
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
-import { postgres, sqliteFile, type Store } from '../store/db'
+import { openStore, postgres, sqliteFile, type Store } from '../store/db'
 import type { Database } from '../store/schema'
 import { databaseUrlFor } from './harness'
 
@@ -16,6 +16,12 @@ export function openTestStore(dataDir: string, opts: { write?: boolean } = {}): 
   const sqlite = new SQLite(sqliteFile(dataDir), { readonly: !opts.write, fileMustExist: true })
   sqlite.pragma('busy_timeout = 5000')
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+}
+
+/** A store of a test's own in `dataDir`: SQLite, or in the PostgreSQL pass (NIMBLE_TEST_DATABASE_URL) a new database. */
+export async function openOwnStore(dataDir: string): Promise<Store> {
+  const server = process.env.NIMBLE_TEST_DATABASE_URL
+  return openStore(dataDir, server ? await (await import('./services')).createDatabase(server) : undefined)
 }
 
 /** Opens the store, runs `fn`, closes it whatever happens. */
