@@ -33,7 +33,8 @@ import { accountsApi, type AccountsApi } from './accounts/api'
 import { assertJobQuota, assertJobRefsOwned, assertOwned, setOwner } from './accounts/access'
 import { authenticate, type Credentials } from './accounts/authenticate'
 import type { Principal } from './accounts/principal'
-import { checkBlobToken, signTaskBlobs } from './blob-tokens'
+import { blobRefs, checkTaskToken, signTaskBlobs } from './blob-tokens'
+import { taskPayload } from './payloads'
 import { loadSecret } from './secret'
 import { BlobStore } from './blobs'
 import { Bus } from './bus'
@@ -253,10 +254,16 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     authenticate: (cred) => authenticate(ctx, ownerKey.key, cred),
     async blobAllowed(hash, token, cred) {
       if (token) {
-        const t = checkBlobToken(secret, token, hash, ctx.now())
+        const t = checkTaskToken(secret, token, ctx.now())
         if (!t) return false
-        const ins = await db.selectFrom('instances').select('state').where('id', '=', t.instanceId).executeTakeFirst()
-        return ins?.state === 'leased'
+        // The lease is still held, and its task names this blob (a token serves its own task's blobs only).
+        const ins = await db
+          .selectFrom('instances as i')
+          .innerJoin('tasks as t', 't.id', 'i.task_id')
+          .select(['i.state', 't.id', 't.payload_json'])
+          .where('i.id', '=', t.instanceId)
+          .executeTakeFirst()
+        return ins?.state === 'leased' && blobRefs(taskPayload<object>(db, ins)).some((r) => r.hash === hash)
       }
       if (!cred.authorization) return false
       return (await authenticate(ctx, ownerKey.key, { authorization: cred.authorization }).catch(() => null))?.admin === true

@@ -281,6 +281,55 @@ describe('a dispatch pass', () => {
     expect((await leasedTo('claims-1')).length).toBe(3)
   })
 
+  it('a pass asked for while the last one writes its leases runs meanwhile, on the tasks and slots that one did not take', async () => {
+    await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
+    await seed(6, 'job2')
+    await addDevices('overlap-1', 'overlap-2')
+    const r = new Registry()
+    r.add(device('overlap-1', 2))
+    const d = new Dispatcher(ctx, r)
+    // The first pass's lease write waits until a second pass has chosen (the seams are private methods).
+    type Choice = { list: { t: { id: number }; device: DeviceSession }[] } | null
+    const seam = d as unknown as { choose(): Promise<Choice>; leaseAll(list: unknown[]): Promise<unknown> }
+    const choose = seam.choose.bind(d)
+    const leaseAll = seam.leaseAll.bind(d)
+    const choices: Choice[] = []
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let writing!: () => void
+    const firstWrite = new Promise<void>((resolve) => (writing = resolve))
+    seam.choose = async () => {
+      const c = await choose()
+      if (choices.push(c) === 2) release()
+      return c
+    }
+    seam.leaseAll = async (list) => {
+      if (choices.length === 1) {
+        writing()
+        await gate
+      }
+      return leaseAll(list)
+    }
+    const first = d.dispatch()
+    await firstWrite
+    // A device joins while the first pass writes: its pass does not wait for that write to end.
+    r.add(device('overlap-2', 2))
+    void d.dispatch()
+    await first
+    expect(choices.length).toBeGreaterThanOrEqual(2)
+    const [one, two] = choices.map((c) => c!.list)
+    expect(one.map((c) => c.device.id)).toEqual(['overlap-1', 'overlap-1'])
+    // The second choice left the first one's tasks alone, and overlap-1's slots (taken, not yet held) too.
+    expect(two.map((c) => c.device.id)).toEqual(['overlap-2', 'overlap-2'])
+    expect(two.filter((c) => one.some((o) => o.t.id === c.t.id))).toEqual([])
+    expect(sent.get('overlap-1')?.length).toBe(2)
+    expect(sent.get('overlap-2')?.length).toBe(2)
+    expect((await leasedTo('overlap-1')).length).toBe(2)
+    expect((await leasedTo('overlap-2')).length).toBe(2)
+    const leased = await db.selectFrom('instances').select('task_id').where('device_id', 'in', ['overlap-1', 'overlap-2']).execute()
+    expect(new Set(leased.map((x) => x.task_id)).size).toBe(4)
+  })
+
   it('a banned device gets nothing, and a task that prefers it goes to another device instead of waiting for it', async () => {
     await db.updateTable('tasks').set({ state: 'cancelled' }).where('state', '=', 'ready').execute()
     await addDevices('banned-1', 'fine-1')

@@ -171,14 +171,13 @@ export function slot(d: DeviceSession): DeviceSlot {
 
 /** The explanation as stored with the lease (and shown on the job page). */
 function compact(e: Explanation, names: Map<string, string>) {
-  const name = (id: string) => names.get(id) ?? id
   return {
     reason: e.reason,
     expectedMs: Math.round(e.expectedMs * 10) / 10,
     cost: e.cost,
     late: e.late,
-    ...(e.runnerUp ? { runnerUp: { device: name(e.runnerUp.deviceId), expectedMs: Math.round(e.runnerUp.expectedMs * 10) / 10, cost: e.runnerUp.cost } } : {}),
-    rejected: e.rejected.map((r) => ({ device: name(r.deviceId), why: r.why })),
+    ...(e.runnerUp ? { runnerUp: { device: names.get(e.runnerUp.deviceId) ?? e.runnerUp.deviceId, expectedMs: Math.round(e.runnerUp.expectedMs * 10) / 10, cost: e.runnerUp.cost } } : {}),
+    rejected: e.rejected.map((r) => ({ device: names.get(r.deviceId) ?? r.deviceId, why: r.why })),
   }
 }
 
@@ -204,9 +203,43 @@ export function wireDispatcher(
   ctx.bus.on('tasks:ready', () => void dispatcher.dispatch())
 }
 
+/**
+ * What a pass chose, kept from the end of its choice until a pass begins after its leases were
+ * written (that pass's reads see them). The next pass may read while these leases are being
+ * written (see Dispatcher.dispatch), so it must not offer these tasks again nor fill these
+ * devices' slots twice, and it counts these leases in its jobs' running leases and costs. They
+ * are counted twice at worst (its read came after the commit), which only makes a budget or a
+ * quota stricter for that pass.
+ */
+type Claims = {
+  tasks: Set<number>
+  /** Slots taken on each device, until its leases are held (then they are in `leases`). */
+  devices: Map<DeviceSession, number>
+  /** Leases and expected cost per job. */
+  jobs: Map<string, { n: number; cost: number }>
+  /** Its leases are written (or the write failed): a pass that starts reading now sees them. */
+  written: boolean
+}
+
+/** A pass's choice, ready to be leased, held and sent. */
+type Chosen = {
+  list: (Claim & { why: string | undefined })[]
+  payloads: Map<number, Payload>
+  claims: Claims
+  moreReady: boolean
+  idle: number
+  read: number
+  lap: ((phase: string) => void) | undefined
+  startedAt: number
+}
+
 export class Dispatcher {
   private running = false
   private again = false
+  /** Wakes a dispatch loop that waits for a pass's writes: a new pass was asked for meanwhile. */
+  private wake: (() => void) | null = null
+  /** Choices whose leases are being written, or were while a later pass was reading (see Claims). */
+  private claims: Claims[] = []
   /** Decision times of recent passes (ms), for the metrics. */
   readonly decisionMs: number[] = []
   /** Set by the coordinator: puts lease-scoped tokens in the task's blob URLs. */
@@ -221,23 +254,47 @@ export class Dispatcher {
     private registry: Registry,
   ) {}
 
-  /** Assigns as much as it can. Re-entrant calls coalesce into one more pass. */
+  /**
+   * Assigns as much as it can. Re-entrant calls coalesce into one more pass.
+   *
+   * A pass reads the ready tasks and chooses (CPU here, round trips to the store), then writes
+   * its leases and sends them (round trips again). The next pass may begin while the last one
+   * writes: devices freed meanwhile wait for one choice, not for a whole pass (the wait for the
+   * next pass was about half of what a device saw between sending a result and receiving new
+   * work under bench:load). One pass writes at a time; see Claims for what the overlap keeps.
+   */
   async dispatch(): Promise<void> {
     if (this.paused) return
     if (this.running) {
       this.again = true
+      this.wake?.()
       return
     }
     this.running = true
+    let writing: Promise<number> | null = null
     try {
       // Results and hellos that arrived in this turn of the event loop land first: one pass
       // then serves every device they freed (one pass per device cost ~8 queries each).
       await new Promise((r) => setImmediate(r))
       do {
         this.again = false
-        const t0 = performance.now()
-        await this.pass()
-        dispatchPass.observe((performance.now() - t0) / 1000)
+        const chosen = await this.choose()
+        // One pass writes at a time: this choice overlapped the last pass's writes.
+        const last = writing
+        writing = null
+        if (last && (await last) > 0) this.again = true
+        writing = chosen ? this.write(chosen) : null
+        // Devices still idle may run spare copies of overdue tasks.
+        await this.spares()
+        if (writing && !this.again) {
+          // Nothing new yet: wait for this pass's writes, or for a pass asked for meanwhile (which overlaps them).
+          const more = await Promise.race([writing, new Promise<null>((r) => (this.wake = () => r(null)))])
+          this.wake = null
+          if (more !== null) {
+            writing = null
+            if (more > 0) this.again = true
+          }
+        }
         // On SQLite every query resolves as a microtask: without a turn of the event loop between
         // passes, back-to-back passes would starve sockets (new devices timed out joining).
         if (this.again) await new Promise((r) => setImmediate(r))
@@ -245,35 +302,44 @@ export class Dispatcher {
     } catch (e) {
       this.ctx.log.error({ err: e }, 'dispatch failed')
     } finally {
+      this.wake = null
+      // A pass still writing finishes before another loop may start (one pass writes at a time).
+      if (writing) await writing
       this.running = false
     }
   }
 
-  private async pass(): Promise<void> {
-    // A device that got tasks and still has a free slot may find more in the next pass.
-    if ((await this.assignReady()) > 0) this.again = true
-    // Devices still idle may run spare copies of overdue tasks.
-    await this.spares()
+  /** Slots of this device taken by choices not yet held. */
+  private claimed(d: DeviceSession): number {
+    let n = 0
+    for (const c of this.claims) n += c.devices.get(d) ?? 0
+    return n
   }
 
   /**
-   * Fills idle devices' free slots from the ready tasks it reads. Returns how many devices were
-   * given tasks and still have room, when not every ready task was read (else another pass
-   * would find nothing new for them).
+   * Chooses tasks for idle devices' free slots from the ready tasks it reads (null when it
+   * chose none). Its claims are taken at once (see Claims); `write` makes them leases.
    */
-  private async assignReady(): Promise<number> {
+  private async choose(): Promise<Chosen | null> {
+    const startedAt = performance.now()
+    // Choices already written are in what this pass reads (a read sees what was committed before it).
+    this.claims = this.claims.filter((c) => !c.written)
     const now = this.ctx.now()
-    const idle = this.registry.idle(now)
-    if (idle.length === 0) return 0
+    const idle = this.registry.idle(now).filter((d) => d.leases.size + this.claimed(d) < d.slots)
+    if (idle.length === 0) return null
     const { db } = this.ctx
     const lap = passProfile?.start()
     // Free slots per idle device, as this pass fills them.
-    const room = new Map(idle.map((d) => [d, d.slots - d.leases.size]))
+    const room = new Map(idle.map((d) => [d, d.slots - d.leases.size - this.claimed(d)]))
     const byId = new Map(idle.map((d) => [d.id, d]))
     const free = idle.reduce((n, d) => n + room.get(d)!, 0)
     // Fair share starts here: at most a few ready tasks per job are looked at, so a job with
-    // thousands of queued tasks cannot hide the others from the scheduler.
-    const perJob = Math.max(4, idle.length * 4, free * 2)
+    // thousands of queued tasks cannot hide the others from the scheduler. Enough to fill every
+    // free slot, and a quarter more (at least 64) so that devices the first tasks do not fit
+    // (memory, backend, a device the task failed on) can be given later ones. It read twice the
+    // free slots before: every row read is decoded, offered to the scheduler round after round,
+    // and read again by the next pass when it is not leased.
+    const perJob = Math.max(4, free + Math.max(64, Math.ceil(free / 4)))
     // Per job, its oldest ready tasks through the (state, job_id, id) index: a window function
     // over every ready row cost tens of ms per pass with a few thousand queued (bench:load).
     const jobs = await readyJobs.rows(db)
@@ -292,7 +358,7 @@ export class Dispatcher {
       .slice(0, readCap)
     // Not every ready task was read: devices left with room may find work in another pass.
     const moreReady = perJobRows.some((r) => r.length === perJob) || ready.length === readCap
-    if (ready.length === 0) return 0
+    if (ready.length === 0) return null
     // Only a task leased before has instances: devices it failed on, copies it has. A task never
     // leased (attempts 0, nearly all of them under load) needs neither query.
     const leasedBefore = ready.filter((t) => t.attempts > 0).map((t) => t.id)
@@ -311,6 +377,12 @@ export class Dispatcher {
     ])
     const running: Record<string, number> = Object.fromEntries(leased.map((l) => [l.job_id, Number(l.n)]))
     const pending = new Map(leased.map((l) => [l.job_id, Number(l.pending ?? 0)]))
+    // Leases of choices still being written (or just written) count as running too.
+    for (const c of this.claims)
+      for (const [jobId, j] of c.jobs) {
+        running[jobId] = (running[jobId] ?? 0) + j.n
+        pending.set(jobId, (pending.get(jobId) ?? 0) + j.cost)
+      }
     // A job at its budget gets no new lease; what is running may finish.
     const overBudget = new Set(jobs.filter((j) => j.budget !== null && (spent.get(j.id) ?? 0) + (pending.get(j.id) ?? 0) >= j.budget).map((j) => j.id))
     for (const jobId of overBudget) if (!pending.has(jobId)) await this.failOverBudget(jobId, spent.get(jobId) ?? 0)
@@ -319,7 +391,7 @@ export class Dispatcher {
     for (const [taskId, devices] of replicas) avoid.set(taskId, [...(avoid.get(taskId) ?? []), ...devices])
     lap?.('queries')
     const tasks: TaskNeed[] = ready
-      .filter((t) => !overBudget.has(t.job_id) && payloads.has(t.id))
+      .filter((t) => !overBudget.has(t.job_id) && payloads.has(t.id) && !this.claims.some((c) => c.tasks.has(t.id)))
       .map((t) => {
         const p = payloads.get(t.id)!
         return {
@@ -336,7 +408,7 @@ export class Dispatcher {
           createdAt: t.created_at,
         }
       })
-    if (tasks.length === 0) return 0
+    if (tasks.length === 0) return null
     lap?.('needs')
     // `assign` gives each device at most one task a call: a device with several free slots is
     // offered the tasks left over, round after round, until it is full or nothing more fits.
@@ -391,26 +463,61 @@ export class Dispatcher {
       devices = devices.filter((d) => room.get(d)! > 0)
     }
     lap?.('assign')
-    // One transaction for the pass: its leases commit together (one commit, not one per task).
-    const leases = await this.leaseAll(chosen)
-    lap?.('lease')
-    // One message per device: its tasks of this pass go together when it takes batches.
-    const sends = new Map<DeviceSession, Task[]>()
-    for (const [k, { t, device, why }] of chosen.entries()) {
-      const lease = leases[k]
-      if (lease === null) continue
-      if (!this.hold(device, lease.instanceId)) continue
-      assignedTotal.inc()
-      transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
-      this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
-      const list = sends.get(device) ?? []
-      if (list.push(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline)) === 1) sends.set(device, list)
+    if (chosen.length === 0) {
+      passProfile?.done(idle.length, ready.length, 0)
+      return null
     }
-    for (const [device, list] of sends) device.link.assign(list)
-    if (chosen.length > 0) this.ctx.bus.emit('network:changed')
-    lap?.('send')
-    passProfile?.done(idle.length, ready.length, chosen.length)
-    return moreReady ? [...sends.keys()].filter(hasRoom).length : 0
+    const claims: Claims = { tasks: new Set(), devices: new Map(), jobs: new Map(), written: false }
+    for (const { t, device, expectedMs } of chosen) {
+      claims.tasks.add(t.id)
+      claims.devices.set(device, (claims.devices.get(device) ?? 0) + 1)
+      const j = claims.jobs.get(t.job_id) ?? { n: 0, cost: 0 }
+      j.n++
+      j.cost += (expectedMs * devicePrice(this.ctx, device)) / 1000
+      claims.jobs.set(t.job_id, j)
+    }
+    this.claims.push(claims)
+    return { list: chosen, payloads, claims, moreReady, idle: idle.length, read: ready.length, lap, startedAt }
+  }
+
+  /**
+   * Leases a choice, holds the leases on their devices and sends them. Returns how many devices
+   * were given tasks and still have room, when not every ready task was read (else another
+   * pass would find nothing new for them). Never rejects: a failed write is logged, and its
+   * tasks stay ready for the next pass.
+   */
+  private async write(c: Chosen): Promise<number> {
+    const { list: chosen, payloads, lap } = c
+    try {
+      lap?.('wait')
+      // One unit for the pass: its leases commit together (one commit, not one per task).
+      const leases = await this.leaseAll(chosen)
+      lap?.('lease')
+      // One message per device: its tasks of this pass go together when it takes batches.
+      const sends = new Map<DeviceSession, Task[]>()
+      for (const [k, { t, device, why }] of chosen.entries()) {
+        const lease = leases[k]
+        if (lease === null) continue
+        if (!this.hold(device, lease.instanceId)) continue
+        assignedTotal.inc()
+        transition(this.ctx.log, 'task', t.id, 'ready', 'leased', { device: device.id, instance: lease.instanceId, job: t.job_id, round: t.round, why })
+        this.registry.holds(device.id, taskBlobs(payloads.get(t.id)!).map((b) => b.hash))
+        const list = sends.get(device) ?? []
+        if (list.push(this.taskMessage(t, payloads.get(t.id)!, lease.instanceId, lease.deadline)) === 1) sends.set(device, list)
+      }
+      for (const [device, list] of sends) device.link.assign(list)
+      this.ctx.bus.emit('network:changed')
+      lap?.('send')
+      passProfile?.done(c.idle, c.read, chosen.length)
+      dispatchPass.observe((performance.now() - c.startedAt) / 1000)
+      return c.moreReady ? [...sends.keys()].filter(hasRoom).length : 0
+    } catch (e) {
+      this.ctx.log.error({ err: e }, 'dispatch failed: writing a pass\'s leases')
+      return 0
+    } finally {
+      c.claims.devices.clear()
+      c.claims.written = true
+    }
   }
 
   /**
@@ -424,7 +531,7 @@ export class Dispatcher {
     const { config } = this.ctx
     if (config.NIMBLE_STRAGGLER_FACTOR <= 0) return
     const now = this.ctx.now()
-    const idle = this.registry.idle(now).filter((d) => d.leases.size === 0)
+    const idle = this.registry.idle(now).filter((d) => d.leases.size === 0 && this.claimed(d) === 0)
     if (idle.length === 0) return
     const running = await this.ctx.db
       .selectFrom('instances as i')

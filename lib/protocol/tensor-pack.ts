@@ -39,9 +39,16 @@ export function packTensors(tensors: NamedTensor[]): ArrayBuffer {
 }
 
 /** Parses a pack. Throws NimbleError('invalid_result') on anything malformed; never reads out of bounds. */
+/** A tensor pack that cannot be read, and why. */
+function bad(why: string): NimbleError {
+  return new NimbleError({ code: 'invalid_result', message: `malformed tensor pack: ${why}` })
+}
+
+/** One decoder for every header: a coordinator unpacks thousands of results a second. */
+const utf8 = new TextDecoder()
+
 export function unpackTensors(input: ArrayBuffer | ArrayBufferView): NamedTensor[] {
   const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
-  const bad = (why: string) => new NimbleError({ code: 'invalid_result', message: `malformed tensor pack: ${why}` })
   if (bytes.byteLength < 8) throw bad('shorter than its 8-byte preamble')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (view.getUint32(0, true) !== MAGIC) throw bad('wrong magic number')
@@ -49,7 +56,7 @@ export function unpackTensors(input: ArrayBuffer | ArrayBufferView): NamedTensor
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.byteLength) throw bad('header length out of range')
   let header: unknown
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)))
+    header = JSON.parse(utf8.decode(bytes.subarray(8, 8 + headerLen)))
   } catch {
     throw bad('header is not JSON')
   }

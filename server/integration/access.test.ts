@@ -91,11 +91,15 @@ describe('owners see only their own', () => {
     const ok = await raw(task.data.url)
     expect(ok.status).toBe(200)
     const hashOf = (u: string) => u.split('?')[0].split('/').pop()!
-    // No token, another owner's key, a token moved to another blob, a forged token: all refused.
+    // No token, another owner's key, the token moved to a blob its task does not name, a forged token: all refused.
     expect((await raw(task.data.url.split('?')[0])).status).toBe(403)
     expect((await raw(task.data.url.split('?')[0], { headers: { authorization: `Bearer ${bob.key}` } })).status).toBe(403)
     const token = task.data.url.split('?t=')[1]
-    expect((await raw(`/api/blobs/${hashOf(task.weights.url)}?t=${token}`)).status).toBe(403)
+    // One token per lease: it serves every blob of its task (the weights too) ...
+    expect(task.weights.url).toBe(`/api/blobs/${hashOf(task.weights.url)}?t=${token}`)
+    expect((await raw(`/api/blobs/${hashOf(task.weights.url)}?t=${token}`)).status).toBe(200)
+    // ... and no other: refused (403), where a blob its task named but the store lacked would be 404.
+    expect((await raw(`/api/blobs/${'f'.repeat(64)}?t=${token}`)).status).toBe(403)
     expect((await raw(`${task.data.url.slice(0, -4)}AAAA`)).status).toBe(403)
     expect((await raw(task.data.url.split('?')[0], { headers: { authorization: `Bearer ${coord.key}` } })).status).toBe(200)
     // Once the device lets the task go, its URLs stop working.
