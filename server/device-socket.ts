@@ -60,6 +60,12 @@ function reject(socket: DeviceSocket, code: ErrorCode, message: string): void {
   socket.disconnect(true)
 }
 
+/** What is wrong with a message, from its schema's first complaint: `path: message`, `what` standing for the whole. */
+function firstIssue(error: z.ZodError, what: string): string {
+  const issue = error.issues[0]
+  return `${issue.path.join('.') || what}: ${issue.message}`
+}
+
 function errorOf(e: unknown): { code: ErrorCode; message: string } {
   if (e instanceof NimbleError) return { code: e.code, message: e.message }
   return { code: 'internal', message: 'the coordinator could not process this message' }
@@ -89,7 +95,7 @@ function toBytes(x: unknown): Uint8Array | null {
 /** A `task:results` message's metadata and attachments, paired; or why it is malformed. */
 export function parseResults(rawMetas: unknown, rawWeights: unknown): { metas: TaskResultMeta[]; bytes: Uint8Array[] } | { why: string } {
   const metas = TaskResultsMeta.safeParse(rawMetas)
-  if (!metas.success) return { why: `${metas.error.issues[0].path.join('.') || 'results'}: ${metas.error.issues[0].message}` }
+  if (!metas.success) return { why: firstIssue(metas.error, 'results') }
   const n = metas.data.length
   if (!Array.isArray(rawWeights) || rawWeights.length !== n) return { why: `weights must be an array of ${n} binary attachments, one per result` }
   const bytes: Uint8Array[] = []
@@ -148,8 +154,7 @@ async function malformedTask(ctx: Ctx, dispatcher: Dispatcher, instanceId: numbe
   }
   const parsed = TaskSchema.safeParse(message)
   if (parsed.success) return null
-  const issue = parsed.error.issues[0]
-  return { taskId: row.id, why: `${issue.path.join('.') || 'task'}: ${issue.message}` }
+  return { taskId: row.id, why: firstIssue(parsed.error, 'task') }
 }
 
 /** Times a few acked pings (median) and keeps the result on the session and the device row. */
@@ -224,9 +229,9 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {}
       const parsed = DeviceHello.safeParse(raw)
       if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        reply({ ok: false, error: { code: 'invalid_message', message: `device:hello: ${issue.path.join('.')}: ${issue.message}` } })
-        return reject(socket, 'invalid_message', `device:hello: ${issue.path.join('.')}: ${issue.message}`)
+        const why = `device:hello: ${firstIssue(parsed.error, 'hello')}`
+        reply({ ok: false, error: { code: 'invalid_message', message: why } })
+        return reject(socket, 'invalid_message', why)
       }
       const hello = parsed.data
       if (hello.protocolVersion !== PROTOCOL_VERSION) {
@@ -301,7 +306,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
 
     socket.on('device:duty', (raw: unknown) => work.run('device:duty', who, async () => {
       const d = DeviceDuty.safeParse(raw)
-      if (!d.success) return reject(socket, 'invalid_message', `device:duty: ${d.error.issues[0].path.join('.') || 'duty'}: ${d.error.issues[0].message}`)
+      if (!d.success) return reject(socket, 'invalid_message', `device:duty: ${firstIssue(d.error, 'duty')}`)
       if (!session || d.data.duty === session.duty) return
       const s = session
       const before = s.gflops
@@ -367,7 +372,7 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       const meta = TaskResultMeta.safeParse(rawMeta)
       const bytes = toBytes(rawWeights)
       if (!meta.success || !bytes) {
-        const why = !meta.success ? `${meta.error.issues[0].path.join('.')}: ${meta.error.issues[0].message}` : 'weights must be a binary attachment'
+        const why = !meta.success ? firstIssue(meta.error, 'result') : 'weights must be a binary attachment'
         reply({ ok: false, error: { code: 'invalid_message', message: `task:result: ${why}` } })
         return reject(socket, 'invalid_message', `task:result: ${why}`)
       }
