@@ -35,13 +35,19 @@ export function checkTaskToken(secret: Buffer, token: string, now: number): { in
 /** The fields of a task (and of its payload: a task message copies them) that name blobs. */
 const REF_KEYS = ['data', 'input', 'gradient', 'labels'] as const
 
+/** A copy of the task (message or payload) with every blob ref it names replaced by `f(ref)`, in a fixed order. */
+function mapRefs<T extends object>(task: T, f: (ref: BlobRef) => BlobRef): T {
+  const t = { ...task } as Record<string, unknown>
+  for (const k of REF_KEYS) if (t[k]) t[k] = f(t[k] as BlobRef)
+  if (Array.isArray(t.weights)) t.weights = (t.weights as { layer: number; ref: BlobRef }[]).map((w) => ({ ...w, ref: f(w.ref) }))
+  else if (t.weights) t.weights = f(t.weights as BlobRef)
+  return t as T
+}
+
 /** Every blob a task message or task payload names. */
 export function blobRefs(task: object): BlobRef[] {
-  const t = task as Record<string, unknown>
   const out: BlobRef[] = []
-  for (const k of REF_KEYS) if (t[k]) out.push(t[k] as BlobRef)
-  if (Array.isArray(t.weights)) for (const w of t.weights as { ref: BlobRef }[]) out.push(w.ref)
-  else if (t.weights) out.push(t.weights as BlobRef)
+  mapRefs(task, (r) => (out.push(r), r))
   return out
 }
 
@@ -53,9 +59,5 @@ function withToken(ref: BlobRef, query: string): BlobRef {
 /** The task with every blob URL carrying its lease's token, valid until `exp`. */
 export function signTaskBlobs<T extends Task>(task: T, secret: Buffer, exp: number): T {
   const query = `?t=${taskToken(secret, task.instanceId, exp)}`
-  const t = { ...task } as Record<string, unknown>
-  for (const k of REF_KEYS) if (t[k]) t[k] = withToken(t[k] as BlobRef, query)
-  if (Array.isArray(t.weights)) t.weights = (t.weights as { layer: number; ref: BlobRef }[]).map((w) => ({ ...w, ref: withToken(w.ref, query) }))
-  else if (t.weights) t.weights = withToken(t.weights as BlobRef, query)
-  return t as T
+  return mapRefs(task, (r) => withToken(r, query))
 }

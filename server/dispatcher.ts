@@ -27,7 +27,7 @@ import { bannedAmong, replicaAvoid } from './replicas'
 import type { Ctx } from './context'
 import { hasRoom, type DeviceSession, type Registry } from './registry'
 import { atomically } from './store/atomic'
-import { inChunks } from './store/chunks'
+import { inChunks, inChunksAtOnce } from './store/chunks'
 import { passProfiler } from './pass-profile'
 import { prepared, preparedIn, preparedRows } from './store/prepared'
 import { payloadsOfTasks, taskPayload } from './payloads'
@@ -325,12 +325,16 @@ export class Dispatcher {
     // Choices already written are in what this pass reads (a read sees what was committed before it).
     this.claims = this.claims.filter((c) => !c.written)
     const now = this.ctx.now()
-    const idle = this.registry.idle(now).filter((d) => d.leases.size + this.claimed(d) < d.slots)
-    if (idle.length === 0) return null
+    // Free slots per idle device (those a choice not yet held has taken are not free), as this pass fills them.
+    const room = new Map<DeviceSession, number>()
+    for (const d of this.registry.idle(now)) {
+      const n = d.slots - d.leases.size - this.claimed(d)
+      if (n > 0) room.set(d, n)
+    }
+    if (room.size === 0) return null
+    const idle = [...room.keys()]
     const { db } = this.ctx
     const lap = passProfile?.start()
-    // Free slots per idle device, as this pass fills them.
-    const room = new Map(idle.map((d) => [d, d.slots - d.leases.size - this.claimed(d)]))
     const byId = new Map(idle.map((d) => [d.id, d]))
     const free = idle.reduce((n, d) => n + room.get(d)!, 0)
     // Fair share starts here: at most a few ready tasks per job are looked at, so a job with
@@ -625,18 +629,16 @@ export class Dispatcher {
 
   /** Tokens already owed by each job: the cost of its accepted instances. */
   private async spentByJob(jobIds: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>()
-    for (const part of inChunks(jobIds)) {
-      const rows = await this.ctx.db
+    const rows = await inChunksAtOnce(jobIds, (part) =>
+      this.ctx.db
         .selectFrom('instances')
         .select(['job_id', (eb) => eb.fn.sum<number>('cost').as('spent')])
         .where('job_id', 'in', part)
         .where('state', '=', 'valid')
         .groupBy('job_id')
-        .execute()
-      for (const r of rows) out.set(r.job_id, Number(r.spent ?? 0))
-    }
-    return out
+        .execute(),
+    )
+    return new Map(rows.map((r) => [r.job_id, Number(r.spent ?? 0)]))
   }
 
   /**

@@ -14,7 +14,7 @@ import type { Ctx } from './context'
 import { transition } from './log'
 import { failJobIfExhausted } from './task-attempts'
 import type { Registry } from './registry'
-import { inChunks } from './store/chunks'
+import { inChunksAtOnce } from './store/chunks'
 import { recordTrust } from './trust'
 
 export class Leases {
@@ -70,10 +70,8 @@ export class Leases {
   async releaseDevice(deviceId: string, instanceIds: Iterable<number>): Promise<number> {
     const ids = [...instanceIds]
     let n = 0
-    for (const part of inChunks(ids)) {
-      const held = await this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('id', 'in', part).where('device_id', '=', deviceId).where('state', '=', 'leased').execute()
-      for (const inst of held) if (await this.free(inst, 'abandoned')) n++
-    }
+    const held = await inChunksAtOnce(ids, (part) => this.ctx.db.selectFrom('instances').select(['id', 'task_id', 'device_id']).where('id', 'in', part).where('device_id', '=', deviceId).where('state', '=', 'leased').execute())
+    for (const inst of held) if (await this.free(inst, 'abandoned')) n++
     if (n) this.ctx.bus.emit('tasks:ready')
     return n
   }
