@@ -4,7 +4,9 @@
  * second port: the acked round-trip ceiling the same process can reach. Prints `READY <port> <echoPort>`.
  * The benchmark's tasks are seeded here, through the coordinator's own store (bench/load-feeder.ts).
  */
+import fs from 'node:fs'
 import http from 'node:http'
+import { Session } from 'node:inspector/promises'
 import { Server as IOServer } from 'socket.io'
 import { loadConfig } from '../server/config'
 import { startCoordinator } from '../server/coordinator'
@@ -18,12 +20,35 @@ let feed: ReturnType<typeof feeder> | null = null
 const server = http.createServer((req, res) => {
   const m = req.method === 'POST' ? /^\/bench\/feed\/(start|stop)(?:\?window=(\d+))?$/.exec(req.url ?? '') : null
   if (!m) return void res.writeHead(404).end()
-  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store, m[2] ? Number(m[2]) : undefined)).ready : (feed?.stop().finally(() => (feed = null)) ?? Promise.resolve())
+  const done = m[1] === 'start' ? (feed ??= feeder(coordinator.store, m[2] ? Number(m[2]) : undefined)).ready.then(allocations.start) : (feed?.stop().finally(() => (feed = null)) ?? Promise.resolve()).then(allocations.stop)
   done.then(
     () => res.writeHead(204).end(),
     (e: Error) => res.writeHead(500).end(e.message),
   )
 })
+/**
+ * NIMBLE_BENCH_ALLOC=FILE: V8's sampling heap profile of what this process allocates while it is
+ * fed, objects collected since included (a .heapprofile for Chrome DevTools' Memory tab).
+ */
+const allocations = (() => {
+  const file = process.env.NIMBLE_BENCH_ALLOC
+  let session: Session | null = null
+  return {
+    start: async () => {
+      if (!file || session) return
+      session = new Session()
+      session.connect()
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+    },
+    stop: async () => {
+      if (!file || !session) return
+      const { profile } = await session.post('HeapProfiler.stopSampling')
+      fs.writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+      session = null
+    },
+  }
+})()
 const coordinator = await startCoordinator(config, server, log)
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
 

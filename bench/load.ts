@@ -18,8 +18,12 @@
  * Diagnostics: NIMBLE_TEST_VERBOSE=1 shows the coordinator's output; with it,
  * NIMBLE_BENCH_LOOP_DELAY=1 prints its event-loop delay, NIMBLE_BENCH_MEMORY=1 where its RSS is
  * (V8 heap, buffers, native), NIMBLE_SQL_PROFILE=10 its costliest
- * SQLite statements every 10 s and NIMBLE_PASS_PROFILE=1 where its dispatch passes spend their
- * time every 5 s; --profile DIR writes a V8 CPU profile.
+ * SQLite statements every 10 s (on PostgreSQL: the server's costliest statements over the whole
+ * run, from pg_stat_statements, printed after it) and NIMBLE_PASS_PROFILE=1 where its dispatch
+ * passes spend their time every 5 s; --profile DIR writes a V8 CPU profile, and
+ * NIMBLE_BENCH_ALLOC=FILE a sampling profile of what the coordinator allocated while fed
+ * (both kept and collected objects: the young generation's collections were a sixth of its
+ * main thread).
  */
 import { io, type Socket } from 'socket.io-client'
 import { PROTOCOL_VERSION } from '../lib/protocol'
@@ -29,6 +33,7 @@ import { createDatabase, startPostgres, type Service } from '../server/testing/s
 import { openStore } from '../server/store/db'
 import { TINY_RESULT } from '../server/testing/tiny-job'
 import fs from 'node:fs'
+import pg from 'pg'
 import { execFileSync } from 'node:child_process'
 
 const args = process.argv.slice(2)
@@ -316,11 +321,28 @@ function soakSummary(samples: number[], everyS: number) {
   return { first: samples[0], max: Math.max(...samples), last: samples[samples.length - 1], slopePerMin: slope(samples), secondHalfSlopePerMin: slope(samples.slice(Math.floor(samples.length / 2))) }
 }
 
-const pgService = DBS.includes('postgres') ? await startPostgres() : null
+const pgService = DBS.includes('postgres') ? await startPostgres(process.env.NIMBLE_SQL_PROFILE ? ['shared_preload_libraries=pg_stat_statements'] : []) : null
+
+/** NIMBLE_SQL_PROFILE on PostgreSQL: the statements that took the server's time, costliest first. */
+async function pgStatements(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+    const r = await c.query<{ calls: string; ms: number; us_row: number; rows: string; q: string }>(
+      `SELECT calls, round(total_exec_time) AS ms, round(total_exec_time * 1000 / greatest(rows, 1)) AS us_row, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS q
+         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`,
+    )
+    return ['PostgreSQL statements by time (ms in all, calls, rows, µs a row):', ...r.rows.map((s) => `${String(s.ms).padStart(7)} ms ${String(s.calls).padStart(6)}× ${String(s.rows).padStart(7)} rows ${String(s.us_row).padStart(6)} µs/row  ${s.q}`)].join('\n')
+  } finally {
+    await c.end()
+  }
+}
 const rows = []
 try {
   for (const db of DBS as ('sqlite' | 'postgres')[]) {
     const r = await one(db, pgService)
+    if (db === 'postgres' && process.env.NIMBLE_SQL_PROFILE) console.log(await pgStatements(pgService!.url))
     rows.push(r)
     console.log(
       `${r.db.padEnd(9)} ${WORKERS} devices × ${SLOTS} slot(s): ${r.rate.toFixed(0)} tasks/s completed (assign→result→validate→credit), ` +

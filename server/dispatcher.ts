@@ -572,16 +572,16 @@ export class Dispatcher {
       const straggler = this.registry.get(r.device_id)?.name ?? r.device_id
       // Only while the task is still running: its first copy may have been accepted (and its
       // copies cancelled) since `running` was read, and a spare leased after that was left
-      // leased on a done task, which nothing would cancel. The task's row is locked on
-      // PostgreSQL, so an acceptance either comes first (no spare) or waits for the spare and
-      // then cancels it with the other copies.
+      // leased on a done task, which nothing would cancel. The update counts the spare on the
+      // task and locks its row on PostgreSQL, so an acceptance either comes first (no spare)
+      // or waits for the spare, sees the count and then cancels it with the other copies.
       const ins = await this.ctx.db.transaction().execute(async (trx) => {
         const still = await trx
-          .selectFrom('tasks')
-          .select('id')
+          .updateTable('tasks')
+          .set((eb) => ({ spares: eb('spares', '+', 1) }))
           .where('id', '=', r.task_id)
           .where('state', '=', 'leased')
-          .$if(this.ctx.cluster.shared, (q) => q.forUpdate())
+          .returning('id')
           .executeTakeFirst()
         if (!still) return null
         return trx

@@ -117,6 +117,28 @@ describe('results of one turn settled together', () => {
     expect(await db.selectFrom('credits').select('instance_id').execute()).toHaveLength(3)
   })
 
+  it('a task accepted in a batch has its spare copy cancelled; only tasks that had a spare are searched for copies', async () => {
+    const { db, ctx, held } = await world(['d1', 'd2', 'd3'], ['d1', 'd2'])
+    // A spare of the first task on d3, as the dispatcher leases one: counted on its task.
+    const now = Date.now()
+    const spare = await db.insertInto('instances').values({ task_id: held[0].taskId, job_id: 'job', device_id: 'd3', state: 'leased', leased_at: now, deadline: now + 60_000, price_per_s: 0.5, spare: 1 }).returning('id').executeTakeFirstOrThrow()
+    await db.updateTable('tasks').set((eb) => ({ spares: eb('spares', '+', 1) })).where('id', '=', held[0].taskId).execute()
+    // A second leased copy of the other task that no spare accounts for (which leasing never
+    // makes): left alone, because the batch searches only tasks that had a spare.
+    const stray = await db.insertInto('instances').values({ task_id: held[1].taskId, job_id: 'job', device_id: 'd3', state: 'leased', leased_at: now, deadline: now + 60_000, price_per_s: 0.5 }).returning('id').executeTakeFirstOrThrow()
+    const validator = new Validator(ctx)
+    const cancelled: [number, string][] = []
+    validator.onCancelled = (instanceId, deviceId) => cancelled.push([instanceId, deviceId])
+    const before = await outcomes()
+    const ok = await Promise.all([validator.submit('d1', meta(held[0]), result(1)), validator.submit('d2', meta(held[1]), result(2))])
+    expect(ok.map((r) => r.accepted)).toEqual([true, true])
+    expect(((await outcomes()).valid ?? 0) - (before.valid ?? 0)).toBe(2) // the batch's way, not one by one
+    expect(cancelled).toEqual([[Number(spare.id), 'd3']])
+    const states = Object.fromEntries((await db.selectFrom('instances').select(['id', 'state']).execute()).map((i) => [Number(i.id), i.state]))
+    expect(states[Number(spare.id)]).toBe('cancelled')
+    expect(states[Number(stray.id)]).toBe('leased')
+  })
+
   it('acceptAlone writes nothing when one of its results raced a lapse: every result is accepted or none', async () => {
     const { db, ctx, held } = await world(['d1', 'd2'], ['d1', 'd2'])
     await db.updateTable('instances').set({ state: 'expired' }).where('id', '=', held[1].instanceId).execute()

@@ -219,9 +219,10 @@ export class Validator {
       }
     }
     let accepted = false
+    let withSpares: number[] = []
     if (alone.length) {
       try {
-        await this.verifier.acceptAlone(alone.map((x) => x.a))
+        withSpares = await this.verifier.acceptAlone(alone.map((x) => x.a))
         accepted = true
       } catch (e) {
         if (!(e instanceof Raced)) this.ctx.log.warn({ err: e, results: alone.length }, 'settling a batch of results together failed; settling them one by one')
@@ -229,7 +230,8 @@ export class Validator {
     }
     if (accepted) {
       // Accepted and committed: a failure from here on is logged, never turned into a refusal.
-      await this.cancelCopies(...alone.map((x) => x.a.task.id)).catch((e) => this.ctx.log.error({ err: e }, 'cancelling the spare copies of accepted tasks failed'))
+      // Only a spare can still hold a copy of a task accepted alone (acceptAlone says which had one).
+      if (withSpares.length) await this.cancelCopies(...withSpares).catch((e) => this.ctx.log.error({ err: e }, 'cancelling the spare copies of accepted tasks failed'))
       for (const { s, a } of alone) s.resolve({ jobId: a.task.job_id, round: a.task.round, flops: a.task.flops, observedMs: s.at - a.leasedAt, accepted: true })
     }
     const done = new Set(accepted ? alone.map((x) => x.s) : [])

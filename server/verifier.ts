@@ -69,8 +69,8 @@ const acceptedResults = preparedRows<{ id: number }>(
       cost = (v.finished_at - instances.leased_at) / 1000.0 * coalesce(instances.price_per_s, 0)
     FROM v WHERE instances.id = v.id AND instances.state = 'leased' RETURNING instances.id`,
 )
-/** Rows (task, result hash), then now: the tasks done with a single copy. */
-const singleDone = preparedRows<{ id: number }>(
+/** Rows (task, result hash), then now: the tasks done with a single copy, and how many spares each had (see acceptAlone). */
+const singleDone = preparedRows<{ id: number; spares: number }>(
   2,
   (rows, _db, arg) => sql`WITH ${valuesOf(
     [
@@ -79,7 +79,7 @@ const singleDone = preparedRows<{ id: number }>(
     ],
     rows,
   )} UPDATE tasks SET state = 'done', verdict = 'single', updated_at = ${arg(0)}, replicas = 1, result_hash = v.result_hash
-    FROM v WHERE tasks.id = v.id AND tasks.state = 'leased' RETURNING tasks.id`,
+    FROM v WHERE tasks.id = v.id AND tasks.state = 'leased' RETURNING tasks.id, tasks.spares`,
 )
 /** Rows (instance, task, job, device, flops, created at): their credits. */
 const credits = preparedRows(6, (rows, db) => db.insertInto('credits').values(rows.map(([instance_id, task_id, job_id, device_id, flops, created_at]) => ({ instance_id, task_id, job_id, device_id, flops, created_at }))))
@@ -245,7 +245,14 @@ export class Verifier {
    * one of them raced a lapse, a cancel or its device's ban) none is and it throws Raced; the
    * caller then settles them one by one.
    */
-  async acceptAlone(items: Alone[]): Promise<void> {
+  /**
+   * Accepts results that are their task's only copy, together. Returns the tasks that had a
+   * spare copy leased (a straggler's): only they can have another copy still leased, for the
+   * caller to cancel. A spare is counted on its task in the transaction that leases it, and
+   * the task's row is locked meanwhile on PostgreSQL, so this update sees every spare leased
+   * before it, and none can be leased after it (the task is done).
+   */
+  async acceptAlone(items: Alone[]): Promise<number[]> {
     const { db, log } = this.ctx
     const now = this.ctx.now()
     // Counters and earned trust, one statement per chunk of devices, in id order (see bumpDevices).
@@ -283,6 +290,8 @@ export class Verifier {
     if (!r.ok) throw new Raced(statements[r.failed].raced)
     const earned: Earned[] = []
     for (const res of r.results.slice(-deviceParts.length)) for (const d of res.rows as Omit<Earned, 'earned'>[]) earned.push({ ...d, earned: perDevice.get(d.id)! })
+    const withSpares: number[] = []
+    for (const res of r.results.slice(parts.length, 2 * parts.length)) for (const t of res.rows as { id: number; spares: number }[]) if (Number(t.spares) > 0) withSpares.push(Number(t.id))
     const rounds = new Map<string, { jobId: string; round: number }>()
     for (const a of items) {
       transition(log, 'instance', a.instanceId, 'leased', 'valid', { task: a.task.id, device: a.deviceId, verdict: 'single' })
@@ -299,6 +308,7 @@ export class Verifier {
     } catch (e) {
       log.error({ err: e, results: items.length }, 'after accepting a batch of results: trust or canaries failed')
     }
+    return withSpares
   }
 
   /** Whether an online, unbanned device other than the holders (and their wallets) could run a copy: not avoided, and the task fits it. */

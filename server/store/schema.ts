@@ -97,6 +97,8 @@ export interface TaskTable {
   replicas: Generated<number>
   /** How the accepted result was verified. */
   verdict: string | null
+  /** Spare copies leased for it (a straggler's): only then can an accepted result leave other copies to cancel. */
+  spares: Generated<number>
 }
 
 export interface InstanceTable {

@@ -33,7 +33,8 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
 }
 
 /** A PostgreSQL server (trust auth, user `app`) of its own. */
-export async function startPostgres(): Promise<Service> {
+/** `settings`: more server settings (`name=value`), as `postgres -c` takes them. */
+export async function startPostgres(settings: string[] = []): Promise<Service> {
   const dir = tempDir('nimble-pg-')
   const data = path.join(dir, 'data')
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir])
@@ -43,7 +44,7 @@ export async function startPostgres(): Promise<Service> {
     execFileSync(c, a, { stdio: 'pipe' })
   }
   run('initdb', ['-D', data, '-U', 'app', '--auth=trust', '-E', 'UTF8', '--no-sync'])
-  run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-k ${dir} -h 127.0.0.1 -p ${port} -c fsync=off -c max_connections=200`, 'start'])
+  run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-k ${dir} -h 127.0.0.1 -p ${port} -c fsync=off -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`, 'start'])
   const url = `postgres://app@127.0.0.1:${port}/postgres`
   return {
     url,
