@@ -463,13 +463,17 @@ export function attachDeviceNamespace(nsp: Namespace<DeviceClientToServer, Devic
       if (!registry.remove(s.id, s)) return
       transition(ctx.log, 'device', s.id, 'online', 'offline', { reason })
       const now = ctx.now()
+      // Offline (no node), unless it has already reconnected to another coordinator.
       await ctx.db
         .updateTable('devices')
-        .set((eb) => ({ last_seen: now, sessions: eb('sessions', '+', 1), session_ms: eb('session_ms', '+', Math.max(0, now - s.connectedAt)) }))
+        .set((eb) => ({
+          last_seen: now,
+          sessions: eb('sessions', '+', 1),
+          session_ms: eb('session_ms', '+', Math.max(0, now - s.connectedAt)),
+          node_id: eb.case().when('node_id', '=', ctx.cluster.nodeId).then(null).else(eb.ref('node_id')).end(),
+        }))
         .where('id', '=', s.id)
         .execute()
-      // Offline, unless it has already reconnected to another coordinator.
-      await ctx.db.updateTable('devices').set({ node_id: null }).where('id', '=', s.id).where('node_id', '=', ctx.cluster.nodeId).execute()
       await leases.releaseDevice(s.id, s.leases)
       ctx.bus.emit('network:changed')
     }))
