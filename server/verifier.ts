@@ -244,13 +244,11 @@ export class Verifier {
    * lot instead of about eight per result. One transaction: every result is accepted, or (when
    * one of them raced a lapse, a cancel or its device's ban) none is and it throws Raced; the
    * caller then settles them one by one.
-   */
-  /**
-   * Accepts results that are their task's only copy, together. Returns the tasks that had a
-   * spare copy leased (a straggler's): only they can have another copy still leased, for the
-   * caller to cancel. A spare is counted on its task in the transaction that leases it, and
-   * the task's row is locked meanwhile on PostgreSQL, so this update sees every spare leased
-   * before it, and none can be leased after it (the task is done).
+   *
+   * Returns the tasks that had a spare copy leased (a straggler's): only they can still have
+   * another copy leased, for the caller to cancel. A spare is counted on its task in the
+   * transaction that leases it, which locks the task's row on PostgreSQL, so this update sees
+   * every spare leased before it, and none can be leased after it (the task is done).
    */
   async acceptAlone(items: Alone[]): Promise<number[]> {
     const { db, log } = this.ctx
