@@ -4,55 +4,18 @@
  * leases it held; a task goes back to the queue unless a spare copy of it is still running;
  * each freed lease and readied task is logged once.
  */
-import fs from 'node:fs'
 import pino from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
-import { BlobStore } from './blobs'
-import { Bus } from './bus'
-import { Cluster } from './cluster'
-import { loadConfig } from './config'
-import type { Ctx } from './context'
+import { describe, expect, it } from 'vitest'
 import { Leases } from './leases'
 import { Registry } from './registry'
-import type { Store } from './store/db'
-import { tempDir } from './testing/harness'
-import { openOwnStore } from './testing/store'
+import { leasedWorld } from './testing/leased-world'
 
-const HASH = '0'.repeat(64)
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** A store with one job and a leased task per entry of `leases` (its holders: the first copy, then spares). */
-async function world(leases: string[][]) {
-  const dir = tempDir('nimble-leases-')
-  const db: Store = await openOwnStore(dir)
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
-  cleanups.push(() => db.destroy())
-  const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off' })
+/** A leased world (server/testing/leased-world.ts) whose log lines are kept, and its Leases. */
+async function world(leases: string[][], devices?: string[], env?: Record<string, string>) {
   const lines: { entity?: string; from?: string; to?: string }[] = []
   const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) })
-  const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log, config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
-  const now = Date.now()
-  await db.insertInto('datasets').values({ id: 'ds', name: 'ds', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
-  await db.insertInto('jobs').values({ id: 'job', name: 'job', type: 'infer', status: 'running', dataset_id: 'ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
-  const tasks: { id: number; instances: number[] }[] = []
-  for (const [shard, holders] of leases.entries()) {
-    const t = await db.insertInto('tasks').values({ job_id: 'job', round: 1, shard, rows: 1, state: 'leased', payload_json: '{}', flops: 1, attempts: 1, result_hash: null, created_at: now, updated_at: now, spares: holders.length - 1 }).returning('id').executeTakeFirstOrThrow()
-    const instances: number[] = []
-    for (const [k, device] of holders.entries()) {
-      const deadline = device.startsWith('late') ? now - 1000 : now + 60_000
-      const i = await db.insertInto('instances').values({ task_id: t.id, job_id: 'job', device_id: device, state: 'leased', leased_at: now - 2000, deadline, spare: k > 0 ? 1 : 0 }).returning('id').executeTakeFirstOrThrow()
-      instances.push(Number(i.id))
-    }
-    tasks.push({ id: Number(t.id), instances })
-  }
-  const states = async () => ({
-    tasks: (await db.selectFrom('tasks').select(['id', 'state']).orderBy('id').execute()).map((t) => t.state),
-    instances: (await db.selectFrom('instances').select(['id', 'state']).orderBy('id').execute()).map((i) => i.state),
-  })
-  return { db, ctx, tasks, states, lines, leases: new Leases(ctx, new Registry()) }
+  const w = await leasedWorld({ leases, log, ...(devices ? { devices } : {}), ...(env ? { env } : {}) })
+  return { ...w, lines, leases: new Leases(w.ctx, new Registry()) }
 }
 
 describe('leases freed together', () => {
@@ -91,17 +54,28 @@ describe('leases freed together', () => {
   })
 
   it('leases past their deadline expire together, and count against their devices', async () => {
-    const w = await world([['late-1'], ['late-1'], ['d1', 'late-2'], ['d2']])
-    await w.db.insertInto('devices').values(['late-1', 'late-2'].map((id) => ({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 0, last_seen: 0 }))).execute()
+    const w = await world([['late-1'], ['late-1'], ['d1', 'late-2'], ['d2']], ['late-1', 'late-2'])
     expect(await w.leases.expire()).toBe(3)
     expect(await w.states()).toEqual({
       tasks: ['ready', 'ready', 'leased', 'leased'],
       instances: ['expired', 'expired', 'leased', 'expired', 'leased'],
     })
-    const devices = await w.db.selectFrom('devices').select(['id', 'tasks_expired']).orderBy('id').execute()
-    expect(devices.map((d) => [d.id, d.tasks_expired])).toEqual([
-      ['late-1', 2],
-      ['late-2', 1],
+    // Each lapse counted once, in the counter and in the device's trust (one statement of each per device).
+    const devices = await w.db.selectFrom('devices').select(['id', 'tasks_expired', 'trust_expired']).orderBy('id').execute()
+    expect(devices.map((d) => [d.id, d.tasks_expired, d.trust_expired])).toEqual([
+      ['late-1', 2, 2],
+      ['late-2', 1, 1],
     ])
+  })
+
+  it('a device whose lapses in one sweep reach the ban threshold is banned once, and its trust stops counting there', async () => {
+    const w = await world([['late-1'], ['late-1'], ['late-1'], ['late-2']], ['late-1', 'late-2'], { NIMBLE_BAN_AFTER_EXPIRED: '2' })
+    expect(await w.leases.expire()).toBe(4)
+    const devices = await w.db.selectFrom('devices').select(['id', 'tasks_expired', 'trust_expired', 'banned_at']).orderBy('id').execute()
+    expect(devices.map((d) => [d.id, d.tasks_expired, d.trust_expired, d.banned_at !== null])).toEqual([
+      ['late-1', 3, 2, true],
+      ['late-2', 1, 1, false],
+    ])
+    expect(w.lines.filter((l) => l.entity === 'device' && l.to === 'banned')).toHaveLength(1)
   })
 })

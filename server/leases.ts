@@ -45,13 +45,15 @@ export class Leases {
   async expire(): Promise<number> {
     const now = this.ctx.now()
     const late = await this.ctx.db.selectFrom('instances').select('id').where('state', '=', 'leased').where('deadline', '<', now).execute()
-    for (const inst of await this.free(late.map((l) => l.id), 'expired')) {
-      await this.ctx.db.updateTable('devices').set((eb) => ({ tasks_expired: eb('tasks_expired', '+', 1) })).where('id', '=', inst.device_id).execute()
-      await recordTrust(this.ctx, inst.device_id, 'expired', `lease ${inst.id} passed its deadline`)
-      const s = this.registry.get(inst.device_id)
-      if (s?.leases.delete(inst.id)) {
-        s.link.cancel(inst.id, 'lease expired')
-      }
+    const freed = await this.free(late.map((l) => l.id), 'expired')
+    // Per device: its counter once, and its trust one lapse after another (a ban stops them).
+    const byDevice = new Map<string, number[]>()
+    for (const inst of freed) byDevice.set(inst.device_id, [...(byDevice.get(inst.device_id) ?? []), inst.id])
+    for (const [deviceId, ids] of byDevice) {
+      await this.ctx.db.updateTable('devices').set((eb) => ({ tasks_expired: eb('tasks_expired', '+', ids.length) })).where('id', '=', deviceId).execute()
+      await recordTrust(this.ctx, deviceId, 'expired', `lease ${ids.join(', ')} passed ${ids.length > 1 ? 'their deadlines' : 'its deadline'}`, ids.length)
+      const s = this.registry.get(deviceId)
+      for (const id of ids) if (s?.leases.delete(id)) s.link.cancel(id, 'lease expired')
     }
     if (late.length) this.ctx.bus.emit('tasks:ready')
     return late.length
@@ -92,7 +94,7 @@ export class Leases {
           holders.set(id, b.deviceId)
           caller.set(id, k)
         }
-      const freed = await this.free([...holders.keys()], 'abandoned', { holders })
+      const freed = await this.free([...holders.keys()], 'abandoned', { holder: (id) => holders.get(id)! })
       const counts = batch.map(() => 0)
       for (const f of freed) counts[caller.get(f.id)!]++
       if (freed.length) this.ctx.bus.emit('tasks:ready')
@@ -117,7 +119,7 @@ export class Leases {
   }
 
   private async releaseOne(instanceId: number, deviceId: string, to: 'failed' | 'abandoned', reason?: string): Promise<boolean> {
-    const ok = (await this.free([instanceId], to, { reason, holders: new Map([[instanceId, deviceId]]) })).length === 1
+    const ok = (await this.free([instanceId], to, { reason, holder: () => deviceId })).length === 1
     if (ok) this.ctx.bus.emit('tasks:ready')
     return ok
   }
@@ -169,14 +171,14 @@ export class Leases {
 
   /**
    * Leases back to the queue: those of `ids` still leased become `to`, and their tasks ready
-   * unless another copy of one (a straggler's spare) is still running. With `holders` (lease ->
-   * the device whose session named it), a lease must be held by one of the devices named in its
-   * chunk (a session only ever names leases written for its own device). A chunk of leases is
+   * unless another copy of one (a straggler's spare) is still running. With `holder` (the device
+   * whose session named a lease), a lease must be held by one of the devices named in its chunk
+   * (a session only ever names leases written for its own device). A chunk of leases is
    * one transaction of two statements; each lease had been a transaction of its own, and 4,000
    * leases orphaned by devices that left took up to 5.8 s on PostgreSQL under bench:load.
    * Returns the leases freed.
    */
-  private async free(ids: readonly number[], to: 'expired' | 'abandoned' | 'failed', opts: { reason?: string; holders?: Map<number, string> } = {}): Promise<{ id: number; task_id: number; device_id: string }[]> {
+  private async free(ids: readonly number[], to: 'expired' | 'abandoned' | 'failed', opts: { reason?: string; holder?: (id: number) => string } = {}): Promise<{ id: number; task_id: number; device_id: string }[]> {
     const now = this.ctx.now()
     const freed: { id: number; task_id: number; device_id: string }[] = []
     for (const part of inChunks(ids)) {
@@ -185,7 +187,7 @@ export class Leases {
           .updateTable('instances')
           .set({ state: to, finished_at: now, error: opts.reason?.slice(0, 500) ?? null })
           .where('id', 'in', part)
-          .$if(opts.holders !== undefined, (q) => q.where('device_id', 'in', [...new Set(part.map((id) => opts.holders!.get(id)!))]))
+          .$if(opts.holder !== undefined, (q) => q.where('device_id', 'in', [...new Set(part.map(opts.holder!))]))
           .where('state', '=', 'leased')
           .returning(['id', 'task_id', 'device_id'])
           .execute()

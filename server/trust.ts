@@ -33,17 +33,20 @@ export async function loadTrust(ctx: Ctx, deviceId: string): Promise<TrustState 
 }
 
 /**
- * Applies one event to a device. The counters tasks_valid/tasks_invalid/tasks_expired are
- * the caller's (they are bumped in the same transaction as the instance); this writes the
- * trust columns, logs tier changes and bans. Returns whether the device is banned now.
+ * Applies an event to a device, `times` over (several leases of one device lapsing in one
+ * sweep; a ban ends them). The counters tasks_valid/tasks_invalid/tasks_expired are the
+ * caller's (they are bumped in the same transaction as the instance); this writes the trust
+ * columns, logs tier changes and bans. Returns whether the device is banned now.
  */
-export async function recordTrust(ctx: Ctx, deviceId: string, event: TrustEvent, reason: string): Promise<boolean> {
+export async function recordTrust(ctx: Ctx, deviceId: string, event: TrustEvent, reason: string, times = 1): Promise<boolean> {
   const policy = trustPolicy(ctx.config)
   const row = await ctx.db.selectFrom('devices').select(['trust_streak', 'tasks_invalid', 'trust_expired', 'banned_at', 'address']).where('id', '=', deviceId).executeTakeFirst()
   if (!row) return false
-  // tasks_invalid was already counted for this event by the caller.
-  const before = trustOf({ ...row, tasks_invalid: event === 'invalid' ? row.tasks_invalid - 1 : row.tasks_invalid })
-  const { state, banned } = applyEvent(before, event, policy)
+  // tasks_invalid was already counted for these events by the caller.
+  const before = trustOf({ ...row, tasks_invalid: event === 'invalid' ? row.tasks_invalid - times : row.tasks_invalid })
+  let state = before
+  let banned = false
+  for (let k = 0; k < times && !banned; k++) ({ state, banned } = applyEvent(state, event, policy))
   await ctx.db.updateTable('devices').set({ trust_streak: state.streak, trust_expired: state.expired }).where('id', '=', deviceId).execute()
   await trustMoved(ctx, { id: deviceId, address: row.address }, before, state, banned ? `${event === 'expired' ? `${state.expired} missed deadlines` : `${state.invalid} invalid results`}; last: ${reason}` : null)
   return state.banned

@@ -5,50 +5,25 @@
  * lot; each still gets its own verdict, credit, cost and counters, and a bad one in the batch is
  * refused alone. A batch that loses a race writes nothing.
  */
-import fs from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { packTensors, type TaskResultMeta } from '../lib/protocol'
 import { BlobStore } from './blobs'
-import { Bus } from './bus'
-import { Cluster } from './cluster'
-import { loadConfig } from './config'
-import type { Ctx } from './context'
-import { createLogger } from './log'
 import { validations } from './metrics'
-import type { Store } from './store/db'
-import { openOwnStore } from './testing/store'
-import { tempDir } from './testing/harness'
+import { leasedWorld } from './testing/leased-world'
 import { Validator } from './validator'
 import { Raced, Verifier } from './verifier'
 
 const HASH = '0'.repeat(64)
-const PAYLOAD = JSON.stringify({ kind: 'infer', model: { template: 'logistic', task: 'classification', inputShape: [1], inputSize: 1, outputSize: 1, hidden: [], activation: 'relu', dropout: 0, filters: [] }, weights: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, data: { hash: HASH, bytes: 8, url: `/api/blobs/${HASH}` }, shapes: [{ name: 'y', shape: [1, 1] }], memoryBytes: 1024 })
 const result = (v: number) => new Uint8Array(packTensors([{ name: 'y', shape: [1, 1], data: Float32Array.of(v) }]))
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** A store with one job, `devices` connected, and one leased task per entry of `leases` (device id). */
-async function world(devices: string[], leases: string[]) {
-  const dir = tempDir('nimble-batch-')
-  const db: Store = await openOwnStore(dir)
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
-  cleanups.push(() => db.destroy())
-  const config = loadConfig({ NIMBLE_DATA_DIR: dir, NIMBLE_CHAIN: 'off', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' })
-  const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
-  const now = Date.now()
-  await db.insertInto('datasets').values({ id: 'ds', name: 'ds', rows: 1, bytes: 8, columns_json: '[]', preview_json: '[]', blob_hash: HASH, created_at: now }).execute()
-  await db.insertInto('jobs').values({ id: 'job', name: 'job', type: 'infer', status: 'running', dataset_id: 'ds', request_json: '{}', plan_json: null, round: 0, total_rounds: 1, weights_hash: null, metrics_json: null, test_json: null, error: null, created_at: now, updated_at: now, outer_hash: null, best_json: null, validation_json: null, outputs_hash: null, budget: null, deadline: null, estimate_json: null }).execute()
-  await db.insertInto('devices').values(devices.map((id) => ({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: now, last_seen: now }))).execute()
-  const held: { taskId: number; instanceId: number; deviceId: string }[] = []
-  for (const [shard, deviceId] of leases.entries()) {
-    const t = await db.insertInto('tasks').values({ job_id: 'job', round: 1, shard, rows: 1, state: 'leased', payload_json: PAYLOAD, flops: 1000, attempts: 1, result_hash: null, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()
-    const i = await db.insertInto('instances').values({ task_id: t.id, job_id: 'job', device_id: deviceId, state: 'leased', leased_at: now - 2000, deadline: now + 60_000, price_per_s: 0.5 }).returning('id').executeTakeFirstOrThrow()
-    held.push({ taskId: Number(t.id), instanceId: Number(i.id), deviceId })
-  }
-  return { db, ctx, held }
+/**
+ * A leased world (server/testing/leased-world.ts) with `devices` connected and one leased task
+ * per entry of `leases` (its holders: the first copy, then spares), every result verified alone
+ * (no replication, spot checks or canaries). `held`: each task's first copy.
+ */
+async function world(devices: string[], leases: (string | string[])[]) {
+  const w = await leasedWorld({ devices, leases: leases.map((l) => (typeof l === 'string' ? [l] : l)), env: { NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0' } })
+  return { ...w, held: w.tasks.map((t) => ({ taskId: t.id, instanceId: t.instances[0], deviceId: t.holders[0] })) }
 }
 
 const meta = (h: { taskId: number; instanceId: number }): TaskResultMeta => ({ instanceId: h.instanceId, taskId: h.taskId, loss: 0.25, elapsedMs: 12, backend: 'cpu' })
@@ -118,11 +93,10 @@ describe('results of one turn settled together', () => {
   })
 
   it('a task accepted in a batch has its spare copy cancelled; only tasks that had a spare are searched for copies', async () => {
-    const { db, ctx, held } = await world(['d1', 'd2', 'd3'], ['d1', 'd2'])
-    // A spare of the first task on d3, as the dispatcher leases one: counted on its task.
+    // The first task has a spare on d3, counted on its task as the dispatcher leases one.
+    const { db, ctx, held, tasks } = await world(['d1', 'd2', 'd3'], [['d1', 'd3'], 'd2'])
+    const spare = tasks[0].instances[1]
     const now = Date.now()
-    const spare = await db.insertInto('instances').values({ task_id: held[0].taskId, job_id: 'job', device_id: 'd3', state: 'leased', leased_at: now, deadline: now + 60_000, price_per_s: 0.5, spare: 1 }).returning('id').executeTakeFirstOrThrow()
-    await db.updateTable('tasks').set((eb) => ({ spares: eb('spares', '+', 1) })).where('id', '=', held[0].taskId).execute()
     // A second leased copy of the other task that no spare accounts for (which leasing never
     // makes): left alone, because the batch searches only tasks that had a spare.
     const stray = await db.insertInto('instances').values({ task_id: held[1].taskId, job_id: 'job', device_id: 'd3', state: 'leased', leased_at: now, deadline: now + 60_000, price_per_s: 0.5 }).returning('id').executeTakeFirstOrThrow()
@@ -133,9 +107,9 @@ describe('results of one turn settled together', () => {
     const ok = await Promise.all([validator.submit('d1', meta(held[0]), result(1)), validator.submit('d2', meta(held[1]), result(2))])
     expect(ok.map((r) => r.accepted)).toEqual([true, true])
     expect(((await outcomes()).valid ?? 0) - (before.valid ?? 0)).toBe(2) // the batch's way, not one by one
-    expect(cancelled).toEqual([[Number(spare.id), 'd3']])
+    expect(cancelled).toEqual([[spare, 'd3']])
     const states = Object.fromEntries((await db.selectFrom('instances').select(['id', 'state']).execute()).map((i) => [Number(i.id), i.state]))
-    expect(states[Number(spare.id)]).toBe('cancelled')
+    expect(states[spare]).toBe('cancelled')
     expect(states[Number(stray.id)]).toBe('leased')
   })
 
