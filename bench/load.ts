@@ -58,6 +58,8 @@ const UNIQUE = args.includes('--unique')
  * due together in one task:results. --slots 1: a task per message each way.
  */
 const SLOTS = Number(flag('slots', '4'))
+/** NIMBLE_BENCH_NODE_FLAGS: more flags for the coordinator's node (V8's GC flags, say), space-separated, for experiments. */
+const NODE_FLAGS = (process.env.NIMBLE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN
@@ -152,7 +154,7 @@ async function one(db: 'sqlite' | 'postgres', pgService: Service | null) {
   const env: Record<string, string> = { NIMBLE_DATA_DIR: dataDir, NIMBLE_ADMIN_KEY: 'bench-owner-key-0123456789', NIMBLE_CHAIN: 'off', NIMBLE_LOG_LEVEL: 'warn', NIMBLE_LEASE_MS: '60000', NIMBLE_STRAGGLER_FACTOR: '0', NODE_ENV: 'production', NIMBLE_REPLICATION: 'off', NIMBLE_SPOT_CHECK_RATE: '0', NIMBLE_CANARY_RATE: '0', NIMBLE_DEVICE_MAX_TASKS: String(SLOTS) }
   if (db === 'postgres') env.DATABASE_URL = await createDatabase(pgService!.url, 'nimble_bench')
   // As `npm start` runs it: a larger young generation (see the README, Benchmarks).
-  const server: Proc = run(['--max-semi-space-size=64', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'bench/load-server.ts'], env, `load-server:${db}`)
+  const server: Proc = run(['--max-semi-space-size=64', ...NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), 'bench/load-server.ts'], env, `load-server:${db}`)
   const ready = await server.waitFor(/READY \d+ \d+/, 120_000)
   const [, port, echoPort] = ready.split(' ')
   const url = `http://127.0.0.1:${port}`

@@ -61,6 +61,7 @@ import { Durability, storeFlush } from './store/durability'
 import { Cluster } from './cluster'
 import { attachRedis } from './cluster-io'
 import { sources } from './metrics'
+import { socketParser } from './socket-parser'
 import { TensorCache } from './tensor-cache'
 import { Validator } from './validator'
 import { rewardsApi, type RewardsApi } from './chain/rewards-api'
@@ -181,6 +182,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     pingInterval: 10_000,
     pingTimeout: 10_000,
     serveClient: false,
+    parser: socketParser,
   })
   const closeRedis = config.REDIS_URL ? await attachRedis(io, config.REDIS_URL, log) : null
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as import('socket.io').Namespace<DeviceClientToServer, DeviceServerToClient>

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { io as connect, type Socket } from 'socket.io-client'
-import { PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient, type ResultOutcome, type Task, type TaskResultMeta } from '../lib/protocol'
+import { MAX_SLOTS, PROTOCOL_VERSION, type DeviceClientToServer, type DeviceServerToClient, type ResultOutcome, type Task, type TaskResultMeta } from '../lib/protocol'
 import type { Ctx } from './context'
 import { parseResults } from './device-socket'
 import { Dispatcher } from './dispatcher'
@@ -114,6 +114,31 @@ describe('several tasks per message', () => {
     expect(await leasedTo(b.id)).toContain(theirs.instanceId)
     expect(registry.get(b.id)!.leases.has(theirs.instanceId)).toBe(true)
     expect(await db.selectFrom('credits').select('instance_id').where('instance_id', '=', theirs.instanceId).execute()).toEqual([])
+  })
+
+  it(`task:results takes up to ${MAX_SLOTS} results (Socket.IO's parser allows 10 attachments a packet by default); a packet of more drops its connection`, async () => {
+    await seed(4)
+    await expect.poll(() => received(a.messages)).toBe(9)
+    const mine = a.messages.at(-1)!.tasks
+    expect(mine).toHaveLength(4)
+    // Its four leases, and leases it does not hold up to a full message: one attachment each.
+    const metas = [...mine.map(metaOf), ...Array.from({ length: MAX_SLOTS - 4 }, (_, k) => ({ ...metaOf(mine[0]), instanceId: 1e9 + k }))]
+    const res = await results(a.socket, metas, metas.map(() => TINY_RESULT))
+    expect(res.ok).toBe(true)
+    const outcomes = (res as { outcomes: ResultOutcome[] }).outcomes
+    expect(outcomes).toHaveLength(MAX_SLOTS)
+    expect(outcomes.slice(0, 4)).toEqual([{ ok: true }, { ok: true }, { ok: true }, { ok: true }])
+    expect(outcomes.slice(4).every((o) => !o.ok && o.error.code === 'stale_lease')).toBe(true)
+    expect(a.socket.connected).toBe(true)
+    const rows = await db.selectFrom('instances').select('state').where('id', 'in', mine.map((t) => t.instanceId)).execute()
+    expect(rows.map((r) => r.state)).toEqual(['valid', 'valid', 'valid', 'valid'])
+    // One attachment more than any message needs: the parser refuses the packet and closes its connection.
+    const hostile: Client = connect(url, { transports: ['websocket'], reconnection: false })
+    clients.push(hostile)
+    await new Promise<void>((resolve) => hostile.once('connect', () => resolve()))
+    const gone = new Promise<string>((resolve) => hostile.once('disconnect', (why) => resolve(why)))
+    hostile.emit('task:results', [], Array.from({ length: MAX_SLOTS + 1 }, () => TINY_RESULT) as unknown as ArrayBuffer[], () => {})
+    expect(await gone).toBe('transport close')
   })
 
   it('a malformed task:results (weights not one per result) is refused whole and drops the device; nothing is credited', async () => {

@@ -18,6 +18,7 @@ import { Dispatcher, wireDispatcher } from '../dispatcher'
 import { Leases } from '../leases'
 import { createLogger } from '../log'
 import { Registry } from '../registry'
+import { socketParser } from '../socket-parser'
 import { openOwnStore } from './store'
 import { tempDir } from './harness'
 import { Validator } from '../validator'
@@ -34,7 +35,7 @@ export async function startDevices(env: Record<string, string> = {}) {
   const registry = new Registry()
   const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
   const server = http.createServer()
-  const ioServer = new IOServer(server, { serveClient: false })
+  const ioServer = new IOServer(server, { serveClient: false, parser: socketParser })
   const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
