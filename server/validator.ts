@@ -255,18 +255,26 @@ export class Validator {
    * but also what honest training gives once a shard is learnt (a saturated softmax and dead
    * ReLUs have gradients of exactly zero: a chaos run's 136th round of Iris had one). When the
    * coordinator can run the task itself (cheap tasks), it does: if its own run barely moves
-   * either, the result is honest. Otherwise it stays refused.
+   * either, the result is honest ('accepted'), else 'refused'. A task too costly for it to run
+   * gets a 'second opinion': another device's copy (the task then needs two agreeing copies,
+   * whatever NIMBLE_REPLICATION says). Two copies that both did not move agree; a lazy copy
+   * against trained ones is outvoted and counted against its device then. Refusing it outright
+   * struck honest devices until they were banned, and failed the job.
    */
-  private async honestlyUnmoved(task: TaskRow, e: Unmoved): Promise<boolean> {
-    if (!canRecompute(this.ctx, task, taskPayload<CheckedPayload>(this.ctx.db, task))) return false
+  private async unmoved(task: TaskRow, e: Unmoved): Promise<'accepted' | 'refused' | 'second opinion'> {
+    if (!canRecompute(this.ctx, task, taskPayload<CheckedPayload>(this.ctx.db, task))) {
+      await this.ctx.db.updateTable('tasks').set({ replicas: 2 }).where('id', '=', task.id).where('replicas', '<', 2).execute()
+      this.ctx.log.info({ task: task.id }, `task ${task.id}: a result that did not move from its starting weights, and the task is too costly for the coordinator to run (${task.flops} flops > NIMBLE_SPOT_MAX_FLOPS): another device's copy decides`)
+      return 'second opinion'
+    }
     try {
       const mine = await recompute(this.ctx, task)
       const moved = lazyUpdate(mine, this.baseOf(e.baseHash)) === null
       this.ctx.log.info({ task: task.id }, `task ${task.id}: a result that did not move from its starting weights; the coordinator's own run ${moved ? 'did move: refused' : 'did not either: accepted'}`)
-      return !moved
+      return moved ? 'refused' : 'accepted'
     } catch (err) {
       this.ctx.log.warn({ err, task: task.id }, 'recomputing a task whose result did not move failed; the result is refused')
-      return false
+      return 'refused'
     }
   }
 
@@ -288,15 +296,18 @@ export class Validator {
       throw new NimbleError({ code: 'banned', message: `this device is banned (${device.ban_reason ?? 'invalid results'}); its results are discarded` })
     }
     let tensors: NamedTensor[]
+    let secondOpinion = false
     try {
       tensors = this.check(taskPayload<CheckedPayload>(db, task), bytes)
     } catch (e) {
-      if (e instanceof Unmoved && (await this.honestlyUnmoved(task, e))) tensors = e.tensors
-      else {
+      const unmoved = e instanceof Unmoved ? await this.unmoved(task, e) : 'refused'
+      if (unmoved === 'refused') {
         const message = e instanceof Error ? e.message : String(e)
         await this.refuse(inst, task, message, true)
         throw e
       }
+      tensors = (e as Unmoved).tensors
+      secondOpinion = unmoved === 'second opinion'
     }
     const ref = this.ctx.blobs.put(bytes)
     if (isCanary(task)) {
@@ -311,7 +322,7 @@ export class Validator {
     if (changed !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
     failpoint('judge', task.round)
-    const settled = await this.verifier.settle(task.id, device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) }, decided } : {})
+    const settled = await this.verifier.settle(task.id, { ...(device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) }, decided } : {}), ...(secondOpinion ? { secondOpinion } : {}) })
     if (settled.state === 'accepted') await this.cancelCopies(task.id)
     if (settled.losers.includes(deviceId) && !settled.winners.includes(deviceId)) {
       throw new NimbleError({ code: 'invalid_result', message: 'the result disagrees with the accepted result of the same task; it earns nothing' })

@@ -23,4 +23,14 @@ describe('compare', () => {
     expect(lazyUpdate([t('w', 1, 2)], [t('w', 1, 2)])).toMatch(/not trained/)
     expect(lazyUpdate([t('w', 1.01, 2)], [t('w', 1, 2)])).toBeNull()
   })
+  it('two results that both did not move agree, whatever their rounding; one that did not move never agrees with one that did', () => {
+    const base = [t('w', 10, 10)]
+    // Relative updates of 1e-7 (below minUpdate) in opposite directions: compared by direction they would differ completely.
+    const a = [t('w', 10 + 1.4e-6, 10)]
+    const b = [t('w', 10 - 1.4e-6, 10)]
+    expect(updateDistance(base, a, b)).toBeGreaterThan(1)
+    expect(compareResults(a, b, base)).toEqual({ agree: true, distance: 0, tolerance: 1e-3 })
+    expect(compareResults(base, a, base).agree).toBe(true)
+    expect(compareResults(base, [t('w', 10.5, 10)], base).agree).toBe(false)
+  })
 })

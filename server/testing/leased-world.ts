@@ -28,9 +28,10 @@ export type LeasedTask = { id: number; instances: number[]; holders: string[] }
  * One leased task per entry of `leases`, each entry naming its holders: the first copy, then
  * its spares (counted on the task, as the dispatcher leases them). A holder whose name begins
  * with `late` is past its deadline. `devices` get rows of their own (with counters at zero);
- * `env` is more configuration, `log` the context's logger (silent by default).
+ * `env` is more configuration, `log` the context's logger (silent by default). `task`: columns
+ * of every task other than the tiny job's (its payload, its flops).
  */
-export async function leasedWorld(opts: { leases: string[][]; devices?: string[]; env?: Record<string, string>; log?: Logger }) {
+export async function leasedWorld(opts: { leases: string[][]; devices?: string[]; env?: Record<string, string>; log?: Logger; task?: { payload_json?: string; flops?: number } }) {
   const dir = tempDir('nimble-leased-')
   onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }))
   const db = await openOwnStore(dir)
@@ -43,7 +44,7 @@ export async function leasedWorld(opts: { leases: string[][]; devices?: string[]
   const rows = tinyTasks(LEASED_JOB, opts.leases.length, 0)
   const tasks: LeasedTask[] = []
   for (const [k, holders] of opts.leases.entries()) {
-    const t = await db.insertInto('tasks').values({ ...rows[k], state: 'leased', attempts: 1, spares: holders.length - 1 }).returning('id').executeTakeFirstOrThrow()
+    const t = await db.insertInto('tasks').values({ ...rows[k], ...opts.task, state: 'leased', attempts: 1, spares: holders.length - 1 }).returning('id').executeTakeFirstOrThrow()
     const instances: number[] = []
     for (const [copy, device] of holders.entries()) {
       const deadline = device.startsWith('late') ? now - 1000 : now + 60_000
