@@ -63,11 +63,16 @@ process.stdout.write(`READY ${port} ${echoPort}\n`)
 process.on('SIGTERM', () => void coordinator.close().finally(() => process.exit(0)))
 // NIMBLE_BENCH_MEMORY=1: every 10 s, where the RSS is: V8's heap (used and committed), memory
 // outside it that V8 knows of (buffers), and the rest (native: SQLite's page cache, malloc's arenas).
+// With NIMBLE_BENCH_NODE_FLAGS=--expose-gc, a full collection comes first: "heap used" is then
+// what is still reachable, the figure that grows if something leaks (a sawtooth's lows can rise
+// only because V8 let its heap grow).
 if (process.env.NIMBLE_BENCH_MEMORY) {
   const mib = (n: number) => (n / 2 ** 20).toFixed(0)
+  const gc = (globalThis as { gc?: () => void }).gc
   setInterval(() => {
+    gc?.()
     const m = process.memoryUsage()
-    process.stderr.write(`memory MiB: rss ${mib(m.rss)}, heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), rest ${mib(m.rss - m.heapTotal - m.external)}\n`)
+    process.stderr.write(`memory MiB: rss ${mib(m.rss)}, heap used ${mib(m.heapUsed)}${gc ? ' (after a full GC)' : ''} of ${mib(m.heapTotal)}, external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)}), rest ${mib(m.rss - m.heapTotal - m.external)}\n`)
   }, 10_000).unref()
 }
 if (process.env.NIMBLE_BENCH_LOOP_DELAY) {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { packTensors, type TaskResultMeta } from '../lib/protocol'
 import { BlobStore } from './blobs'
+import { Registry, type DeviceSession } from './registry'
 import { LEASED_JOB, leasedWorld } from './testing/leased-world'
 import { Validator } from './validator'
 
@@ -68,5 +69,31 @@ describe('an unmoved result of a task the coordinator cannot run', () => {
     expect(await w.copies()).toEqual(['d1:invalid', 'd2:valid', 'd3:valid'])
     expect(await w.counters()).toEqual({ d1: [0, 1], d2: [1, 0], d3: [1, 0] })
     expect(await w.credited()).toEqual(['d2', 'd3'])
+  })
+
+  it('is used unreplicated when no other device could ever run a copy (waiting would stall the job for good)', async () => {
+    const w = await world()
+    // d1 is the only device online.
+    const registry = new Registry()
+    registry.add({
+      id: 'd1',
+      name: 'd1',
+      profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
+      gflops: 1,
+      bench: 1,
+      duty: 1,
+      connectedAt: 0,
+      leases: new Set([w.tasks[0].instances[0]]),
+      slots: 1,
+      failures: 0,
+      coolUntil: 0,
+      cached: new Set(),
+      link: { assign() {}, cancel() {}, stats() {} },
+    } satisfies DeviceSession)
+    const r = await new Validator(w.ctx, registry).submit('d1', w.meta(w.tasks[0].instances[0]), BASE)
+    expect(r.accepted).toBe(true)
+    expect(await w.task()).toMatchObject({ state: 'done', verdict: 'unreplicated' })
+    expect(await w.copies()).toEqual(['d1:valid'])
+    expect((await w.counters()).d1).toEqual([1, 0])
   })
 })

@@ -258,8 +258,10 @@ export class Validator {
    * either, the result is honest ('accepted'), else 'refused'. A task too costly for it to run
    * gets a 'second opinion': another device's copy (the task then needs two agreeing copies,
    * whatever NIMBLE_REPLICATION says). Two copies that both did not move agree; a lazy copy
-   * against trained ones is outvoted and counted against its device then. Refusing it outright
-   * struck honest devices until they were banned, and failed the job.
+   * against trained ones is outvoted and counted against its device then. When no other device
+   * could ever run a copy, the verifier uses it unreplicated, as any replicated result (waiting
+   * would stall the job for good). Refusing it outright struck honest devices until they were
+   * banned, and failed the job.
    */
   private async unmoved(task: TaskRow, e: Unmoved): Promise<'accepted' | 'refused' | 'second opinion'> {
     if (!canRecompute(this.ctx, task, taskPayload<CheckedPayload>(this.ctx.db, task))) {
@@ -296,7 +298,6 @@ export class Validator {
       throw new NimbleError({ code: 'banned', message: `this device is banned (${device.ban_reason ?? 'invalid results'}); its results are discarded` })
     }
     let tensors: NamedTensor[]
-    let secondOpinion = false
     try {
       tensors = this.check(taskPayload<CheckedPayload>(db, task), bytes)
     } catch (e) {
@@ -307,7 +308,6 @@ export class Validator {
         throw e
       }
       tensors = (e as Unmoved).tensors
-      secondOpinion = unmoved === 'second opinion'
     }
     const ref = this.ctx.blobs.put(bytes)
     if (isCanary(task)) {
@@ -322,7 +322,7 @@ export class Validator {
     if (changed !== 1) throw new NimbleError({ code: 'stale_lease', message: `lease ${meta.instanceId} lapsed while its result was checked` })
     transition(this.ctx.log, 'instance', inst.id, 'leased', 'pending', { task: task.id, device: deviceId })
     failpoint('judge', task.round)
-    const settled = await this.verifier.settle(task.id, { ...(device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) }, decided } : {}), ...(secondOpinion ? { secondOpinion } : {}) })
+    const settled = await this.verifier.settle(task.id, device ? { fresh: { hash: ref.hash, bytes, deviceId, trust: trustOf(device) }, decided } : {})
     if (settled.state === 'accepted') await this.cancelCopies(task.id)
     if (settled.losers.includes(deviceId) && !settled.winners.includes(deviceId)) {
       throw new NimbleError({ code: 'invalid_result', message: 'the result disagrees with the accepted result of the same task; it earns nothing' })

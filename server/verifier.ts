@@ -107,11 +107,9 @@ export type Settled = { state: 'accepted' | 'waiting' | 'rejected'; losers: stri
 /**
  * `recovering`: see settle. `fresh`: what the caller already has in hand for the result that
  * brought it here (its bytes, and its device's trust as read a moment ago), so they are not
- * read again from disk and the database. `secondOpinion`: the result did not move from its
- * starting weights and the coordinator cannot run the task (Validator.unmoved); it waits for
- * another device's copy, and is never accepted unreplicated.
+ * read again from disk and the database.
  */
-export type SettleOptions = { recovering?: boolean; secondOpinion?: boolean; fresh?: { hash: string; bytes: Uint8Array; deviceId: string; trust: TrustState }; decided?: Decision }
+export type SettleOptions = { recovering?: boolean; fresh?: { hash: string; bytes: Uint8Array; deviceId: string; trust: TrustState }; decided?: Decision }
 
 /**
  * The random choices a lone result's settlement makes, drawn once: copies needed (when the
@@ -208,7 +206,7 @@ export class Verifier {
       q = winners.length ? { state: 'accepted', winners, losers } : { state: 'exhausted' }
       if (!winners.length) return this.reject(task, pending, 'disagrees with the coordinator’s own computation')
     }
-    if (q.state === 'more' && wantsCopy && pending.length === 1 && !opts.recovering && !opts.secondOpinion) {
+    if (q.state === 'more' && wantsCopy && pending.length === 1 && !opts.recovering) {
       // Nobody else could ever run a copy (a one-device fleet, a pipeline stage) and the
       // coordinator cannot recompute it: waiting would stall the job for good. The result is
       // used, marked unreplicated, and its device earns no trust for it.
