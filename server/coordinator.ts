@@ -182,7 +182,7 @@ export async function startCoordinator(config: Config, http: HttpServer, log: Lo
     pingInterval: 10_000,
     pingTimeout: 10_000,
     serveClient: false,
-    parser: socketParser,
+    parser: socketParser(config.NIMBLE_MAX_MESSAGE_BYTES),
   })
   const closeRedis = config.REDIS_URL ? await attachRedis(io, config.REDIS_URL, log) : null
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as import('socket.io').Namespace<DeviceClientToServer, DeviceServerToClient>

@@ -35,7 +35,7 @@ export async function startDevices(env: Record<string, string> = {}) {
   const registry = new Registry()
   const ctx: Ctx = { db, blobs: new BlobStore(config.blobDir), bus: new Bus(), log: createLogger('silent'), config, now: Date.now, cluster: new Cluster(db, Date.now), durable: async () => {} }
   const server = http.createServer()
-  const ioServer = new IOServer(server, { serveClient: false, parser: socketParser })
+  const ioServer = new IOServer(server, { serveClient: false, parser: socketParser(config.NIMBLE_MAX_MESSAGE_BYTES) })
   const nsp = ioServer.of(DEVICE_NAMESPACE) as unknown as Namespace<DeviceClientToServer, DeviceServerToClient>
   const dispatcher = new Dispatcher(ctx, registry)
   const leases = new Leases(ctx, registry)
