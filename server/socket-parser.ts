@@ -38,5 +38,5 @@ export function socketParser(maxBytes: number) {
       super.add(obj)
     }
   }
-  return { Encoder: parser.Encoder, Decoder, protocol: parser.protocol }
+  return { Encoder: parser.Encoder, Decoder }
 }

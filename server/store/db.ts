@@ -87,7 +87,7 @@ export async function openStore(dataDir: string, databaseUrl?: string, opts: { p
       'journal_size_limit = 67108864',
     ]
     // The connection lives in a worker thread (store/sqlite-turns.ts).
-    db = new Kysely<Database>({ dialect: new SqliteTurnDialect({ file: sqliteFile(dataDir), pragmas, profileS: Number(process.env.NIMBLE_SQL_PROFILE ?? 0) }) })
+    db = new Kysely<Database>({ dialect: new SqliteTurnDialect({ file: sqliteFile(dataDir), pragmas, profileS: Number(process.env.NIMBLE_SQL_PROFILE ?? 0), memoryS: process.env.NIMBLE_BENCH_MEMORY ? 10 : 0 }) })
   }
   try {
     await migrate(db)

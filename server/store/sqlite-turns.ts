@@ -36,6 +36,8 @@ export type SqliteOptions = {
   pragmas?: string[]
   /** NIMBLE_SQL_PROFILE: print the costliest statements every so many seconds (0: off). */
   profileS?: number
+  /** NIMBLE_BENCH_MEMORY: each thread prints its own JavaScript heap every so many seconds (0: off); the main thread's figures leave it out. */
+  memoryS?: number
 }
 
 /** The connection as one holder of the mutex sees it. */
@@ -108,7 +110,7 @@ export class SqliteTurnDriver implements Driver {
       const w = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
         // Plain JavaScript: none of the process's flags (its TypeScript loader, --input-type) apply.
         execArgv: [],
-        workerData: { file: this.opts.file, pragmas: this.opts.pragmas ?? [], profileS: this.opts.profileS ?? 0, role },
+        workerData: { file: this.opts.file, pragmas: this.opts.pragmas ?? [], profileS: this.opts.profileS ?? 0, memoryS: this.opts.memoryS ?? 0, role },
       })
       w.once('message', (m: { ready: boolean; wal?: boolean; error?: { name: string; message: string; code?: string } }) => {
         if (!m.ready) {
