@@ -13,7 +13,7 @@ import { Dispatcher } from './dispatcher'
 import { Leases } from './leases'
 import { Registry, type DeviceSession } from './registry'
 import type { Store } from './store/db'
-import { startDevices } from './testing/devices'
+import { deviceSession, startDevices } from './testing/devices'
 import { seedTinyJobs, TINY_RESULT, tinyTasks } from './testing/tiny-job'
 
 type Client = Socket<DeviceServerToClient, DeviceClientToServer>
@@ -161,21 +161,8 @@ describe('several tasks per message', () => {
 describe('a dispatch pass', () => {
   const sent = new Map<string, number[]>()
   /** A connected device as the registry holds it, whose task messages land in `sent`. */
-  const device = (id: string, slots = 3): DeviceSession => ({
-    id,
-    name: id,
-    profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
-    gflops: 1,
-    bench: 1,
-    duty: 1,
-    connectedAt: 0,
-    leases: new Set(),
-    slots,
-    failures: 0,
-    coolUntil: 0,
-    cached: new Set(),
-    link: { assign: (tasks) => sent.set(id, [...(sent.get(id) ?? []), ...tasks.map((t) => t.instanceId)]), cancel() {}, stats() {} },
-  })
+  const device = (id: string, slots = 3): DeviceSession =>
+    deviceSession(id, { slots, link: { assign: (tasks) => sent.set(id, [...(sent.get(id) ?? []), ...tasks.map((t) => t.instanceId)]), cancel() {}, stats() {} } })
   const addDevices = async (...ids: string[]) => {
     for (const id of ids) await db.insertInto('devices').values({ id, name: id, kind: 'headless', backend: 'cpu', gflops: 1, profile_json: '{}', first_seen: 0, last_seen: 0, address: null, network: null, node_id: null }).execute()
   }

@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION, type DeviceClientToServer, type DeviceProfile, type D
 import { slot } from './dispatcher'
 import { Registry } from './registry'
 import type { Store } from './store/db'
-import { startDevices } from './testing/devices'
+import { deviceSession, startDevices } from './testing/devices'
 
 type Client = Socket<DeviceServerToClient, DeviceClientToServer>
 
@@ -89,7 +89,7 @@ describe('the contributor throttle reaches the scheduler', () => {
 describe('Registry.setDuty', () => {
   it('scales a measured speed and the recent task time with the duty', () => {
     const r = new Registry()
-    r.add({ id: 'd1', name: 'd', profile: profile(), gflops: 10, bench: 10, duty: 1, connectedAt: 0, leases: new Set(), slots: 1, failures: 0, coolUntil: 0, cached: new Set(), link: { assign() {}, cancel() {}, stats() {} } })
+    r.add(deviceSession('d1', { name: 'd', profile: profile(), gflops: 10, bench: 10 }))
     r.observe('d1', 8e9, 1000) // 8 GFLOP/s seen on a real task
     expect(r.get('d1')!.gflops).toBe(8)
     expect(r.expectedMs('d1', 8e9, 0)).toBe(1000)

@@ -16,7 +16,7 @@ import { MAX_SLOTS } from '../lib/protocol'
 const parser = createRequire(import.meta.url)('socket.io-parser') as typeof Parser
 
 /** Most binary attachments one packet may carry: a full `task:results`. */
-export const MAX_ATTACHMENTS = MAX_SLOTS
+const MAX_ATTACHMENTS = MAX_SLOTS
 
 /** The `parser` option of a Socket.IO server whose devices return results, with at most `maxBytes` of attachments a packet. */
 export function socketParser(maxBytes: number) {

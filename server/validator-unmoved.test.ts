@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { packTensors, type TaskResultMeta } from '../lib/protocol'
 import { BlobStore } from './blobs'
-import { Registry, type DeviceSession } from './registry'
+import { Registry } from './registry'
+import { deviceSession } from './testing/devices'
 import { LEASED_JOB, leasedWorld } from './testing/leased-world'
 import { Validator } from './validator'
 
@@ -75,21 +76,7 @@ describe('an unmoved result of a task the coordinator cannot run', () => {
     const w = await world()
     // d1 is the only device online.
     const registry = new Registry()
-    registry.add({
-      id: 'd1',
-      name: 'd1',
-      profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
-      gflops: 1,
-      bench: 1,
-      duty: 1,
-      connectedAt: 0,
-      leases: new Set([w.tasks[0].instances[0]]),
-      slots: 1,
-      failures: 0,
-      coolUntil: 0,
-      cached: new Set(),
-      link: { assign() {}, cancel() {}, stats() {} },
-    } satisfies DeviceSession)
+    registry.add(deviceSession('d1', { leases: new Set([w.tasks[0].instances[0]]) }))
     const r = await new Validator(w.ctx, registry).submit('d1', w.meta(w.tasks[0].instances[0]), BASE)
     expect(r.accepted).toBe(true)
     expect(await w.task()).toMatchObject({ state: 'done', verdict: 'unreplicated' })

@@ -17,7 +17,7 @@ import { attachDeviceNamespace } from '../device-socket'
 import { Dispatcher, wireDispatcher } from '../dispatcher'
 import { Leases } from '../leases'
 import { createLogger } from '../log'
-import { Registry } from '../registry'
+import { Registry, type DeviceSession } from '../registry'
 import { socketParser } from '../socket-parser'
 import { openOwnStore } from './store'
 import { tempDir } from './harness'
@@ -52,4 +52,28 @@ export async function startDevices(env: Record<string, string> = {}) {
     fs.rmSync(dir, { recursive: true, force: true })
   }
   return { dir, db, ctx, registry, handlers, url, closeSockets, close }
+}
+
+/**
+ * A connected device as the registry holds it, without a socket: a headless cpu device of 1
+ * GFLOP/s with 1 GB to offer, one slot, holding nothing, whose messages go nowhere; `over`
+ * changes any of that (its `link`, to record what it is sent).
+ */
+export function deviceSession(id: string, over: Partial<DeviceSession> = {}): DeviceSession {
+  return {
+    id,
+    name: id,
+    profile: { kind: 'headless', backend: 'cpu', benchmarks: [{ backend: 'cpu', gflops: 1, size: 256 }], adapter: null, memoryBudget: 1e9 },
+    gflops: 1,
+    bench: 1,
+    duty: 1,
+    connectedAt: 0,
+    leases: new Set(),
+    slots: 1,
+    failures: 0,
+    coolUntil: 0,
+    cached: new Set(),
+    link: { assign() {}, cancel() {}, stats() {} },
+    ...over,
+  }
 }
